@@ -1,0 +1,58 @@
+"""Small helpers shared by the kernels: NPS categories and category-scaled probabilities."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+DETRACTOR = 0
+PASSIVE = 1
+PROMOTER = 2
+
+
+@njit(cache=True, inline="always")
+def ltr(attitude):
+    """Likelihood to recommend, 0-10, from attitude in [0, 1] (11 equal bands)."""
+    s = int(attitude * 11.0)
+    if s > 10:
+        return 10
+    if s < 0:
+        return 0
+    return s
+
+
+@njit(cache=True, inline="always")
+def category(attitude):
+    """0 detractor (0-6), 1 passive (7-8), 2 promoter (9-10)."""
+    s = ltr(attitude)
+    if s >= 9:
+        return PROMOTER
+    if s >= 7:
+        return PASSIVE
+    return DETRACTOR
+
+
+@njit(cache=True, inline="always")
+def by_category(base, ratio, cat):
+    """Probability for a category: base for detractors, base x ratio for promoters,
+    the geometric middle for passives (so promoter/detractor = ratio exactly)."""
+    if cat == PROMOTER:
+        return base * ratio
+    if cat == PASSIVE:
+        return base * np.sqrt(ratio)
+    return base
+
+
+@njit(cache=True, inline="always")
+def clip01(x):
+    if x < 0.0:
+        return 0.0
+    if x > 1.0:
+        return 1.0
+    return x
+
+
+@njit(cache=True, inline="always")
+def engaged_weight(engagement, threshold):
+    """Smooth 0..1 step around the engaged threshold (width 0.03 engagement)."""
+    return 1.0 / (1.0 + np.exp(-(engagement - threshold) / 0.03))

@@ -1,0 +1,168 @@
+"""Seeded social graphs as CSR arrays (the wires word of mouth travels over).
+
+``build(kind, n, mean_degree, seed)`` returns ``(indptr, indices)``: the
+friends of person ``i`` are ``indices[indptr[i]:indptr[i+1]]``, sorted, no
+self-loops, no duplicates, undirected (each edge stored both ways).
+Memory: 8 bytes per person + 4 bytes per directed edge.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from cxsim.rng import S_GRAPH, index, uniform
+
+KINDS = ("erdos_renyi", "watts_strogatz", "barabasi_albert", "configuration")
+
+
+def to_csr(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Undirected CSR from an edge list: symmetrised, self-loops and duplicates dropped."""
+    src = np.asarray(src, dtype=np.int64)
+    dst = np.asarray(dst, dtype=np.int64)
+    keep = src != dst
+    src, dst = src[keep], dst[keep]
+    keys = np.concatenate([src * n + dst, dst * n + src])
+    keys = np.unique(keys)
+    rows = keys // n
+    indices = (keys - rows * n).astype(np.int32)
+    counts = np.bincount(rows, minlength=n)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    return indptr, indices
+
+
+@njit(cache=True)
+def _erdos_renyi_edges(n, m, seed):
+    src = np.empty(m, dtype=np.int64)
+    dst = np.empty(m, dtype=np.int64)
+    for e in range(m):
+        src[e] = index(seed, S_GRAPH, 1, 2 * e, n)
+        dst[e] = index(seed, S_GRAPH, 1, 2 * e + 1, n)
+    return src, dst
+
+
+@njit(cache=True)
+def _watts_strogatz_edges(n, half_k, p, seed):
+    m = n * half_k
+    src = np.empty(m, dtype=np.int64)
+    dst = np.empty(m, dtype=np.int64)
+    e = 0
+    for i in range(n):
+        for j in range(1, half_k + 1):
+            src[e] = i
+            k = e  # decision id: one per lattice edge
+            if uniform(seed, S_GRAPH, 2, k) < p:
+                dst[e] = index(seed, S_GRAPH, 3, k, n)
+            else:
+                dst[e] = (i + j) % n
+            e += 1
+    return src, dst
+
+
+@njit(cache=True)
+def _barabasi_albert_edges(n, m_links, seed):
+    # Preferential attachment by sampling uniformly from the list of edge
+    # endpoints (a node appears once per degree). Starts from a clique.
+    m0 = m_links + 1
+    n_edges = m0 * (m0 - 1) // 2 + (n - m0) * m_links
+    src = np.empty(n_edges, dtype=np.int64)
+    dst = np.empty(n_edges, dtype=np.int64)
+    ends = np.empty(2 * n_edges, dtype=np.int64)
+    e = 0
+    for i in range(m0):
+        for j in range(i + 1, m0):
+            src[e] = i
+            dst[e] = j
+            ends[2 * e] = i
+            ends[2 * e + 1] = j
+            e += 1
+    chosen = np.empty(m_links, dtype=np.int64)
+    for v in range(m0, n):
+        n_ends = 2 * e
+        c = 0
+        tries = 0
+        while c < m_links:
+            t = ends[index(seed, S_GRAPH, 1000 + tries, v, n_ends)]
+            tries += 1
+            dup = False
+            for q in range(c):
+                if chosen[q] == t:
+                    dup = True
+                    break
+            if not dup or tries > 50 * m_links:
+                chosen[c] = t
+                c += 1
+        for q in range(m_links):
+            src[e] = v
+            dst[e] = chosen[q]
+            ends[2 * e] = v
+            ends[2 * e + 1] = chosen[q]
+            e += 1
+    return src, dst
+
+
+@njit(cache=True)
+def _configuration_edges(degrees, seed):
+    n_stubs = 0
+    for d in degrees:
+        n_stubs += d
+    stubs = np.empty(n_stubs, dtype=np.int64)
+    k = 0
+    for i in range(degrees.shape[0]):
+        for _ in range(degrees[i]):
+            stubs[k] = i
+            k += 1
+    # Fisher-Yates shuffle with hashed draws
+    for i in range(n_stubs - 1, 0, -1):
+        j = index(seed, S_GRAPH, 5, i, i + 1)
+        tmp = stubs[i]
+        stubs[i] = stubs[j]
+        stubs[j] = tmp
+    m = n_stubs // 2
+    return stubs[0 : 2 * m : 2].copy(), stubs[1 : 2 * m : 2].copy()
+
+
+def build(kind: str, n: int, mean_degree: float = 10, seed: int = 0, *, rewire_prob: float = 0.1, degrees=None):
+    """Build a seeded undirected graph and return CSR ``(indptr, indices)``.
+
+    Args:
+        kind: ``erdos_renyi``, ``watts_strogatz``, ``barabasi_albert`` or
+            ``configuration`` (then ``degrees`` gives the degree sequence and
+            ``mean_degree`` is ignored; self-loops and repeated edges are erased).
+        n: number of nodes.
+        mean_degree: target mean degree.
+        seed: the graph is a pure function of its arguments.
+        rewire_prob: Watts-Strogatz rewiring probability.
+        degrees: degree sequence for ``configuration``.
+    """
+    if n < 1:
+        raise ValueError(f"n must be at least 1, got {n}")
+    seed = int(seed) & 0xFFFFFFFFFFFF
+    if kind == "erdos_renyi":
+        m = int(round(n * mean_degree / 2))
+        src, dst = _erdos_renyi_edges(n, m, seed)
+    elif kind == "watts_strogatz":
+        half_k = max(0, min(int(round(mean_degree / 2)), (n - 1) // 2))
+        src, dst = _watts_strogatz_edges(n, half_k, float(rewire_prob), seed)
+    elif kind == "barabasi_albert":
+        m_links = max(1, int(round(mean_degree / 2)))
+        if n <= m_links + 1 or mean_degree <= 0:
+            src = dst = np.empty(0, dtype=np.int64)
+        else:
+            src, dst = _barabasi_albert_edges(n, m_links, seed)
+    elif kind == "configuration":
+        if degrees is None:
+            raise ValueError("configuration graphs need a degree sequence: degrees=...")
+        degrees = np.asarray(degrees, dtype=np.int64)
+        if degrees.shape[0] != n:
+            raise ValueError(f"degrees has {degrees.shape[0]} entries for n={n}")
+        src, dst = _configuration_edges(degrees, seed)
+    else:
+        raise ValueError(f"unknown graph kind {kind!r}; choose one of {', '.join(KINDS)}")
+    return to_csr(n, src, dst)
+
+
+def degrees_of(indptr: np.ndarray) -> np.ndarray:
+    """Degree of every node."""
+    return np.diff(indptr)

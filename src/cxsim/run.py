@@ -1,0 +1,135 @@
+"""Running the model: one run, replications, and what a run returns.
+
+A :class:`Result` is stamped with the scenario, the seed and the cxsim
+version: together they reproduce it exactly.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from cxsim.metrics import FLOWS, KPIS
+from cxsim.params import Scenario
+from cxsim.scenario import load_scenario, override
+
+
+def version() -> str:
+    from cxsim import __version__
+
+    return __version__
+
+
+@dataclass
+class Result:
+    """One run: a timeseries of KPIs plus what is needed to reproduce it."""
+
+    scenario: Scenario
+    seed: int
+    timeseries: pd.DataFrame
+    version: str = field(default_factory=version)
+    bankrupt_week: int | None = None
+
+    @property
+    def summary(self) -> dict:
+        """Final levels and cumulative flows of the run, plus identity fields."""
+        ts = self.timeseries
+        out: dict = {"scenario": self.scenario.name, "seed": self.seed, "version": self.version, "weeks": len(ts)}
+        if len(ts) == 0:
+            return out
+        last = ts.iloc[-1]
+        for k in KPIS:
+            if k == "week":
+                continue
+            if k in FLOWS:
+                out[f"total_{k}"] = float(ts[k].sum())
+            out[k] = last[k].item() if hasattr(last[k], "item") else last[k]
+        out["mean_nps"] = float(ts["nps"].mean())
+        out["mean_engagement_over_run"] = float(ts["mean_engagement"].mean())
+        out["bankrupt"] = bool(last["bankrupt"])
+        out["bankrupt_week"] = self.bankrupt_week
+        return out
+
+
+def _as_scenario(scenario: Scenario | str, overrides: dict | None) -> Scenario:
+    s = load_scenario(scenario)
+    return override(s, overrides) if overrides else s
+
+
+def run(
+    scenario: Scenario | str = "baseline",
+    seed: int = 0,
+    steps: int | None = None,
+    *,
+    overrides: dict | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Result:
+    """Simulate ``steps`` weeks (default ``scenario.sim.weeks``) and return a :class:`Result`.
+
+    A bankrupt firm stops trading: the timeseries ends at the week cash fell
+    below zero and ``summary["bankrupt"]`` is True.
+    """
+    from cxsim.model import CXModel
+
+    s = _as_scenario(scenario, overrides)
+    steps = s.sim.weeks if steps is None else int(steps)
+    if steps < 0:
+        raise ValueError(f"steps must be >= 0, got {steps}")
+    model = CXModel(s, seed=seed)
+    for week in range(steps):
+        model.step()
+        if progress is not None:
+            progress(week + 1, steps)
+        if model.bankrupt:
+            break
+    return Result(scenario=s, seed=int(seed), timeseries=model.timeseries(), bankrupt_week=model.bankrupt_week)
+
+
+def _run_one(args):
+    scenario, seed, steps = args
+    return run(scenario, seed=seed, steps=steps)
+
+
+def run_many(
+    scenario: Scenario | str = "baseline",
+    seeds: Iterable[int] | int = 8,
+    steps: int | None = None,
+    workers: int | None = 1,
+    *,
+    overrides: dict | None = None,
+) -> list[Result]:
+    """Replications of one scenario over seeds (``seeds=8`` means seeds 0..7).
+
+    ``workers`` > 1 runs them in a process pool; results are identical to a
+    serial run and returned in seed order.
+    """
+    s = _as_scenario(scenario, overrides)
+    seed_list = list(range(seeds)) if isinstance(seeds, int) else [int(x) for x in seeds]
+    jobs = [(s, seed, steps) for seed in seed_list]
+    workers = workers or os.cpu_count() or 1
+    if workers <= 1 or len(jobs) <= 1:
+        return [_run_one(j) for j in jobs]
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+        return list(pool.map(_run_one, jobs))
+
+
+def stack(results: list[Result]) -> pd.DataFrame:
+    """Tidy frame of many runs: one row per (run, week) with scenario and seed columns."""
+    frames = []
+    for r in results:
+        df = r.timeseries.copy()
+        df.insert(0, "seed", r.seed)
+        df.insert(0, "scenario", r.scenario.name)
+        frames.append(df)
+    if not frames:
+        return pd.DataFrame(columns=["scenario", "seed", *KPIS])
+    return pd.concat(frames, ignore_index=True)
+
+
+def _finite(x) -> bool:
+    return x is not None and np.isfinite(x)

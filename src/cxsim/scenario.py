@@ -1,0 +1,297 @@
+"""Scenarios: load TOML (a shipped name or a path), apply dotted overrides, save.
+
+A scenario file may start from another with ``extends = "baseline"`` and then
+list only the levers it changes; that is how every lesson in ``scenarios/``
+is written, so a reader sees at a glance what differs.
+
+Every error a user can make (TOML syntax, unknown key, wrong type, value out
+of range, inconsistent combination) raises :class:`ScenarioError` whose
+message names the dotted key and what is allowed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from cxsim.params import SECTIONS, Scenario
+
+__all__ = [
+    "Scenario",
+    "ScenarioError",
+    "load_scenario",
+    "scenario_from_dict",
+    "scenario_from_toml",
+    "shipped_scenarios",
+    "scenarios_dir",
+]
+
+
+class ScenarioError(ValueError):
+    """A scenario (file, override or dict) that cannot be used, with a readable reason."""
+
+
+def scenarios_dir() -> Path:
+    """The folder of shipped scenarios (``$CXSIM_SCENARIOS`` overrides it)."""
+    env = os.environ.get("CXSIM_SCENARIOS")
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve()
+    for candidate in (here.parent / "scenarios", here.parents[2] / "scenarios"):
+        if candidate.is_dir():
+            return candidate
+    return here.parents[2] / "scenarios"
+
+
+def shipped_scenarios() -> dict[str, str]:
+    """Shipped scenario names mapped to their one-line description."""
+    out = {}
+    for path in sorted(scenarios_dir().glob("*.toml")):
+        try:
+            out[path.stem] = load_scenario(path).description
+        except ScenarioError as exc:  # a broken shipped file should not hide the others
+            out[path.stem] = f"(invalid: {exc})"
+    return out
+
+
+# ---------------------------------------------------------------- validation
+
+
+def _bounds(section: str, key: str) -> str:
+    cls = Scenario.model_fields[section].annotation if section in SECTIONS else None
+    if cls is None or key not in cls.model_fields:
+        return ""
+    field = cls.model_fields[key]
+    lo = hi = None
+    for m in field.metadata:
+        lo = getattr(m, "ge", lo)
+        hi = getattr(m, "le", hi)
+    unit = (field.json_schema_extra or {}).get("unit", "")
+    if lo is not None or hi is not None:
+        return f" (allowed: {lo} to {hi} {unit})".rstrip()
+    return ""
+
+
+def _known_keys(section: str | None) -> list[str]:
+    if section is None:
+        return list(Scenario.model_fields)
+    cls = Scenario.model_fields[section].annotation
+    return list(cls.model_fields)
+
+
+def _format_validation_error(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"]]
+        key = ".".join(loc)
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            section = loc[0] if len(loc) > 1 and loc[0] in SECTIONS else None
+            pool = _known_keys(section)
+            guess = difflib.get_close_matches(loc[-1], pool, n=1)
+            hint = f"; did you mean '{'.'.join(loc[:-1] + [guess[0]])}'?" if guess else ""
+            where = f"section [{section}]" if section else "the top level"
+            lines.append(f"{key}: unknown key in {where}{hint}")
+        elif len(loc) == 2 and loc[0] in SECTIONS:
+            got = err.get("input")
+            lines.append(f"{key}: {err['msg']}, got {got!r}{_bounds(loc[0], loc[1])}")
+        elif len(loc) == 1 and loc[0] in SECTIONS and kind not in ("model_type", "dict_type"):
+            lines.append(f"{key}: {err['msg'].removeprefix('Value error, ')}")
+        elif len(loc) == 1 and loc[0] in SECTIONS:
+            lines.append(f"{key}: must be a table of parameters, got {err.get('input')!r}")
+        else:
+            lines.append(f"{key or 'scenario'}: {err['msg'].removeprefix('Value error, ')}")
+    return "; ".join(lines)
+
+
+def scenario_from_dict(data: Mapping[str, Any]) -> Scenario:
+    """Validate a nested dict into a :class:`Scenario`, raising :class:`ScenarioError`."""
+    try:
+        return Scenario.model_validate(dict(data))
+    except ValidationError as exc:
+        raise ScenarioError(_format_validation_error(exc)) from None
+
+
+def _merge(base: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _resolve(name_or_path: str | os.PathLike, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    path = Path(name_or_path)
+    if not path.suffix and not path.exists():
+        shipped = scenarios_dir() / f"{name_or_path}.toml"
+        if not shipped.exists():
+            names = [p.stem for p in scenarios_dir().glob("*.toml")]
+            guess = difflib.get_close_matches(str(name_or_path), names, n=1)
+            hint = f"; did you mean '{guess[0]}'?" if guess else ""
+            raise ScenarioError(f"no scenario named '{name_or_path}' (not a file, not shipped){hint}; see 'cxsim scenarios'")
+        path = shipped
+    if not path.exists():
+        raise ScenarioError(f"scenario file not found: {path}")
+    path = path.resolve()
+    if path in seen:
+        raise ScenarioError(f"{path.name}: 'extends' goes round in a circle: {' -> '.join(p.name for p in seen + (path,))}")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path.name}: TOML syntax error: {exc}") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path.name}: not a text (UTF-8) file") from None
+    parent = data.pop("extends", None)
+    if parent is not None:
+        if not isinstance(parent, str):
+            raise ScenarioError(f"{path.name}: 'extends' must be a scenario name or path, got {parent!r}")
+        parent_path = Path(parent)
+        if parent_path.suffix and not parent_path.is_absolute():
+            parent_path = path.parent / parent_path
+        base = _resolve(parent_path if parent_path.suffix else parent, seen + (path,))
+        data = _merge(base, data)
+    data.setdefault("name", path.stem)
+    return data
+
+
+def load_scenario(name_or_path: str | os.PathLike | Scenario) -> Scenario:
+    """Load a shipped scenario by name (``"baseline"``) or a TOML file by path.
+
+    Raises:
+        ScenarioError: the file is missing, not valid TOML, or has a key, type
+            or value the schema does not allow (the message names the key).
+    """
+    if isinstance(name_or_path, Scenario):
+        return name_or_path
+    data = _resolve(name_or_path)
+    try:
+        return scenario_from_dict(data)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{Path(str(name_or_path)).name}: {exc}") from None
+
+
+def scenario_from_toml(text: str) -> Scenario:
+    """Parse a scenario from TOML text (e.g. an upload); ``extends`` may name a shipped scenario."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"TOML syntax error: {exc}") from None
+    parent = data.pop("extends", None)
+    if parent is not None:
+        if not isinstance(parent, str):
+            raise ScenarioError(f"'extends' must be a scenario name, got {parent!r}")
+        data = _merge(_resolve(parent), data)
+    return scenario_from_dict(data)
+
+
+# ------------------------------------------------------------------ override
+
+
+def parse_value(text: str) -> Any:
+    """Parse a command-line value as TOML would (``0.5``, ``true``, ``"x"``, bare words as strings)."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def override(scenario: Scenario, changes: Mapping[str, Any]) -> Scenario:
+    """Return a validated copy of ``scenario`` with dotted keys changed.
+
+    Example: ``override(s, {"market.size": 1000, "incentives.cx_weight": 0.9})``.
+    """
+    data = scenario.model_dump()
+    for dotted, value in changes.items():
+        parts = dotted.split(".")
+        if len(parts) == 1 and parts[0] in ("name", "description"):
+            data[parts[0]] = value
+            continue
+        if len(parts) != 2:
+            raise ScenarioError(f"{dotted}: keys look like 'section.parameter' (e.g. market.size)")
+        section, key = parts
+        if section not in SECTIONS:
+            guess = difflib.get_close_matches(section, SECTIONS, n=1)
+            hint = f"; did you mean '{guess[0]}.{key}'?" if guess else ""
+            raise ScenarioError(f"{dotted}: unknown section '{section}'{hint}")
+        if key not in data[section]:
+            guess = difflib.get_close_matches(key, list(data[section]), n=1)
+            hint = f"; did you mean '{section}.{guess[0]}'?" if guess else ""
+            raise ScenarioError(f"{dotted}: unknown key in section [{section}]{hint}")
+        data[section][key] = value
+    return scenario_from_dict(data)
+
+
+def parse_overrides(items: list[str] | None) -> dict[str, Any]:
+    """Turn ``["a.b=1", "c.d=true"]`` into ``{"a.b": 1, "c.d": True}``."""
+    out: dict[str, Any] = {}
+    for item in items or []:
+        if "=" not in item:
+            raise ScenarioError(f"--set {item!r}: expected key=value, e.g. market.size=1000")
+        key, _, value = item.partition("=")
+        out[key.strip()] = parse_value(value.strip())
+    return out
+
+
+# ---------------------------------------------------------------------- save
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    raise TypeError(f"cannot write {value!r} to TOML")
+
+
+def to_toml(scenario: Scenario, only_changes_from: Scenario | None = None) -> str:
+    """Write a scenario as TOML; it loads back to an equal scenario.
+
+    With ``only_changes_from``, writes ``extends = <its name>`` and only the
+    parameters that differ (what a lesson file looks like).
+    """
+    data = scenario.model_dump()
+    base = only_changes_from.model_dump() if only_changes_from is not None else None
+    lines = [f"name = {_toml_value(data['name'])}", f"description = {_toml_value(data['description'])}"]
+    if base is not None:
+        lines.insert(0, f"extends = {_toml_value(base['name'])}")
+    for section in SECTIONS:
+        items = [(k, v) for k, v in data[section].items() if base is None or base[section][k] != v]
+        if not items:
+            continue
+        lines.append("")
+        lines.append(f"[{section}]")
+        lines.extend(f"{k} = {_toml_value(v)}" for k, v in items)
+    return "\n".join(lines) + "\n"
+
+
+def diff(a: Scenario, b: Scenario) -> dict[str, tuple[Any, Any]]:
+    """Dotted keys whose values differ between two scenarios: ``{key: (a_value, b_value)}``."""
+    da, db = a.model_dump(), b.model_dump()
+    out = {}
+    for section in SECTIONS:
+        for key in da[section]:
+            if da[section][key] != db[section][key]:
+                out[f"{section}.{key}"] = (da[section][key], db[section][key])
+    return out
+
+
+def get(scenario: Scenario, dotted: str) -> Any:
+    """Read a dotted key from a scenario."""
+    section, key = dotted.split(".")
+    return getattr(getattr(scenario, section), key)
+
+
+# convenience methods on the scenario object itself
+Scenario.override = override  # type: ignore[attr-defined]
+Scenario.to_toml = to_toml  # type: ignore[attr-defined]
+Scenario.get = get  # type: ignore[attr-defined]
