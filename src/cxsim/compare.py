@@ -1,0 +1,193 @@
+"""A/B comparison of two scenarios with common random numbers.
+
+Both scenarios run with the same seeds, so each seed gives a *paired*
+difference (B - A) in which most of the randomness cancels. The table reports
+the mean difference with a 95% confidence interval from the paired runs
+(Student t over seeds) and flags differences distinguishable from noise.
+
+Outcome of a KPI for one run: the final-week value for levels (NPS,
+customers, cash ...), the total over the run for flows (revenue, churned ...).
+A run that went bankrupt keeps its last values.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from cxsim.metrics import FLOWS, KPIS
+from cxsim.params import Scenario
+from cxsim.run import Result, run_many, stack
+from cxsim.scenario import diff as scenario_diff
+from cxsim.scenario import load_scenario
+
+#: KPIs shown by default, in this order (what a strategist asks about first).
+DEFAULT_KPIS = [
+    "nps", "customers", "churned", "new_customers", "mean_engagement", "engaged_share", "csat",
+    "resolution_rate", "review_rating", "revenue", "cost_total", "profit", "cash", "delivery_gap", "bankrupt",
+]
+
+
+def outcome_name(kpi: str) -> str:
+    """How a KPI is summarised per run: ``total_<kpi>`` for flows, ``final_<kpi>`` for levels."""
+    return f"total_{kpi}" if kpi in FLOWS else f"final_{kpi}"
+
+
+def outcomes(result: Result, kpis: Iterable[str]) -> dict[str, float]:
+    """Per-run outcome of each KPI (final level or total flow)."""
+    ts = result.timeseries
+    out = {}
+    for k in kpis:
+        if len(ts) == 0:
+            out[k] = math.nan
+        elif k in FLOWS:
+            out[k] = float(ts[k].sum())
+        else:
+            out[k] = float(ts[k].iloc[-1])
+    return out
+
+
+def t_quantile(df: int) -> float:
+    """Two-sided 95% Student t quantile."""
+    if df <= 0:
+        return math.inf
+    from scipy.stats import t
+
+    return float(t.ppf(0.975, df))
+
+
+def paired_table(a_values: pd.DataFrame, b_values: pd.DataFrame) -> pd.DataFrame:
+    """Mean of A and B, mean paired difference and its 95% CI, one row per KPI column."""
+    rows = []
+    n = len(a_values)
+    tq = t_quantile(n - 1)
+    for k in a_values.columns:
+        a = a_values[k].to_numpy(float)
+        b = b_values[k].to_numpy(float)
+        d = b - a
+        mean_d = float(np.mean(d)) if n else math.nan
+        half = tq * float(np.std(d, ddof=1)) / math.sqrt(n) if n > 1 else math.inf
+        lo, hi = mean_d - half, mean_d + half
+        rows.append(
+            {
+                "kpi": k,
+                "outcome": outcome_name(k),
+                "a_mean": float(np.mean(a)),
+                "b_mean": float(np.mean(b)),
+                "diff": mean_d,
+                "ci_low": lo,
+                "ci_high": hi,
+                "half_width": half,
+                "significant": bool(n > 1 and (lo > 0 or hi < 0)),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class Comparison:
+    """Result of :func:`compare`.
+
+    Attributes:
+        a, b: the two scenarios.
+        seeds: the paired seeds used.
+        table: one row per KPI: kpi, a_mean, b_mean, diff (B - A), ci_low,
+            ci_high (95%), half_width, significant.
+        runs: tidy timeseries of every run (column ``arm`` is 'A' or 'B').
+        changes: the parameters that differ, ``{key: (a, b)}``.
+    """
+
+    a: Scenario
+    b: Scenario
+    seeds: list[int]
+    steps: int
+    table: pd.DataFrame
+    runs: pd.DataFrame
+    changes: dict
+    results_a: list[Result]
+    results_b: list[Result]
+
+    def row(self, kpi: str) -> dict:
+        return self.table.set_index("kpi").loc[kpi].to_dict()
+
+
+def _precision_reached(table: pd.DataFrame, kpi: str, precision: float) -> bool:
+    return float(table.set_index("kpi").loc[kpi, "half_width"]) <= precision
+
+
+def compare(
+    a: Scenario | str,
+    b: Scenario | str,
+    seeds: int | Iterable[int] = 8,
+    steps: int | None = None,
+    *,
+    kpis: Iterable[str] | None = None,
+    workers: int | None = 1,
+    precision: float | None = None,
+    precision_kpi: str = "nps",
+    max_seeds: int = 200,
+    progress: Callable[[int, int], None] | None = None,
+) -> Comparison:
+    """Run A and B with the same seeds and compare them.
+
+    Args:
+        a, b: scenarios (objects, shipped names or TOML paths).
+        seeds: number of paired seeds (0..n-1) or an explicit list; with
+            ``precision`` it is the starting batch.
+        steps: weeks (default: scenario A's ``sim.weeks``).
+        kpis: KPIs in the table (default :data:`DEFAULT_KPIS`).
+        workers: processes for the runs.
+        precision: keep adding paired seeds until the 95% CI half-width of
+            ``precision_kpi``'s difference is at most this (or ``max_seeds``).
+        progress: called with (runs done, runs planned).
+    """
+    sa, sb = load_scenario(a), load_scenario(b)
+    steps = sa.sim.weeks if steps is None else int(steps)
+    kpis = list(kpis or DEFAULT_KPIS)
+    unknown = [k for k in kpis if k not in KPIS]
+    if unknown:
+        raise ValueError(f"unknown KPI(s): {', '.join(unknown)}")
+    seed_list = list(range(seeds)) if isinstance(seeds, int) else [int(s) for s in seeds]
+    if len(seed_list) < 2:
+        raise ValueError("a comparison needs at least 2 paired seeds for a confidence interval")
+    ra: list[Result] = []
+    rb: list[Result] = []
+    todo = seed_list
+    done_seeds: list[int] = []
+    while True:
+        planned = len(done_seeds) + len(todo)
+        ra += run_many(sa, todo, steps, workers=workers)
+        if progress:
+            progress(2 * len(done_seeds) + len(todo), 2 * planned)
+        rb += run_many(sb, todo, steps, workers=workers)
+        done_seeds += todo
+        if progress:
+            progress(2 * len(done_seeds), 2 * planned)
+        va = pd.DataFrame([outcomes(r, kpis) for r in ra])
+        vb = pd.DataFrame([outcomes(r, kpis) for r in rb])
+        table = paired_table(va, vb)
+        if precision is None or precision_kpi not in kpis:
+            break
+        if _precision_reached(table, precision_kpi, precision) or len(done_seeds) >= max_seeds:
+            break
+        nxt = max(done_seeds) + 1
+        todo = list(range(nxt, nxt + min(len(done_seeds), max_seeds - len(done_seeds))))
+    runs_a, runs_b = stack(ra), stack(rb)
+    runs_a.insert(0, "arm", "A")
+    runs_b.insert(0, "arm", "B")
+    return Comparison(
+        a=sa, b=sb, seeds=done_seeds, steps=steps, table=table,
+        runs=pd.concat([runs_a, runs_b], ignore_index=True),
+        changes=scenario_diff(sa, sb), results_a=ra, results_b=rb,
+    )
+
+
+def fan(runs: pd.DataFrame, kpi: str, lo: float = 0.1, hi: float = 0.9) -> pd.DataFrame:
+    """Median and a quantile band of ``kpi`` per (arm, week) over seeds."""
+    g = runs.groupby(["arm", "week"])[kpi]
+    out = pd.DataFrame({"median": g.median(), "low": g.quantile(lo), "high": g.quantile(hi)}).reset_index()
+    return out
