@@ -5,8 +5,10 @@ difference (B - A) in which most of the randomness cancels. The table reports
 the mean difference with a 95% confidence interval from the paired runs
 (Student t over seeds) and flags differences distinguishable from noise.
 
-Outcome of a KPI for one run: the final-week value for levels (NPS,
-customers, cash ...), the total over the run for flows (revenue, churned ...).
+Outcome of a KPI for one run (``cxsim.metrics.outcome_kind``): the total over
+the run for flows (revenue, churned ...), the mean over the run for weekly
+rates (CSAT, resolution rate, delivery gap ...), the final-week value for
+levels (NPS, customers, cash ...).
 A run that went bankrupt keeps its last values.
 """
 
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cxsim.metrics import FLOWS, KPIS
+from cxsim.metrics import KPIS, outcome_kind
 from cxsim.params import Scenario
 from cxsim.run import Result, run_many, stack
 from cxsim.scenario import diff as scenario_diff
@@ -33,19 +35,22 @@ DEFAULT_KPIS = [
 
 
 def outcome_name(kpi: str) -> str:
-    """How a KPI is summarised per run: ``total_<kpi>`` for flows, ``final_<kpi>`` for levels."""
-    return f"total_{kpi}" if kpi in FLOWS else f"final_{kpi}"
+    """Column name of a KPI's per-run outcome: ``total_nps``, ``mean_csat``, ``final_nps`` ..."""
+    return f"{outcome_kind(kpi)}_{kpi}"
 
 
 def outcomes(result: Result, kpis: Iterable[str]) -> dict[str, float]:
-    """Per-run outcome of each KPI (final level or total flow)."""
+    """Per-run outcome of each KPI (total of a flow, mean of a rate, final level)."""
     ts = result.timeseries
     out = {}
     for k in kpis:
+        kind = outcome_kind(k)
         if len(ts) == 0:
             out[k] = math.nan
-        elif k in FLOWS:
+        elif kind == "total":
             out[k] = float(ts[k].sum())
+        elif kind == "mean":
+            out[k] = float(ts[k].mean())
         else:
             out[k] = float(ts[k].iloc[-1])
     return out

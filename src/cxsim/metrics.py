@@ -78,6 +78,21 @@ FLOWS = {
     "cost_fixed", "cost_total", "profit",
 }
 
+#: Weekly rates and levels that are noisy week to week: a run's outcome is their mean over the run.
+AVERAGED = {
+    "churn_rate", "csat", "employee_attrition", "workload", "resolution_rate", "believed_quality",
+    "perceived_quality", "delivery_gap", "frontline_engagement",
+}
+
+
+def outcome_kind(kpi: str) -> str:
+    """How one run's KPI is summarised: 'total' (flows), 'mean' (weekly rates) or 'final' (levels)."""
+    if kpi in FLOWS:
+        return "total"
+    if kpi in AVERAGED:
+        return "mean"
+    return "final"
+
 
 def nps(promoters: int, detractors: int, total: int) -> float:
     """Net promoter score in points: % promoters - % detractors (0 for nobody)."""

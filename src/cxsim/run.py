@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from cxsim.metrics import FLOWS, KPIS
@@ -90,6 +89,26 @@ def run(
     return Result(scenario=s, seed=int(seed), timeseries=model.timeseries(), bankrupt_week=model.bankrupt_week)
 
 
+def _init_worker(threads: int) -> None:
+    import numba
+
+    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+
+
+def process_pool(workers: int, threads_per_worker: int = 1) -> ProcessPoolExecutor:
+    """A process pool safe for Numba: 'spawn' start (fork after OpenMP threads
+    is unsafe) and one Numba thread per worker (no oversubscription).
+    Workers load compiled kernels from Numba's on-disk cache."""
+    import multiprocessing
+
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(threads_per_worker,),
+    )
+
+
 def _run_one(args):
     scenario, seed, steps = args
     return run(scenario, seed=seed, steps=steps)
@@ -114,7 +133,7 @@ def run_many(
     workers = workers or os.cpu_count() or 1
     if workers <= 1 or len(jobs) <= 1:
         return [_run_one(j) for j in jobs]
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+    with process_pool(min(workers, len(jobs))) as pool:
         return list(pool.map(_run_one, jobs))
 
 
@@ -130,6 +149,3 @@ def stack(results: list[Result]) -> pd.DataFrame:
         return pd.DataFrame(columns=["scenario", "seed", *KPIS])
     return pd.concat(frames, ignore_index=True)
 
-
-def _finite(x) -> bool:
-    return x is not None and np.isfinite(x)
