@@ -141,7 +141,7 @@ class Process(Section):
     suggestion_adoption: float = P(0.3, 0.0, 1.0, unit="probability", source=PRACTICE, doc="Chance leadership adopts a suggestion (scaled up by CEO ownership).")
     suggestion_gain: float = P(0.0006, 0.0, 0.1, unit="quality per adopted suggestion per 100 employees", source=ASSUMED, doc="Process-quality gain of an adopted suggestion.")
     empowerment: float = P(0.4, 0.0, 1.0, unit="level", source=PRACTICE + ": empowerment vs rigid procedures", doc="Freedom to decide how to satisfy a customer (0 = rigid procedures).")
-    procedure_help: float = P(0.15, 0.0, 1.0, unit="resolution probability", source=PRACTICE + ": procedures help on standard needs", doc="Extra resolution of standard needs under rigid procedures.")
+    procedure_help: float = P(0.08, 0.0, 1.0, unit="resolution probability", source=PRACTICE + ": procedures help on standard needs", doc="Extra resolution of standard needs under rigid procedures.")
     nonstandard_share: float = P(0.2, 0.0, 1.0, unit="share of contacts", source=ASSUMED, doc="Contacts whose need is non-standard (solved only with autonomy).")
     handoff_prob: float = P(0.25, 0.0, 0.95, unit="probability per contact", source=PRACTICE + ": silos and handoffs", doc="Chance a contact needs another department (repeated for each further handoff).")
     cx_team_handoff_reduction: float = P(0.6, 0.0, 1.0, unit="share", source=PRACTICE, doc="Share of handoffs a central CX team removes.")
