@@ -1,0 +1,69 @@
+"""`cxsim run` and `cxsim scenarios` as a user types them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from cxsim.cli import main
+
+SMALL = ["--set", "market.size=2000", "--set", "workforce.employees=40", "--set", "workforce.team_size=8"]
+
+
+def run_cli(args, capsys):
+    try:
+        main(args)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code or 0
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_run_prints_summary_and_writes_csv(tmp_path, capsys):
+    out = tmp_path / "kpis.csv"
+    code, stdout, _ = run_cli(["run", "baseline", "--seed", "3", "--steps", "8", *SMALL, "--out", str(out)], capsys)
+    assert code == 0
+    assert "NPS" in stdout and "Profit" in stdout and "seed 3" in stdout
+    df = pd.read_csv(out)
+    assert len(df) == 8 and set(df["seed"]) == {3} and set(df["scenario"]) == {"baseline"}
+    assert df["version"].iloc[0]
+
+
+def test_run_writes_parquet(tmp_path, capsys):
+    out = tmp_path / "kpis.parquet"
+    code, _, _ = run_cli(["run", "small_business", "--steps", "5", "--out", str(out)], capsys)
+    assert code == 0 and len(pd.read_parquet(out)) == 5
+
+
+def test_scenarios_lists_shipped_ones(capsys):
+    code, stdout, _ = run_cli(["scenarios"], capsys)
+    assert code == 0 and "baseline" in stdout and "small_business" in stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["run", "no_such_scenario"], "no scenario named"),
+        (["run", "baseline", "--set", "market.size=-5"], "market.size"),
+        (["run", "baseline", "--set", "market.sise=5"], "did you mean 'market.size'"),
+        (["run", "baseline", "--set", "workforce.team_size=5000"], "team_size"),
+    ],
+)
+def test_bad_input_is_one_message_and_exit_2(args, message, capsys):
+    code, stdout, stderr = run_cli(args, capsys)
+    assert code == 2
+    assert message in stderr
+    assert "Traceback" not in stderr + stdout
+
+
+def test_console_script_end_to_end(tmp_path):
+    exe = [sys.executable, "-m", "cxsim.cli"]
+    done = subprocess.run([*exe, "run", "baseline", "--steps", "3", *SMALL], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "Customers" in done.stdout
+    bad = subprocess.run([*exe, "run", "baseline", "--set", "sim.weeks=0"], capture_output=True, text=True, timeout=600)
+    assert bad.returncode == 2 and "sim.weeks" in bad.stderr and "Traceback" not in bad.stderr
