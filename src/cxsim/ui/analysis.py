@@ -1,0 +1,262 @@
+"""What the web UI computes, as plain functions over the library (testable without a browser).
+
+- :func:`progressive_compare`: baseline vs variant with common random numbers, through
+  :func:`cxsim.compare.compare`, a few paired seeds at a time so the page can show a first
+  answer early and a progress bar that moves; the final table is exactly the one a single
+  ``compare(a, b, seeds=n)`` call gives (same seeds, same runs).
+- :func:`decompose`: which changed levers explain the difference ("why"): one lever at a
+  time, or the Shapley decomposition over the changed levers, per paired seed so every
+  contribution gets a 95% confidence interval.
+
+No model logic lives here: runs come from :func:`cxsim.compare.compare` and
+:func:`cxsim.run_many`, per-run outcomes and paired intervals from :mod:`cxsim.compare`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from cxsim.compare import DEFAULT_KPIS, Comparison, compare, outcomes, paired_table, t_quantile
+from cxsim.params import Scenario
+from cxsim.run import Result, run_many, stack
+from cxsim.scenario import ScenarioError
+from cxsim.scenario import diff as scenario_diff
+
+#: KPIs drawn as fan charts on the what-if page, with their titles.
+FAN_KPIS: list[tuple[str, str]] = [
+    ("nps", "NPS (points)"),
+    ("customers", "Customers"),
+    ("churn_rate", "Churn rate (per week)"),
+    ("mean_engagement", "Employee engagement"),
+    ("revenue", "Revenue ($/week)"),
+    ("profit", "Profit ($/week)"),
+    ("cash", "Cash ($)"),
+]
+
+#: KPIs in the delta table (the comparison default, which covers the fan KPIs' outcomes too).
+TABLE_KPIS: list[str] = list(DEFAULT_KPIS) + [k for k in ("churn_rate",) if k not in DEFAULT_KPIS]
+
+
+class Stopped(Exception):
+    """The user stopped a run; what was finished so far is kept."""
+
+
+def seed_batches(n_seeds: int, batch: int = 2) -> list[list[int]]:
+    """Seeds 0..n-1 split into batches of ``batch`` (at least 2 each: a paired CI needs 2)."""
+    if n_seeds < 2:
+        raise ValueError("a comparison needs at least 2 seeds")
+    seeds = list(range(n_seeds))
+    out = [seeds[i : i + batch] for i in range(0, n_seeds, batch)]
+    if len(out) > 1 and len(out[-1]) < 2:
+        out[-2].extend(out.pop())
+    return out
+
+
+def combine(a: Scenario, b: Scenario, steps: int, ra: list[Result], rb: list[Result], kpis: list[str]) -> Comparison:
+    """A :class:`~cxsim.compare.Comparison` over paired results gathered batch by batch.
+
+    Uses the same per-run outcomes and paired table as :func:`cxsim.compare.compare`.
+    """
+    va = pd.DataFrame([outcomes(r, kpis) for r in ra])
+    vb = pd.DataFrame([outcomes(r, kpis) for r in rb])
+    runs_a, runs_b = stack(ra), stack(rb)
+    runs_a.insert(0, "arm", "A")
+    runs_b.insert(0, "arm", "B")
+    return Comparison(
+        a=a, b=b, seeds=[r.seed for r in ra], steps=steps, table=paired_table(va, vb),
+        runs=pd.concat([runs_a, runs_b], ignore_index=True), changes=scenario_diff(a, b),
+        results_a=list(ra), results_b=list(rb),
+    )
+
+
+def progressive_compare(
+    a: Scenario,
+    b: Scenario,
+    seeds: int = 8,
+    steps: int | None = None,
+    *,
+    kpis: list[str] | None = None,
+    on_partial: Callable[[Comparison], None] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    batch: int = 2,
+) -> Comparison:
+    """Compare A and B over ``seeds`` paired seeds, a batch of seeds at a time.
+
+    Args:
+        a, b: baseline and variant.
+        seeds: number of paired seeds (0..seeds-1), at least 2.
+        steps: weeks (default A's ``sim.weeks``).
+        kpis: KPIs in the table (default :data:`TABLE_KPIS`).
+        on_partial: called with the comparison over the seeds finished so far.
+        on_progress: called with (runs done, runs planned).
+        should_stop: checked between batches; when it returns True, :class:`Stopped` is raised
+            (``on_partial`` has already seen everything finished).
+        batch: seeds per batch.
+    """
+    kpis = list(kpis or TABLE_KPIS)
+    steps = a.sim.weeks if steps is None else int(steps)
+    batches = seed_batches(seeds, batch)
+    total = 2 * seeds
+    ra: list[Result] = []
+    rb: list[Result] = []
+    result = None
+    for chunk in batches:
+        if should_stop is not None and should_stop():
+            raise Stopped
+        done_before = len(ra) + len(rb)
+
+        def tick(done: int, planned: int, _before=done_before) -> None:
+            if on_progress is not None:
+                on_progress(_before + done, total)
+
+        part = compare(a, b, seeds=chunk, steps=steps, kpis=kpis, progress=tick)
+        ra += part.results_a
+        rb += part.results_b
+        result = combine(a, b, steps, ra, rb, kpis)
+        if on_partial is not None:
+            on_partial(result)
+    assert result is not None
+    return result
+
+
+# ---------------------------------------------------------------------------- why
+
+
+@dataclass
+class Decomposition:
+    """Per-lever contributions to the B - A difference of every KPI.
+
+    Attributes:
+        method: ``"shapley"`` or ``"one_at_a_time"``.
+        keys: the changed levers (dotted keys), in the order of the waterfall.
+        seeds: the paired seeds.
+        values: per-seed outcomes of every lever subset that was run,
+            ``{frozenset(keys): DataFrame (one row per seed, one column per KPI)}``.
+    """
+
+    method: str
+    keys: list[str]
+    seeds: list[int]
+    steps: int
+    values: dict[frozenset, pd.DataFrame] = field(repr=False)
+
+    def per_seed(self, kpi: str) -> pd.DataFrame:
+        """Contribution of each lever per seed (rows: seeds; columns: levers [+ interaction])."""
+        v = {s: df[kpi].to_numpy(float) for s, df in self.values.items()}
+        empty, full = frozenset(), frozenset(self.keys)
+        cols: dict[str, np.ndarray] = {}
+        n = len(self.keys)
+        if self.method == "shapley":
+            for key in self.keys:
+                others = [k for k in self.keys if k != key]
+                phi = np.zeros(len(self.seeds))
+                for size in range(len(others) + 1):
+                    weight = math.factorial(size) * math.factorial(n - size - 1) / math.factorial(n)
+                    for subset in itertools.combinations(others, size):
+                        s = frozenset(subset)
+                        phi += weight * (v[s | {key}] - v[s])
+                cols[key] = phi
+        else:
+            for key in self.keys:
+                cols[key] = v[frozenset({key})] - v[empty]
+            if n > 1:
+                cols["interaction"] = (v[full] - v[empty]) - sum(cols[k] for k in self.keys)
+        return pd.DataFrame(cols, index=self.seeds)
+
+    def table(self, kpi: str) -> pd.DataFrame:
+        """One row per lever (then interaction, if any): mean contribution and 95% CI over seeds."""
+        per = self.per_seed(kpi)
+        n = len(per)
+        tq = t_quantile(n - 1)
+        rows = []
+        for col in per.columns:
+            x = per[col].to_numpy(float)
+            half = tq * float(np.std(x, ddof=1)) / math.sqrt(n) if n > 1 else math.inf
+            rows.append({"lever": col, "contribution": float(x.mean()), "ci_low": float(x.mean() - half),
+                         "ci_high": float(x.mean() + half)})
+        return pd.DataFrame(rows)
+
+    def endpoints(self, kpi: str) -> tuple[float, float]:
+        """Mean outcome of the baseline and of the full variant."""
+        return (float(self.values[frozenset()][kpi].mean()), float(self.values[frozenset(self.keys)][kpi].mean()))
+
+    @property
+    def n_runs(self) -> int:
+        return len(self.values) * len(self.seeds)
+
+
+def planned_subsets(keys: list[str], method: str) -> list[frozenset]:
+    """Lever subsets a decomposition needs (the empty and full sets included)."""
+    if method == "shapley":
+        return [frozenset(c) for r in range(len(keys) + 1) for c in itertools.combinations(keys, r)]
+    subsets = [frozenset(), frozenset(keys)] + [frozenset({k}) for k in keys]
+    return list(dict.fromkeys(subsets))
+
+
+def choose_method(n_levers: int) -> str:
+    """Shapley while it stays cheap (2^n scenarios), one lever at a time beyond 3 levers."""
+    return "shapley" if n_levers <= 3 else "one_at_a_time"
+
+
+MAX_SHAPLEY_LEVERS = 6
+
+
+def decompose(
+    comparison: Comparison,
+    method: str = "auto",
+    *,
+    kpis: list[str] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> Decomposition:
+    """Split a comparison's difference over the levers that changed.
+
+    Reuses the comparison's own runs for the baseline and the full variant, and runs every
+    other lever subset the method needs with the same seeds and weeks (common random
+    numbers), so contributions add up to the comparison's difference.
+
+    Raises:
+        ValueError: nothing changed, or too many levers for Shapley.
+        ScenarioError: a subset of the changes is not a valid scenario on its own
+            (e.g. a team size above the employee count); the message says which.
+    """
+    keys = list(comparison.changes)
+    if not keys:
+        raise ValueError("baseline and variant are the same scenario: there is no difference to explain")
+    if method == "auto":
+        method = choose_method(len(keys))
+    if method not in ("shapley", "one_at_a_time"):
+        raise ValueError(f"unknown method {method!r}: use 'shapley' or 'one_at_a_time'")
+    if method == "shapley" and len(keys) > MAX_SHAPLEY_LEVERS:
+        raise ValueError(f"{len(keys)} levers changed: Shapley needs 2^{len(keys)} scenarios; use one lever at a time")
+    kpis = list(kpis or TABLE_KPIS)
+    a = comparison.a
+    seeds = list(comparison.seeds)
+    values: dict[frozenset, pd.DataFrame] = {
+        frozenset(): pd.DataFrame([outcomes(r, kpis) for r in comparison.results_a]),
+        frozenset(keys): pd.DataFrame([outcomes(r, kpis) for r in comparison.results_b]),
+    }
+    todo = [s for s in planned_subsets(keys, method) if s not in values]
+    done = 0
+    for subset in todo:
+        if should_stop is not None and should_stop():
+            raise Stopped
+        changes = {k: comparison.changes[k][1] for k in keys if k in subset}
+        try:
+            scenario = a.override(changes)
+        except ScenarioError as exc:
+            names = ", ".join(sorted(subset))
+            raise ScenarioError(f"the levers cannot be separated: changing only {names} gives an invalid scenario ({exc})") from None
+        results = run_many(scenario, seeds, comparison.steps)
+        values[subset] = pd.DataFrame([outcomes(r, kpis) for r in results])
+        done += 1
+        if on_progress is not None:
+            on_progress(done, len(todo))
+    return Decomposition(method=method, keys=keys, seeds=seeds, steps=comparison.steps, values=values)

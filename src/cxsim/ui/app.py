@@ -1,0 +1,353 @@
+"""The cxsim what-if studio: a Solara web app (``cxsim ui``) for strategists and classrooms.
+
+Pages:
+
+- **What-if**: pick a base scenario, move levers (grouped along the causal chain), Run:
+  baseline vs variant over paired seeds (common random numbers), fan charts with 10-90%
+  bands, a KPI delta table with 95% confidence intervals, what changed, downloads.
+- **Why**: which changed levers explain the difference (Shapley or one lever at a time), as
+  a waterfall with a 95% CI per lever.
+- **Live classroom**: one model stepped week by week (play/pause/step/reset, seed): employees
+  coloured by engagement in their supervisor teams, customers' NPS mix, word of mouth by channel.
+- **Lessons**: each lesson of the scenario library, with the question to ask the class and a
+  button that loads the pair into the what-if page.
+- **Files**: download the variant as TOML and the runs as CSV; upload a TOML to start from it.
+
+No model logic here: everything is computed by the library (:mod:`cxsim.ui.analysis` wraps
+:func:`cxsim.compare.compare` and :func:`cxsim.run_many`; the live view steps :class:`cxsim.CXModel`).
+"""
+
+from __future__ import annotations
+
+import threading
+
+import solara
+import solara.lab
+
+from cxsim.ui import analysis, charts, live, state
+from cxsim.ui import levers as lv
+from cxsim.ui.lessons import LESSONS, available_lessons
+from cxsim.ui.widgets import (
+    CSS,
+    LeverControl,
+    Md,
+    Progress,
+    changes_html,
+    delta_table_frame,
+    delta_table_html,
+    kpi_label,
+)
+
+TITLE = "cxsim what-if studio"
+
+
+def _warm_up() -> None:
+    """Load (or compile) the model's kernels once per server, so the first Run is not the slow one."""
+    try:
+        from cxsim import run
+        from cxsim.ui.live import classroom_scenario
+
+        run(classroom_scenario("baseline"), seed=0, steps=2)
+    except Exception:  # noqa: BLE001 - warming up is an optimisation; the real run reports errors
+        pass
+
+
+threading.Thread(target=_warm_up, name="cxsim-warm-up", daemon=True).start()
+
+
+# ----------------------------------------------------------------- what-if page
+
+
+@solara.component
+def BasePicker():
+    names = list(state.shipped())
+    source = state.base_source.value
+    options = names if source in names else [source, *names]
+
+    def on_pick(name: str) -> None:
+        if name in names:
+            state.pick_base(name)
+
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+        solara.Select(label="Base scenario", value=source, values=options, on_value=on_pick,
+                      style={"min-width": "260px"})
+        solara.Text(state.base.value.description, style={"color": "#555"})
+
+
+@solara.component
+def LeverPanel():
+    errors = solara.use_reactive({})
+    raw_key = solara.use_reactive("")
+    raw_value = solara.use_reactive("")
+    raw_error = solara.use_reactive("")
+
+    def set_raw() -> None:
+        from cxsim.scenario import ScenarioError, parse_value
+
+        key = raw_key.value.strip()
+        if not key:
+            raw_error.set("type a parameter key, e.g. customers.need (see cxsim params)")
+            return
+        try:
+            msg = state.set_lever(key, parse_value(raw_value.value.strip()))
+        except ScenarioError as exc:
+            msg = str(exc)
+        raw_error.set(msg)
+
+    with solara.Column(gap="4px"):
+        with solara.Row():
+            solara.Button("Reset levers", on_click=state.reset_levers, outlined=True, small=True,
+                          disabled=state.variant.value == state.base.value)
+        for title, blurb, items in lv.grouped_levers():
+            n_changed = sum(state.variant.value.get(x.key) != state.base.value.get(x.key) for x in items)
+            heading = f"{title} ({n_changed} changed)" if n_changed else title
+            with solara.Details(heading, expand=title in ("Supervisors",) or n_changed > 0):
+                solara.Text(blurb, style={"color": "#666", "font-size": "13px"})
+                for item in items:
+                    LeverControl(item, errors)
+        with solara.Details("Any other parameter"):
+            solara.Text("Set any parameter of the model by its key (the list: `cxsim params`).",
+                        style={"color": "#666", "font-size": "13px"})
+            solara.InputText("key, e.g. customers.need", value=raw_key)
+            solara.InputText("value, e.g. 0.08", value=raw_value)
+            solara.Button("Set", on_click=set_raw, small=True)
+            if raw_error.value:
+                solara.Error(raw_error.value, dense=True)
+
+
+@solara.component
+def RunControls():
+    running = state.run_task.pending
+
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+        solara.InputInt("Seeds (paired)", value=state.seeds, continuous_update=False, style={"max-width": "140px"})
+        solara.InputInt("Weeks", value=state.weeks, continuous_update=False, style={"max-width": "120px"})
+        solara.Button("Run", on_click=state.start_run, color="primary", disabled=running, icon_name="mdi-play",
+                      classes=["cx-run"])
+        if running:
+            solara.Button("Stop", on_click=state.stop_run, outlined=True, classes=["cx-stop"])
+    if state.run_error.value:
+        solara.Error(state.run_error.value)
+    Progress(state.run_progress.value, state.run_status.value, running)
+
+
+@solara.component
+def FanCharts(c):
+    labels = (f"baseline: {c.a.name}", f"variant: {c.b.name if c.b.name != c.a.name else 'with your changes'}")
+    fig = solara.use_memo(lambda: charts.fan_charts(c.runs, analysis.FAN_KPIS, labels), dependencies=[id(c)])
+    solara.FigureMatplotlib(fig, dependencies=[id(c)], format="png")
+
+
+@solara.component
+def Results():
+    view = state.result.value
+    if view is None:
+        if not state.run_task.pending:
+            solara.Info("Move a lever (left), then press Run: the baseline and the variant run over the same seeds, "
+                        "and the charts show how far apart they end up, with the uncertainty.")
+        return
+    c = view.comparison
+    stale = (c.a != state.base.value) or (c.b != state.variant.value)
+    if not view.complete:
+        note = "stopped early" if view.stopped else "a first look, more seeds coming"
+        solara.Warning(f"Results over {len(c.seeds)} of {view.seeds_planned} seeds ({note}): intervals are wide.")
+    if stale:
+        solara.Warning("The levers changed since this run: press Run to update.")
+    Md("### How the two firms evolve (median over seeds, band: 10-90% of seeds)")
+    FanCharts(c)
+    Md("### Difference at the end of the run")
+    solara.HTML(tag="div", unsafe_innerHTML=delta_table_html(c.table, len(c.seeds)))
+    with solara.Row():
+        solara.FileDownload(lambda: c.runs.to_csv(index=False).encode(), filename="cxsim_runs.csv",
+                            label="Download runs (CSV)")
+        solara.FileDownload(lambda: delta_table_frame(c.table).to_csv(index=False).encode(),
+                            filename="cxsim_differences.csv", label="Download table (CSV)")
+        solara.FileDownload(lambda: state.variant_toml().encode(), filename=f"{c.b.name}.toml",
+                            label="Download variant (TOML)")
+
+
+@solara.component
+def WhatIfPage():
+    solara.Style(CSS)
+    solara.Title(f"What-if | {TITLE}")
+    if state.notice.value:
+        solara.Info(state.notice.value, dense=True)
+    with solara.Columns([1, 3]):
+        with solara.Column():
+            BasePicker()
+            Md("#### Levers of the variant")
+            LeverPanel()
+        with solara.Column():
+            Md("## What if ...?")
+            RunControls()
+            Md("#### What changed")
+            solara.HTML(tag="div", unsafe_innerHTML=changes_html(analysis.scenario_diff(state.base.value,
+                                                                                         state.variant.value)))
+            Results()
+
+
+# ---------------------------------------------------------------------- why page
+
+
+@solara.component
+def Waterfall(d, kpi: str, labels: dict):
+    def draw():
+        start, end = d.endpoints(kpi)
+        return charts.waterfall(start, end, d.table(kpi), labels, kpi_label(kpi), ("baseline", "variant"))
+
+    fig = solara.use_memo(draw, dependencies=[id(d), kpi])
+    solara.FigureMatplotlib(fig, dependencies=[id(d), kpi], format="png")
+
+
+@solara.component
+def WhyPage():
+    solara.Style(CSS)
+    solara.Title(f"Why | {TITLE}")
+    Md("## Why: which levers explain the difference?")
+    view = state.result.value
+    if view is None or not view.complete:
+        solara.Info("Run a complete what-if first (What-if page). This page then splits the difference over the "
+                    "levers you changed.")
+        return
+    c = view.comparison
+    keys = list(c.changes)
+    if not keys:
+        solara.Info("Baseline and variant are the same scenario: nothing to explain. Change a lever and Run.")
+        return
+    method = analysis.choose_method(len(keys)) if state.why_method.value == "auto" else state.why_method.value
+    subsets = analysis.planned_subsets(keys, method)
+    extra_runs = (len(subsets) - 2) * len(c.seeds)
+    Md(
+        f"{len(keys)} lever(s) changed. **Shapley** splits the difference fairly over every order of "
+        f"switching levers on (2^{len(keys)} scenarios); **one at a time** switches each lever alone and shows what "
+        f"is left as *interaction*. This needs {extra_runs} more runs ({len(c.seeds)} seeds x {c.steps} weeks, "
+        "same seeds as the what-if run)."
+    )
+    running = state.why_task.pending
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+        solara.ToggleButtonsSingle(value=state.why_method, values=["auto", "shapley", "one_at_a_time"])
+        solara.Select("KPI", value=state.why_kpi, values=[k for k in analysis.TABLE_KPIS if k != "bankrupt"],
+                      style={"max-width": "240px"})
+        solara.Button("Explain", on_click=state.start_why, color="primary", disabled=running, classes=["cx-explain"])
+        if running:
+            solara.Button("Stop", on_click=state.stop_why, outlined=True)
+    if running:
+        solara.ProgressLinear(state.why_progress.value if state.why_progress.value > 0 else True)
+    if state.why_error.value:
+        solara.Error(state.why_error.value)
+    got = state.why_result.value
+    if got is None or got[0] is not c:
+        return
+    d = got[1]
+    kpi = state.why_kpi.value
+    tab = d.table(kpi)
+    start, end = d.endpoints(kpi)
+    labels = {k: lv.label(k) for k in d.keys} | {"interaction": "interaction"}
+    Waterfall(d, kpi, labels)
+    rows = "".join(
+        f"<tr><td>{labels.get(r.lever, r.lever)}</td><td>{r.contribution:+.3g}</td>"
+        f"<td>[{r.ci_low:.3g}, {r.ci_high:.3g}]</td></tr>"
+        for r in tab.itertuples(index=False)
+    )
+    solara.HTML(tag="div", unsafe_innerHTML=(
+        f"<table class='cx-table cx-why-table'><caption>{kpi_label(kpi)}: baseline {start:.4g} -> variant {end:.4g} "
+        f"({d.method.replace('_', ' ')}, {len(d.seeds)} paired seeds)</caption><thead><tr><th>lever</th>"
+        f"<th>contribution</th><th>95% CI</th></tr></thead><tbody>{rows}</tbody></table>"))
+
+
+# ------------------------------------------------------------------ lessons page
+
+
+@solara.component
+def LessonsPage():
+    solara.Style(CSS)
+    solara.Title(f"Lessons | {TITLE}")
+    router = solara.use_router()
+    Md("## Lessons: what CX practice claims, shown as a pair of scenarios")
+    lessons = available_lessons()
+    waiting = len(LESSONS) - len(lessons)
+    if not lessons:
+        solara.Info("No lesson scenarios are in the scenario folder yet.")
+    for lesson in lessons:
+        def open_pair(lesson=lesson) -> None:
+            state.load_pair(lesson.a, lesson.b)
+            router.push("/")
+
+        with solara.Card(lesson.title, margin=0, classes=["cx-lesson"], style={"margin-bottom": "12px"}):
+            Md(f"**{lesson.a}** (baseline) vs **{lesson.b}** (variant). {lesson.explanation}")
+            solara.HTML(tag="div", unsafe_innerHTML=f"<div class='cx-question'><b>Ask the class:</b> {lesson.question}"
+                                                    f" <i>Look first at: {kpi_label(lesson.kpi)}.</i></div>")
+            solara.Button("Open in what-if", on_click=open_pair, color="primary", outlined=True,
+                          classes=["cx-open-lesson"])
+    if waiting:
+        solara.Text(f"{waiting} more lesson(s) will appear here once their scenario files are in the library.",
+                    style={"color": "#777"})
+
+
+# -------------------------------------------------------------------- files page
+
+
+@solara.component
+def FilesPage():
+    solara.Style(CSS)
+    solara.Title(f"Files | {TITLE}")
+    pasted = solara.use_reactive("")
+    Md("## Export and import scenarios")
+    with solara.Columns([1, 1]):
+        with solara.Column():
+            Md("### Export")
+            Md(f"Variant **{state.variant.value.name}**, compared with base **{state.base_source.value}**"
+                            f" ({len(analysis.scenario_diff(state.base.value, state.variant.value))} lever(s) changed).")
+            solara.FileDownload(lambda: state.variant_toml().encode(), filename="variant.toml",
+                                label="Download variant (TOML)")
+            view = state.result.value
+            if view is not None:
+                solara.FileDownload(lambda: view.comparison.runs.to_csv(index=False).encode(),
+                                    filename="cxsim_runs.csv", label="Download runs of the last what-if (CSV)")
+            else:
+                solara.Text("Runs (CSV) can be downloaded after a what-if run.", style={"color": "#777"})
+            Md("Preview of the variant file:")
+            solara.Preformatted(state.variant_toml())
+        with solara.Column():
+            Md("### Import")
+            Md("Drop a scenario `.toml` below (or paste it) to make it the variant; a file with "
+                            "`extends = \"name\"` also sets that shipped scenario as the base.")
+            solara.FileDrop(label="Drop a scenario .toml file here",
+                            on_file=lambda f: state.load_uploaded(f["name"], f["data"]), lazy=False)
+            solara.InputTextArea("... or paste TOML here", value=pasted, rows=8, continuous_update=True)
+            solara.Button("Load pasted TOML", on_click=lambda: state.load_uploaded("pasted.toml", pasted.value.encode()),
+                          color="primary", classes=["cx-load-toml"])
+            if state.upload_error.value:
+                solara.Error(f"Not loaded: {state.upload_error.value}", classes=["cx-upload-error"])
+            elif state.notice.value:
+                solara.Success(state.notice.value, dense=True)
+
+
+# ------------------------------------------------------------------------- layout
+
+
+@solara.component
+def Layout(children=[]):  # noqa: B006 - solara passes children this way
+    """App bar with one tab per page, named by the route labels."""
+    route, all_routes = solara.use_route()
+    router = solara.use_router()
+    paths = [solara.resolve_path(r, level=0) for r in all_routes]
+    index = all_routes.index(route) if route in all_routes else 0
+    solara.Style(CSS)
+    with solara.AppLayout(title=TITLE, navigation=True) as main:
+        with solara.AppBar():
+            with solara.lab.Tabs(value=index, on_value=lambda i: router.push(paths[i]), align="center"):
+                for r in all_routes:
+                    solara.lab.Tab(r.label)
+        for child in children:
+            solara.display(child)
+    return main
+
+
+routes = [
+    solara.Route(path="/", component=WhatIfPage, label="What-if", layout=Layout),
+    solara.Route(path="why", component=WhyPage, label="Why"),
+    solara.Route(path="live", component=live.LivePage, label="Live classroom"),
+    solara.Route(path="lessons", component=LessonsPage, label="Lessons"),
+    solara.Route(path="files", component=FilesPage, label="Files"),
+]

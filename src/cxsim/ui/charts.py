@@ -1,0 +1,206 @@
+"""Figures for the web UI, drawn with matplotlib's object API (thread-safe, no CDN, no JS).
+
+Fan charts show the median over seeds and the 10-90% band per week for both
+arms; the waterfall shows how each changed lever adds up to the difference;
+the classroom figures show one live model: its employees by team, its
+customers' NPS mix and its word of mouth by channel.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.figure import Figure
+
+from cxsim.compare import fan
+
+BASE_COLOR = "#607d8b"  # baseline: neutral grey-blue
+VARIANT_COLOR = "#e65100"  # variant: orange, stands out
+UP, DOWN = "#2e7d32", "#c62828"
+#: red (disengaged) -> amber -> green (engaged): the colours a class reads without a legend
+ENGAGEMENT_CMAP = LinearSegmentedColormap.from_list("engagement", ["#c62828", "#f9a825", "#2e7d32"])
+
+
+def _money(x: float, _pos=None) -> str:
+    a = abs(x)
+    if a >= 1e6:
+        return f"{x / 1e6:.1f}M"
+    if a >= 1e3:
+        return f"{x / 1e3:.0f}k"
+    return f"{x:.0f}"
+
+
+def fan_charts(runs: pd.DataFrame, kpis: list[tuple[str, str]], labels: tuple[str, str]) -> Figure:
+    """One panel per KPI: median line and 10-90% band over seeds, baseline and variant."""
+    from matplotlib.ticker import FuncFormatter
+
+    n = len(kpis)
+    cols = 4
+    rows = (n + cols - 1) // cols
+    fig = Figure(figsize=(14, 3.1 * rows), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for ax, (kpi, title) in zip(axes, kpis, strict=False):
+        f = fan(runs, kpi)
+        for arm, color, name in (("A", BASE_COLOR, labels[0]), ("B", VARIANT_COLOR, labels[1])):
+            d = f[f["arm"] == arm]
+            if d.empty:
+                continue
+            ax.fill_between(d["week"], d["low"], d["high"], color=color, alpha=0.22, linewidth=0)
+            ax.plot(d["week"], d["median"], color=color, linewidth=2, label=name)
+        ax.set_title(title, fontsize=11)
+        ax.set_xlabel("week", fontsize=9)
+        ax.grid(alpha=0.3)
+        ax.tick_params(labelsize=8)
+        if kpi in ("revenue", "profit", "cash", "customers"):
+            ax.yaxis.set_major_formatter(FuncFormatter(_money))
+    for ax in axes[n:]:
+        ax.axis("off")
+    if n < len(axes):
+        # the spare panel holds the legend, explained once for all panels
+        leg_ax = axes[n]
+        handles, names = axes[0].get_legend_handles_labels()
+        from matplotlib.patches import Patch
+
+        handles += [Patch(color="#999999", alpha=0.3)]
+        names += ["10-90% of seeds"]
+        leg_ax.legend(handles, names, loc="center", fontsize=11, frameon=False, title="line: median over seeds")
+    else:
+        axes[0].legend(fontsize=8)
+    return fig
+
+
+def waterfall(start: float, end: float, table: pd.DataFrame, labels: dict[str, str], kpi_title: str,
+              ends: tuple[str, str]) -> Figure:
+    """Baseline bar, one floating bar per lever (with its 95% CI), variant bar."""
+    steps = list(table.itertuples(index=False))
+    names = [ends[0]] + [labels.get(s.lever, s.lever) for s in steps] + [ends[1]]
+    fig = Figure(figsize=(max(6.0, 1.6 * len(names)), 4.2), layout="constrained")
+    ax = fig.subplots()
+    level = start
+    ax.bar(0, start, color=BASE_COLOR, width=0.6)
+    for i, s in enumerate(steps, start=1):
+        color = UP if s.contribution >= 0 else DOWN
+        ax.bar(i, s.contribution, bottom=level, color=color, width=0.6)
+        top = level + s.contribution
+        err_lo, err_hi = s.contribution - s.ci_low, s.ci_high - s.contribution
+        ax.errorbar(i, top, yerr=[[max(err_lo, 0)], [max(err_hi, 0)]], color="black", capsize=5, linewidth=1.2)
+        ax.text(i, max(level, top), f"{s.contribution:+.3g}", ha="center", va="bottom", fontsize=9)
+        ax.plot([i - 1 + 0.3, i - 0.3], [level, level], color="#888888", linewidth=0.8, linestyle=":")
+        level = top
+    k = len(names) - 1
+    ax.plot([k - 1 + 0.3, k - 0.3], [level, level], color="#888888", linewidth=0.8, linestyle=":")
+    ax.bar(k, end, color=VARIANT_COLOR, width=0.6)
+    for x, v in ((0, start), (k, end)):
+        ax.text(x, v, f"{v:.3g}", ha="center", va="bottom", fontsize=9)
+    lo = min([start, end] + [0.0] + list(np.cumsum([start] + [s.contribution for s in steps])))
+    hi = max([start, end] + list(np.cumsum([start] + [s.contribution for s in steps])))
+    if lo >= 0 and start > 0 and end > 0:
+        # zoom in on the changes: a bar from zero would hide them
+        span = max(hi - min(start, end, *np.cumsum([start] + [s.contribution for s in steps])), 1e-9)
+        ax.set_ylim(min(start, end, *np.cumsum([start] + [s.contribution for s in steps])) - 0.6 * span, hi + 0.4 * span)
+    ax.set_xticks(range(len(names)), names, rotation=15, ha="right", fontsize=9)
+    ax.set_title(f"Why the {kpi_title} differs: contribution of each lever (bars: 95% CI over paired seeds)", fontsize=11)
+    ax.grid(axis="y", alpha=0.3)
+    return fig
+
+
+# ------------------------------------------------------------------ classroom
+
+
+def team_grid(engagement: np.ndarray, team: np.ndarray, front: np.ndarray, threshold: float) -> Figure:
+    """Employees as tiles, one row per supervisor team, coloured by engagement; front line outlined."""
+    teams = np.unique(team)
+    width = max(int(np.bincount(team).max()), 1)
+    grid = np.full((len(teams), width), np.nan)
+    front_mask = np.zeros(len(engagement), dtype=bool)
+    front_mask[front] = True
+    fig = Figure(figsize=(7, max(2.5, 0.32 * len(teams) + 1.2)), layout="constrained")
+    ax = fig.subplots()
+    for r, t in enumerate(teams):
+        members = np.flatnonzero(team == t)
+        grid[r, : len(members)] = engagement[members]
+        for c, m in enumerate(members):
+            if front_mask[m]:
+                ax.add_patch(_outline(c, r))
+    im = ax.imshow(grid, cmap=ENGAGEMENT_CMAP, vmin=0, vmax=1, aspect="auto", interpolation="nearest")
+    ax.set_yticks(range(len(teams)), [f"team {t + 1}" for t in teams], fontsize=8)
+    ax.set_xticks([])
+    engaged = float((engagement >= threshold).mean())
+    ax.set_title(f"Employees by supervisor team (outlined: front line) | engaged: {engaged:.0%}", fontsize=10)
+    fig.colorbar(im, ax=ax, label="engagement", fraction=0.04)
+    return fig
+
+
+def _outline(c: int, r: int):
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((c - 0.45, r - 0.45), 0.9, 0.9, fill=False, edgecolor="black", linewidth=1.2)
+
+
+def nps_mix(ts: pd.DataFrame) -> Figure:
+    """Customers' promoter / passive / detractor shares week by week, and the NPS now."""
+    fig = Figure(figsize=(6, 3.2), layout="constrained")
+    ax = fig.subplots()
+    if len(ts):
+        w = ts["week"]
+        ax.stackplot(w, ts["detractor_share"], ts["passive_share"], ts["promoter_share"],
+                     colors=[DOWN, "#bdbdbd", UP], labels=["detractors (0-6)", "passives (7-8)", "promoters (9-10)"],
+                     alpha=0.85)
+        ax.set_xlim(w.iloc[0], max(w.iloc[-1], w.iloc[0] + 1))
+        ax.set_title(f"Customers' NPS mix | NPS now: {ts['nps'].iloc[-1]:+.1f}", fontsize=10)
+    else:
+        ax.set_title("Customers' NPS mix (press Step or Play)", fontsize=10)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("week", fontsize=9)
+    ax.legend(loc="lower left", fontsize=8)
+    return fig
+
+
+WOM_CHANNELS = [
+    ("wom_friends_negative", "told friends (-)", "#c62828"),
+    ("wom_social_negative", "social posts (-)", "#ef6c00"),
+    ("wom_review_negative", "bad reviews (-)", "#6a1b9a"),
+    ("wom_tweet_negative", "tweets (-)", "#1565c0"),
+    ("wom_positive", "recommended (+)", "#2e7d32"),
+]
+
+
+def wom_channels(ts: pd.DataFrame, last: int = 26) -> Figure:
+    """Word-of-mouth messages by channel over the last weeks (negative stacked up, positive down)."""
+    fig = Figure(figsize=(6, 3.2), layout="constrained")
+    ax = fig.subplots()
+    d = ts.tail(last)
+    if len(d):
+        bottom = np.zeros(len(d))
+        for col, name, color in WOM_CHANNELS[:-1]:
+            ax.bar(d["week"], d[col], bottom=bottom, color=color, label=name, width=0.85)
+            bottom += d[col].to_numpy(float)
+        col, name, color = WOM_CHANNELS[-1]
+        ax.bar(d["week"], -d[col].to_numpy(float), color=color, label=name, width=0.85)
+        viral = d[d["wom_viral"] > 0]
+        for _, row in viral.iterrows():
+            ax.annotate("viral!", (row["week"], bottom[list(d["week"]).index(row["week"])]), ha="center",
+                        va="bottom", fontsize=8, color="#1565c0")
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_title("Word of mouth by channel (messages per week)", fontsize=10)
+    ax.set_xlabel("week", fontsize=9)
+    ax.legend(fontsize=7, loc="upper left", ncols=2)
+    return fig
+
+
+def live_kpis(ts: pd.DataFrame) -> Figure:
+    """Customers and NPS over the weeks so far, the two numbers a class watches."""
+    fig = Figure(figsize=(6, 3.2), layout="constrained")
+    ax = fig.subplots()
+    if len(ts):
+        ax.plot(ts["week"], ts["customers"], color=VARIANT_COLOR, linewidth=2)
+        ax2 = ax.twinx()
+        ax2.plot(ts["week"], ts["mean_engagement"], color=UP, linewidth=1.5, linestyle="--")
+        ax2.set_ylabel("engagement (dashed)", fontsize=9, color=UP)
+        ax2.set_ylim(0, 1)
+    ax.set_ylabel("customers", fontsize=9, color=VARIANT_COLOR)
+    ax.set_xlabel("week", fontsize=9)
+    ax.set_title("Customers and employee engagement", fontsize=10)
+    ax.grid(alpha=0.3)
+    return fig

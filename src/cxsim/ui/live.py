@@ -1,0 +1,182 @@
+"""Live classroom view: one :class:`cxsim.CXModel` stepped week by week in front of a class.
+
+Each browser session has its own model (a session-scoped reactive), stepped in a
+background thread while playing, so the page stays responsive. The scenario is
+shrunk to classroom size (a few thousand people, about a hundred employees) so
+a week takes milliseconds and the employee grid stays readable.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import solara
+
+from cxsim.params import Scenario
+from cxsim.scenario import ScenarioError, load_scenario, shipped_scenarios
+from cxsim.ui import charts
+
+CLASS_PEOPLE = 5000
+CLASS_EMPLOYEES = 120
+
+
+def classroom_scenario(name: str | Scenario) -> Scenario:
+    """A shipped scenario at classroom size: at most 5,000 people and 120 employees (teams kept)."""
+    s = load_scenario(name)
+    size = min(s.market.size, CLASS_PEOPLE)
+    employees = min(s.workforce.employees, CLASS_EMPLOYEES)
+    return s.override({
+        "market.size": size,
+        "market.mean_degree": min(s.market.mean_degree, size - 1),
+        "workforce.employees": employees,
+        "workforce.team_size": min(s.workforce.team_size, employees),
+        # the market is smaller, so is the money: scale marketing to keep the same reach per person
+        "leadership.marketing_spend": s.leadership.marketing_spend * size / s.market.size,
+        "acquisition.marketing_reference": max(1.0, s.acquisition.marketing_reference * size / s.market.size),
+    })
+
+
+class LiveSession:
+    """A model and the lock that keeps the stepping thread and the page from reading half a week."""
+
+    def __init__(self, scenario_name: str, seed: int):
+        from cxsim.model import CXModel
+
+        self.scenario_name = scenario_name
+        self.seed = seed
+        self.scenario = classroom_scenario(scenario_name)
+        self.model = CXModel(self.scenario, seed=seed)
+        self.lock = threading.Lock()
+
+    def step(self, n: int = 1) -> None:
+        with self.lock:
+            for _ in range(n):
+                if self.model.bankrupt:
+                    break
+                self.model.step()
+
+    def snapshot(self):
+        """Copies of what the figures draw, taken under the lock."""
+        m = self.model
+        with self.lock:
+            w = m.workforce
+            return {
+                "week": m.week,
+                "engagement": w.engagement.copy(),
+                "team": w.team.copy(),
+                "front": w.front.copy(),
+                "ts": m.timeseries(),
+                "bankrupt": m.bankrupt,
+            }
+
+
+session = solara.reactive(None)  # LiveSession | None, one per browser session
+playing = solara.reactive(False)
+tick = solara.reactive(0)  # bumped after each step so the figures redraw
+live_scenario = solara.reactive("baseline")
+live_seed = solara.reactive(0)
+live_error = solara.reactive("")
+speed = solara.reactive(2.0)  # weeks per second while playing
+
+
+def reset() -> None:
+    """A new model from the chosen scenario and seed (week 0)."""
+    playing.set(False)
+    try:
+        session.set(LiveSession(live_scenario.value, int(live_seed.value)))
+        live_error.set("")
+    except (ScenarioError, ValueError) as exc:
+        live_error.set(str(exc))
+    tick.set(tick.value + 1)
+
+
+def step_once() -> None:
+    if session.value is None:
+        reset()
+    session.value.step()
+    tick.set(tick.value + 1)
+
+
+@solara.component
+def Player():
+    """Steps the model while ``playing`` is on, in a thread, at ``speed`` weeks per second."""
+
+    def loop(cancel: threading.Event) -> None:
+        # not cancelled intrusively: a week is never interrupted half-way; the loop checks between weeks
+        while playing.value and not cancel.is_set():
+            started = time.perf_counter()
+            s = session.value
+            if s is None:
+                break
+            s.step()
+            tick.set(tick.value + 1)
+            if s.model.bankrupt:
+                playing.set(False)
+                break
+            cancel.wait(max(0.0, 1.0 / max(speed.value, 0.1) - (time.perf_counter() - started)))
+
+    solara.use_thread(loop, dependencies=[playing.value], intrusive_cancel=False)
+
+
+@solara.component
+def LiveFigures(s: LiveSession, snap: dict):
+    ts = snap["ts"]
+    threshold = s.scenario.workforce.engaged_threshold
+    key = [id(s), snap["week"]]
+    grid = solara.use_memo(lambda: charts.team_grid(snap["engagement"], snap["team"], snap["front"], threshold),
+                           dependencies=key)
+    mix = solara.use_memo(lambda: charts.nps_mix(ts), dependencies=key)
+    wom = solara.use_memo(lambda: charts.wom_channels(ts), dependencies=key)
+    kp = solara.use_memo(lambda: charts.live_kpis(ts), dependencies=key)
+    with solara.Columns([1, 1]):
+        with solara.Column():
+            solara.FigureMatplotlib(grid, dependencies=key, format="png")
+            solara.FigureMatplotlib(kp, dependencies=key, format="png")
+        with solara.Column():
+            solara.FigureMatplotlib(mix, dependencies=key, format="png")
+            solara.FigureMatplotlib(wom, dependencies=key, format="png")
+
+
+@solara.component
+def LivePage():
+    from cxsim.ui.widgets import CSS, Md
+
+    solara.Style(CSS)
+    solara.Title("Live classroom | cxsim what-if studio")
+    solara.use_effect(lambda: reset() if session.value is None else None, [])
+    Player()
+    s = session.value
+    _ = tick.value  # redraw on every step
+    names = list(shipped_scenarios())
+
+    Md("## Live classroom: one firm, week by week")
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+        solara.Select("Scenario", value=live_scenario, values=names, style={"min-width": "240px"})
+        solara.InputInt("Seed", value=live_seed, continuous_update=False, style={"max-width": "110px"})
+        solara.Button("Reset", on_click=reset, outlined=True, classes=["cx-reset"])
+        solara.Button("Pause" if playing.value else "Play", on_click=lambda: playing.set(not playing.value),
+                      color="primary", classes=["cx-play"], disabled=s is None or (s is not None and s.model.bankrupt))
+        solara.Button("Step", on_click=step_once, disabled=playing.value, classes=["cx-step"])
+        solara.SliderFloat("Weeks per second", value=speed, min=0.5, max=10, step=0.5, style={"max-width": "240px"})
+    if live_error.value:
+        solara.Error(live_error.value)
+    if s is None:
+        return
+    snap = s.snapshot()
+    ts = snap["ts"]
+    sc = s.scenario
+    status = f"Week {snap['week']} | {sc.name} at classroom size ({sc.market.size:,} people, " \
+             f"{sc.workforce.employees} employees) | seed {s.seed}"
+    if len(ts):
+        last = ts.iloc[-1]
+        status += f" | customers {int(last['customers']):,} | NPS {last['nps']:+.1f} | cash ${last['cash']:,.0f}"
+    solara.Text(status, classes=["cx-live-status"], style={"font-weight": "bold"})
+    if snap["bankrupt"]:
+        solara.Error(f"Bankrupt in week {s.model.bankrupt_week}: cash ran out and the firm stopped trading.")
+    LiveFigures(s, snap)
+    Md(
+        "Each tile is an employee, each row a supervisor's team: watch engagement spread (or fade) within teams. "
+        "Outlined tiles face customers. Try the same seed with `supervisor_led` and `hr_led`, or "
+        "`frontline_least_engaged`, and ask the class what they expect before pressing Play."
+    )

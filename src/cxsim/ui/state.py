@@ -1,0 +1,274 @@
+"""Per-session state of the web UI and the background jobs that fill it.
+
+Solara scopes module-level reactive variables and tasks to the browser
+session (its virtual kernel): two strategists on the same server each have
+their own scenarios, runs and live model. Jobs run in a background thread
+(``solara.lab.task``), report progress, can be stopped between batches of
+seeds, and refuse a second start while one is running.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import solara
+import solara.lab
+
+from cxsim.compare import Comparison
+from cxsim.params import Scenario
+from cxsim.scenario import ScenarioError, load_scenario, scenario_from_toml, shipped_scenarios
+from cxsim.ui import analysis
+
+DEFAULT_BASE = "baseline"
+DEFAULT_SEEDS = 8
+MAX_SEEDS = 64
+
+
+def _initial_base() -> Scenario:
+    try:
+        return load_scenario(DEFAULT_BASE)
+    except ScenarioError:  # a checkout without baseline.toml still opens the page
+        return Scenario(name=DEFAULT_BASE)
+
+
+_b0 = _initial_base()
+base = solara.reactive(_b0)  # the scenario runs are compared against
+variant = solara.reactive(_b0)  # the base with the levers the user moved
+base_source = solara.reactive(DEFAULT_BASE)  # shipped name, or "uploaded: file.toml"
+seeds = solara.reactive(DEFAULT_SEEDS)
+weeks = solara.reactive(_b0.sim.weeks)
+notice = solara.reactive("")  # one line saying what was just loaded
+upload_error = solara.reactive("")
+
+
+@dataclass
+class RunView:
+    """What the what-if page shows: a comparison, complete or over the seeds finished so far."""
+
+    comparison: Comparison
+    seeds_planned: int
+    complete: bool
+    stopped: bool = False
+
+
+result = solara.reactive(None)  # RunView | None
+run_error = solara.reactive("")
+run_progress = solara.reactive(0.0)  # 0..100
+run_status = solara.reactive("")
+why_result = solara.reactive(None)  # (Comparison, Decomposition) | None
+why_error = solara.reactive("")
+why_progress = solara.reactive(0.0)
+why_kpi = solara.reactive("nps")
+why_method = solara.reactive("auto")
+
+# Stop requests are per session; an Event read from the worker thread needs no kernel context.
+_stop_run = solara.reactive(None)
+_stop_why = solara.reactive(None)
+
+
+def shipped() -> dict[str, str]:
+    """Shipped scenario names and descriptions (re-read each time: files may be added while the server runs)."""
+    return shipped_scenarios()
+
+
+# ---------------------------------------------------------------- scenario edits
+
+
+def set_base(scenario: Scenario, source: str, *, keep_levers: bool = False) -> None:
+    """Make ``scenario`` the base; the variant starts equal to it (or keeps the changed levers)."""
+    changes = {k: v[1] for k, v in analysis.scenario_diff(base.value, variant.value).items()} if keep_levers else {}
+    base.set(scenario)
+    base_source.set(source)
+    try:
+        variant.set(scenario.override(changes) if changes else scenario)
+    except ScenarioError:
+        variant.set(scenario)
+    weeks.set(scenario.sim.weeks)
+
+
+def pick_base(name: str) -> None:
+    """Load a shipped scenario by name as the base."""
+    set_base(load_scenario(name), name)
+    notice.set(f"Base scenario: {name}")
+
+
+def set_lever(key: str, value) -> str:
+    """Change one lever of the variant; returns an error message ('' when valid)."""
+    try:
+        variant.set(variant.value.override({key: value}))
+    except ScenarioError as exc:
+        return str(exc)
+    return ""
+
+
+def reset_levers() -> None:
+    variant.set(base.value)
+
+
+def load_pair(a: str, b: str) -> None:
+    """Base = shipped scenario ``a``, variant = ``b``: the what-if page then compares the two."""
+    sa, sb = load_scenario(a), load_scenario(b)
+    base.set(sa)
+    base_source.set(a)
+    variant.set(sb)
+    weeks.set(sa.sim.weeks)
+    notice.set(f"Loaded lesson: {a} (baseline) vs {b} (variant). Press Run.")
+
+
+def load_uploaded(name: str, data: bytes) -> bool:
+    """Load a TOML upload as the variant (on top of its ``extends`` base, or the current base).
+
+    Invalid files leave everything as it was and put the validation message in ``upload_error``.
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        upload_error.set(f"{name}: not a text (UTF-8) file; upload a scenario .toml")
+        return False
+    try:
+        scenario = scenario_from_toml(text)
+    except ScenarioError as exc:
+        upload_error.set(f"{name}: {exc}")
+        return False
+    upload_error.set("")
+    parent = _extends(text)
+    if parent is not None:
+        try:
+            base.set(load_scenario(parent))
+            base_source.set(parent)
+        except ScenarioError:
+            pass
+    if scenario.name == "custom":
+        scenario = scenario.override({"name": name.rsplit(".", 1)[0] or "uploaded"})
+    variant.set(scenario)
+    weeks.set(scenario.sim.weeks)
+    notice.set(f"Loaded {name} as the variant (compared with {base_source.value}).")
+    return True
+
+
+def use_uploaded_as_base() -> None:
+    """Make the current variant (e.g. an upload) the new base."""
+    set_base(variant.value, f"uploaded: {variant.value.name}")
+
+
+def _extends(text: str) -> str | None:
+    import tomllib
+
+    try:
+        value = tomllib.loads(text).get("extends")
+    except tomllib.TOMLDecodeError:
+        return None
+    return value if isinstance(value, str) else None
+
+
+def variant_toml() -> str:
+    """The variant as a scenario file: ``extends`` the base (when shipped) and lists only the changes."""
+    v = variant.value
+    if v.name in ("custom", base.value.name):
+        v = v.override({"name": f"{base.value.name}_variant"})
+    if base_source.value in shipped():
+        return v.to_toml(only_changes_from=base.value)
+    return v.to_toml()
+
+
+# -------------------------------------------------------------------- the run
+
+
+def _stopping(event_holder) -> bool:
+    ev = event_holder
+    return ev is not None and ev.is_set()
+
+
+@solara.lab.task(prefer_threaded=True)
+def run_task(a: Scenario, b: Scenario, n_seeds: int, steps: int) -> None:
+    stop = threading.Event()
+    _stop_run.set(stop)
+    run_error.set("")
+    run_progress.set(0.0)
+    run_status.set("starting (the first run after the server starts loads the compiled model)")
+    why_result.set(None)
+
+    def partial(c: Comparison) -> None:
+        result.set(RunView(c, n_seeds, complete=len(c.seeds) >= n_seeds))
+
+    def progress(done: int, total: int) -> None:
+        run_progress.set(100.0 * done / total)
+        run_status.set(f"{done} of {total} runs done ({n_seeds} seeds x 2 scenarios, {steps} weeks each)")
+
+    try:
+        final = analysis.progressive_compare(a, b, n_seeds, steps, on_partial=partial, on_progress=progress,
+                                             should_stop=stop.is_set)
+        result.set(RunView(final, n_seeds, complete=True))
+        run_status.set(f"done: {n_seeds} paired seeds x {steps} weeks")
+    except analysis.Stopped:
+        if result.value is not None:
+            result.set(RunView(result.value.comparison, n_seeds, complete=False, stopped=True))
+        run_status.set("stopped")
+    except (ScenarioError, ValueError) as exc:
+        run_error.set(str(exc))
+        run_status.set("")
+
+
+def start_run() -> bool:
+    """Start baseline vs variant; a click while a run is going does nothing (returns False)."""
+    if run_task.pending:
+        return False
+    n = int(seeds.value)
+    w = int(weeks.value)
+    if not 2 <= n <= MAX_SEEDS:
+        run_error.set(f"seeds must be between 2 and {MAX_SEEDS} (a confidence interval needs at least 2 paired seeds)")
+        return False
+    if not 1 <= w <= 5200:
+        run_error.set("weeks must be between 1 and 5200")
+        return False
+    result.set(None)
+    run_task(base.value, variant.value, n, w)
+    return True
+
+
+def stop_run() -> None:
+    ev = _stop_run.value
+    if ev is not None:
+        ev.set()
+        run_status.set("stopping after the current batch of seeds ...")
+
+
+# ------------------------------------------------------------------------ why
+
+
+@solara.lab.task(prefer_threaded=True)
+def why_task(comparison: Comparison, method: str) -> None:
+    stop = threading.Event()
+    _stop_why.set(stop)
+    why_error.set("")
+    why_progress.set(0.0)
+
+    def progress(done: int, total: int) -> None:
+        why_progress.set(100.0 * done / total)
+
+    try:
+        d = analysis.decompose(comparison, method, on_progress=progress, should_stop=stop.is_set)
+        why_result.set((comparison, d))
+    except analysis.Stopped:
+        why_error.set("stopped")
+    except (ScenarioError, ValueError) as exc:
+        why_error.set(str(exc))
+
+
+def start_why() -> bool:
+    """Decompose the last complete comparison; ignored while a decomposition is running."""
+    if why_task.pending:
+        return False
+    view = result.value
+    if view is None or not view.complete:
+        why_error.set("run a complete what-if first (What-if page, Run)")
+        return False
+    why_task(view.comparison, why_method.value)
+    return True
+
+
+def stop_why() -> None:
+    ev = _stop_why.value
+    if ev is not None:
+        ev.set()
