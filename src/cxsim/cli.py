@@ -86,17 +86,62 @@ def fmt(value) -> str:
     return str(value)
 
 
-def write_frame(df, out: Path) -> None:
+def write_frame(df, out: Path, metadata: dict[str, str] | None = None) -> None:
     """Write a DataFrame to .csv or .parquet via a temporary name (never a half-written file)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    if out.suffix == ".csv":
-        df.to_csv(tmp, index=False)
-    elif out.suffix == ".parquet":
-        df.to_parquet(tmp, index=False)
-    else:
+    from cxsim.atomic import FRAME_SUFFIXES
+    from cxsim.atomic import write_frame as write_atomic
+
+    if out.suffix not in FRAME_SUFFIXES:
         fail(f"--out {out}: use a .csv or .parquet file name")
-    tmp.replace(out)
+    write_atomic(df, out, metadata=metadata)
+
+
+def check_writable(out: Path, what: str = "--out") -> None:
+    """Fail before a long job, not after it, when ``out`` cannot be written."""
+    import os
+
+    if out.is_dir() and out.suffix:
+        fail(f"{what} {out}: is a folder; give a file name")
+    probe = out.parent if out.suffix else out
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        fail(f"{what} {out}: {probe} is a file, not a folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        fail(f"{what} {out}: no permission to write in {probe}")
+    try:  # access() says yes to root everywhere; only a real file tells (e.g. /proc)
+        import tempfile
+
+        with tempfile.TemporaryFile(dir=probe):
+            pass
+    except OSError as exc:
+        fail(f"{what} {out}: cannot write in {probe} ({exc.strerror or exc})")
+
+
+def set_threads(threads: int | None) -> None:
+    """Numba threads for this process (results do not depend on it)."""
+    if not threads:
+        return
+    import numba
+
+    most = numba.config.NUMBA_NUM_THREADS
+    if not 1 <= threads <= most:
+        fail(f"--threads {threads}: this machine allows 1 to {most}")
+    numba.set_num_threads(threads)
+
+
+def print_summary(result, elapsed: float) -> None:
+    """The KPI summary table every run-like command prints."""
+    s, summary = result.scenario, result.summary
+    table = Table(title=f"cxsim {result.version} | {s.name} | seed {result.seed} | {summary['weeks']} weeks | {s.market.size:,} people")
+    table.add_column("KPI")
+    table.add_column("value", justify="right")
+    for label, k1, k2 in SUMMARY_ROWS:
+        v = fmt(summary.get(k1)) if k2 is None else f"{fmt(summary.get(k1))} / {fmt(summary.get(k2))}"
+        table.add_row(label, v)
+    console.print(table)
+    if summary.get("bankrupt"):
+        console.print(f"[bold red]BANKRUPT[/] in week {summary['bankrupt_week']}: cash ran out; the firm stopped trading.")
 
 
 # ------------------------------------------------------------------ run
@@ -124,18 +169,33 @@ SUMMARY_ROWS = [
 @app.command()
 def run(
     scenario: Annotated[str, typer.Argument(help="Shipped scenario name or path to a TOML file.")] = "baseline",
-    seed: Annotated[int, typer.Option(help="Random seed: same scenario + seed + version = same result.")] = 0,
-    steps: Annotated[int | None, typer.Option(help="Weeks to simulate (default: the scenario's sim.weeks).")] = None,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed: same scenario + seed + version = same result.")] = 0,
+    steps: Annotated[int | None, typer.Option(min=1, help="Weeks to simulate (default: the scenario's sim.weeks).")] = None,
     sets: SetOpt = None,
-    out: Annotated[Path | None, typer.Option(help="Write the weekly KPIs to FILE.csv or FILE.parquet.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="FILE.csv or FILE.parquet: the weekly KPIs. DIR (no suffix): a run directory "
+                     "(scenario.toml, run.json, timeseries.csv/.parquet) that 'cxsim resume DIR' can continue."),
+    ] = None,
+    checkpoint_every: Annotated[
+        int | None, typer.Option(min=1, help="Save the model state every N weeks into the --out DIR (crash-safe long runs).")
+    ] = None,
     threads: Annotated[int | None, typer.Option(help="Numba threads (default: all cores).")] = None,
 ) -> None:
     """Simulate one scenario and print a summary of its KPIs."""
-    s = load_with_overrides(scenario, sets)
-    if threads:
-        import numba
+    from cxsim.atomic import FRAME_SUFFIXES
 
-        numba.set_num_threads(threads)
+    s = load_with_overrides(scenario, sets)
+    run_dir = out is not None and out.suffix not in FRAME_SUFFIXES
+    if out is not None:
+        if out.suffix and out.suffix not in FRAME_SUFFIXES:
+            fail(f"--out {out}: use FILE.csv, FILE.parquet or a directory name without a suffix")
+        if checkpoint_every and not run_dir:
+            fail(f"--checkpoint-every needs --out DIR (a directory), not the file {out}")
+        check_writable(out)
+    elif checkpoint_every:
+        fail("--checkpoint-every needs --out DIR: the directory the checkpoints and results go to")
+    set_threads(threads)
     from cxsim.run import run as run_model
 
     weeks = s.sim.weeks if steps is None else steps
@@ -146,25 +206,53 @@ def run(
         def tick(done: int, total: int) -> None:
             bar.update(task, completed=done, description=f"{s.name}: week {done}")
 
-        result = run_model(s, seed=seed, steps=weeks, progress=tick)
+        if run_dir:
+            from cxsim.checkpoint import run_to_dir
+
+            result = run_to_dir(out, s, seed=seed, steps=weeks, checkpoint_every=checkpoint_every, progress=tick)
+        else:
+            result = run_model(s, seed=seed, steps=weeks, progress=tick)
     elapsed = time.perf_counter() - started
-    summary = result.summary
-    table = Table(title=f"cxsim {result.version} | {s.name} | seed {seed} | {summary['weeks']} weeks | {s.market.size:,} people")
-    table.add_column("KPI")
-    table.add_column("value", justify="right")
-    for label, k1, k2 in SUMMARY_ROWS:
-        v = fmt(summary.get(k1)) if k2 is None else f"{fmt(summary.get(k1))} / {fmt(summary.get(k2))}"
-        table.add_row(label, v)
-    console.print(table)
-    if summary.get("bankrupt"):
-        console.print(f"[bold red]BANKRUPT[/] in week {summary['bankrupt_week']}: cash ran out; the firm stopped trading.")
-    if out is not None:
-        df = result.timeseries.copy()
-        df.insert(0, "version", result.version)
-        df.insert(0, "seed", result.seed)
-        df.insert(0, "scenario", s.name)
-        write_frame(df, out)
+    print_summary(result, elapsed)
+    if run_dir:
+        console.print(f"run directory -> {out}")
+    elif out is not None:
+        from cxsim.checkpoint import write_result
+
+        try:
+            write_result(result, out)
+        except OSError as exc:
+            fail(f"--out {out}: cannot write it ({exc.strerror or exc})")
         console.print(f"weekly KPIs -> {out}")
+    console.print(f"[dim]{elapsed:.1f} s[/]")
+
+
+@app.command()
+def resume(
+    directory: Annotated[Path, typer.Argument(help="A run directory made by 'cxsim run ... --out DIR'.")],
+    threads: Annotated[int | None, typer.Option(help="Numba threads (default: all cores).")] = None,
+) -> None:
+    """Continue a killed run from its last checkpoint; the result is identical to an uninterrupted run."""
+    from cxsim.checkpoint import read_run
+    from cxsim.checkpoint import resume as resume_run
+
+    info = read_run(directory)
+    if info["status"] != "running":
+        console.print(
+            f"{directory}: the run already finished (week {info.get('week')}, {info['status']}); nothing to do.", soft_wrap=True
+        )
+    set_threads(threads)
+    started = time.perf_counter()
+    with progress_bar() as bar:
+        task = bar.add_task(f"{info.get('scenario', 'run')}: loading", total=info["steps"])
+
+        def tick(done: int, total: int) -> None:
+            bar.update(task, completed=done, description=f"{info.get('scenario', 'run')}: week {done}")
+
+        result = resume_run(directory, progress=tick)
+    elapsed = time.perf_counter() - started
+    print_summary(result, elapsed)
+    console.print(f"run directory -> {directory}")
     console.print(f"[dim]{elapsed:.1f} s[/]")
 
 
@@ -214,38 +302,76 @@ def ui(
         fail(str(exc))
 
 
+# batch sweeps (issue 5): `cxsim sweep SPEC --out DIR`, `cxsim sweep show DIR --run K`, `cxsim analyze DIR`
+from cxsim.sweep.cli import analyze_command, sweep_app  # noqa: E402
+
+app.add_typer(sweep_app, name="sweep")
+app.command("analyze")(analyze_command)
+
+
 # ------------------------------------------------------------------ entry
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point: user errors become one line on stderr and exit code 2."""
+    """Console entry point: every error is one readable line on stderr, no traceback.
+
+    Exit codes: 0 done, 1 unexpected internal error, 2 a mistake the user can
+    fix (scenario, --set, options, paths), 130 interrupted. ``--debug``
+    re-raises so the traceback shows.
+    """
+    from rich.markup import escape
+
+    from cxsim.checkpoint import CheckpointError
     from cxsim.scenario import ScenarioError
 
-    try:
-        app(args=argv, standalone_mode=False)
-    except (UserError, ScenarioError) as exc:
-        if STATE["debug"]:
-            raise
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
-        sys.exit(2)
-    except FileNotFoundError as exc:
-        if STATE["debug"]:
-            raise
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
-        sys.exit(2)
-    except (typer.Exit, SystemExit) as exc:
-        code = getattr(exc, "exit_code", getattr(exc, "code", 0))
-        sys.exit(code)
-    except typer.Abort:
-        err_console.print("aborted")
-        sys.exit(130)
-    except Exception as exc:  # click usage errors come through here in non-standalone mode
-        import click
+    args = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in args  # also before the callback ran (usage errors)
 
-        if isinstance(exc, click.exceptions.ClickException):
+    def say(message: str, code: int) -> None:
+        err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+        sys.exit(code)
+
+    try:
+        app(args=args, standalone_mode=False)
+    except (typer.Exit, SystemExit) as exc:
+        sys.exit(getattr(exc, "exit_code", getattr(exc, "code", 0)))
+    except (typer.Abort, KeyboardInterrupt):
+        if debug or STATE["debug"]:
+            raise
+        err_console.print("interrupted")
+        sys.exit(130)
+    except (UserError, ScenarioError, CheckpointError) as exc:
+        if debug or STATE["debug"]:
+            raise
+        say(str(exc), 2)
+    except OSError as exc:  # a path that does not exist, is a folder, is not writable, a full disk...
+        if debug or STATE["debug"]:
+            raise
+        where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
+        say(f"{exc.strerror or exc}{where}", 2)
+    except Exception as exc:
+        if _is_usage_error(exc):  # typer/click: unknown option, bad value, missing argument
+            if debug or STATE["debug"]:
+                raise
             exc.show()
             sys.exit(exc.exit_code)
-        raise
+        if debug or STATE["debug"]:
+            raise
+        say(f"internal error ({type(exc).__name__}: {exc}); run again with --debug for the traceback", 1)
+
+
+def _is_usage_error(exc: BaseException) -> bool:
+    """Typer vendors click (typer._click) or uses click itself, depending on the version."""
+    import click
+
+    kinds: tuple[type, ...] = (click.exceptions.ClickException,)
+    try:
+        from typer._click.exceptions import ClickException as TyperClickException
+
+        kinds += (TyperClickException,)
+    except ImportError:
+        pass
+    return isinstance(exc, kinds)
 
 
 if __name__ == "__main__":

@@ -221,12 +221,12 @@ class CXModel(mesa.Model):
             resolution_rate=ratio(resolved, contacts, 1.0), repeat_contacts=repeat,
             perceived_quality=self.perceived_quality,
         )
-        self._believed_raw = (
+        self._believed_raw = min(1.0, (  # a quality score, like perceived quality: at most 1
             self.perceived_quality
             + ratio(handoffs, contacts) * pr.handoff_quality_loss  # handoff losses are invisible inside
             + 0.5 * ratio(dropped, contacts)  # dropped cases look closed in the ticket system
             + s.measurement.internal_optimism
-        )
+        ))
 
     def customer_attitude(self, lv: Levers, kpi: dict) -> None:
         s, m = self.params, self.market

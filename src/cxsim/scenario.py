@@ -12,6 +12,7 @@ message names the dotted key and what is allowed.
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import tomllib
 from collections.abc import Mapping
@@ -74,8 +75,51 @@ def _bounds(section: str, key: str) -> str:
         hi = getattr(m, "le", hi)
     unit = (field.json_schema_extra or {}).get("unit", "")
     if lo is not None or hi is not None:
-        return f" (allowed: {lo} to {hi} {unit})".rstrip()
+        return f" (allowed: {_number(lo)} to {_number(hi)} {unit})".rstrip().replace(" )", ")")
     return ""
+
+
+def _number(value: Any) -> str:
+    """A bound as people write it: 50,000,000 rather than 50000000, 1e+12 rather than 1000000000000.0."""
+    if value is None:
+        return "any"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e7:
+        value = int(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:g}"
+
+
+def _shown(value: Any) -> str:
+    """A user's value as they wrote it in TOML (true, not True; short for long inputs)."""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, str):
+        text = repr(value)
+    elif isinstance(value, (int, float)):
+        text = repr(value)
+    elif isinstance(value, Mapping):
+        text = "a table"
+    elif isinstance(value, (list, tuple)):
+        text = "a list"
+    else:
+        text = f"a {type(value).__name__}"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+# pydantic error types -> what the user should have written
+_EXPECTED = {
+    "int_parsing": "a whole number",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "float_parsing": "a number",
+    "float_type": "a number",
+    "bool_parsing": "true or false",
+    "bool_type": "true or false",
+    "string_type": "text in quotes",
+    "finite_number": "a finite number",
+}
+_OUT_OF_RANGE = {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}
 
 
 def _known_keys(section: str | None) -> list[str]:
@@ -91,27 +135,64 @@ def _format_validation_error(exc: ValidationError) -> str:
         loc = [str(p) for p in err["loc"]]
         key = ".".join(loc)
         kind = err["type"]
+        got = err.get("input")
+        in_section = len(loc) == 2 and loc[0] in SECTIONS
+        bounds = _bounds(loc[0], loc[1]) if in_section else ""
         if kind == "extra_forbidden":
             section = loc[0] if len(loc) > 1 and loc[0] in SECTIONS else None
             pool = _known_keys(section)
             guess = difflib.get_close_matches(loc[-1], pool, n=1)
             hint = f"; did you mean '{'.'.join(loc[:-1] + [guess[0]])}'?" if guess else ""
             where = f"section [{section}]" if section else "the top level"
+            if section is None and len(loc) > 1 and loc[0] not in SECTIONS:
+                where = f"'{loc[0]}'"
+            if section is None and not guess:
+                hint = f" (known: extends, {', '.join(pool)})"
             lines.append(f"{key}: unknown key in {where}{hint}")
-        elif len(loc) == 2 and loc[0] in SECTIONS:
-            got = err.get("input")
-            lines.append(f"{key}: {err['msg']}, got {got!r}{_bounds(loc[0], loc[1])}")
-        elif len(loc) == 1 and loc[0] in SECTIONS and kind not in ("model_type", "dict_type"):
-            lines.append(f"{key}: {err['msg'].removeprefix('Value error, ')}")
+        elif kind == "invalid_key":
+            lines.append(f"{key or 'scenario'}: keys must be names (text), got {_shown(err['loc'][-1])}")
+        elif kind in _OUT_OF_RANGE:
+            lines.append(f"{key} = {_shown(got)} is out of range{bounds or ': ' + err['msg']}")
+        elif kind in _EXPECTED and not (len(loc) == 1 and loc[0] in SECTIONS):
+            lines.append(f"{key}: expected {_EXPECTED[kind]}, got {_shown(got)}{bounds}")
+        elif kind == "literal_error":
+            allowed = (err.get("ctx") or {}).get("expected", "")
+            options = [o.strip(" '") for o in allowed.replace(" or ", ", ").split(",")]
+            guess = difflib.get_close_matches(str(got), options, n=1)
+            hint = f"; did you mean '{guess[0]}'?" if guess else ""
+            lines.append(f"{key}: must be one of {allowed}, got {_shown(got)}{hint}")
+        elif in_section:
+            lines.append(f"{key}: {err['msg'].removeprefix('Value error, ')}, got {_shown(got)}{bounds}")
+        elif len(loc) == 1 and loc[0] in SECTIONS and kind not in ("model_type", "dict_type", "model_attributes_type"):
+            lines.append(err["msg"].removeprefix("Value error, "))  # a check across keys: it names them
         elif len(loc) == 1 and loc[0] in SECTIONS:
-            lines.append(f"{key}: must be a table of parameters, got {err.get('input')!r}")
+            lines.append(f"{key}: must be a table of parameters ([{key}] with key = value lines), got {_shown(got)}")
+        elif not loc:  # a combination of parameters that does not fit together
+            lines.append(err["msg"].removeprefix("Value error, "))
         else:
-            lines.append(f"{key or 'scenario'}: {err['msg'].removeprefix('Value error, ')}")
+            lines.append(f"{key}: {err['msg'].removeprefix('Value error, ')}")
     return "; ".join(lines)
+
+
+def _numbers_not_booleans(data: Mapping[str, Any]) -> None:
+    """Refuse ``size = true``: pydantic would silently read it as 1."""
+    for section in SECTIONS:
+        values = data.get(section)
+        if not isinstance(values, Mapping):
+            continue
+        fields = Scenario.model_fields[section].annotation.model_fields
+        for key, value in values.items():
+            field = fields.get(key) if isinstance(key, str) else None
+            if isinstance(value, bool) and field is not None and field.annotation in (int, float):
+                kind = "a whole number" if field.annotation is int else "a number"
+                raise ScenarioError(f"{section}.{key}: expected {kind}, got {_shown(value)}{_bounds(section, key)}")
 
 
 def scenario_from_dict(data: Mapping[str, Any]) -> Scenario:
     """Validate a nested dict into a :class:`Scenario`, raising :class:`ScenarioError`."""
+    if not isinstance(data, Mapping):
+        raise ScenarioError(f"a scenario must be a table of sections, got {_shown(data)}")
+    _numbers_not_booleans(data)
     try:
         return Scenario.model_validate(dict(data))
     except ValidationError as exc:
@@ -128,7 +209,22 @@ def _merge(base: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+MAX_SCENARIO_BYTES = 1_000_000  # a scenario is a page of text; anything bigger is the wrong file
+
+
 def _resolve(name_or_path: str | os.PathLike, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The merged dict of a scenario file and its ``extends`` chain; any failure is a ScenarioError."""
+    try:
+        return _resolve_file(name_or_path, seen)
+    except ValueError as exc:  # e.g. a NUL character in a path
+        if isinstance(exc, ScenarioError):
+            raise
+        raise ScenarioError(f"{str(name_or_path)[:80]!r}: not a usable scenario name or path ({exc})") from None
+    except OSError as exc:  # e.g. a name too long for the file system
+        raise ScenarioError(f"{str(name_or_path)[:80]!r}: cannot open it ({exc.strerror or exc})") from None
+
+
+def _resolve_file(name_or_path: str | os.PathLike, seen: tuple[Path, ...]) -> dict[str, Any]:
     path = Path(name_or_path)
     if not path.suffix and not path.exists():
         shipped = scenarios_dir() / f"{name_or_path}.toml"
@@ -139,24 +235,40 @@ def _resolve(name_or_path: str | os.PathLike, seen: tuple[Path, ...] = ()) -> di
             raise ScenarioError(f"no scenario named '{name_or_path}' (not a file, not shipped){hint}; see 'cxsim scenarios'")
         path = shipped
     if not path.exists():
-        raise ScenarioError(f"scenario file not found: {path}")
+        hint = ""
+        if path.suffix == ".toml" and (scenarios_dir() / path.name).exists():
+            hint = f" (the shipped scenario is named '{path.stem}', without .toml)"
+        raise ScenarioError(f"scenario file not found: {path}{hint}")
+    if path.is_dir():
+        raise ScenarioError(f"{path}: is a folder, not a scenario file (give a .toml file or a shipped scenario name)")
+    if not path.is_file():  # a device or a pipe (/dev/zero, /dev/stdin) would never finish reading
+        raise ScenarioError(f"{path}: not a regular file")
+    if path.stat().st_size > MAX_SCENARIO_BYTES:
+        raise ScenarioError(f"{path}: {path.stat().st_size:,} bytes is far too big for a scenario file (a TOML page of levers)")
     path = path.resolve()
     if path in seen:
         raise ScenarioError(f"{path.name}: 'extends' goes round in a circle: {' -> '.join(p.name for p in seen + (path,))}")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path.name}: TOML syntax error: {exc}") from None
+        data = _parse_toml(path.read_text(encoding="utf-8"))
+    except ScenarioError as exc:
+        raise ScenarioError(f"{path.name}: {exc}") from None
     except UnicodeDecodeError:
         raise ScenarioError(f"{path.name}: not a text (UTF-8) file") from None
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read it ({exc.strerror or exc})") from None
     parent = data.pop("extends", None)
     if parent is not None:
-        if not isinstance(parent, str):
-            raise ScenarioError(f"{path.name}: 'extends' must be a scenario name or path, got {parent!r}")
+        if not isinstance(parent, str) or not parent.strip():
+            raise ScenarioError(f"{path.name}: 'extends' must be a scenario name or path, got {_shown(parent)}")
         parent_path = Path(parent)
         if parent_path.suffix and not parent_path.is_absolute():
             parent_path = path.parent / parent_path
-        base = _resolve(parent_path if parent_path.suffix else parent, seen + (path,))
+        try:
+            base = _resolve(parent_path if parent_path.suffix else parent, seen + (path,))
+        except ScenarioError as exc:
+            if "goes round in a circle" in str(exc):
+                raise
+            raise ScenarioError(f"{path.name}: extends = {_shown(parent)}: {exc}") from None
         data = _merge(base, data)
     data.setdefault("name", path.stem)
     return data
@@ -178,17 +290,34 @@ def load_scenario(name_or_path: str | os.PathLike | Scenario) -> Scenario:
         raise ScenarioError(f"{Path(str(name_or_path)).name}: {exc}") from None
 
 
-def scenario_from_toml(text: str) -> Scenario:
-    """Parse a scenario from TOML text (e.g. an upload); ``extends`` may name a shipped scenario."""
+def _parse_toml(text: str) -> dict[str, Any]:
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"TOML syntax error: {exc}") from None
+    except RecursionError:
+        raise ScenarioError("TOML syntax error: values nested too deeply") from None
+
+
+def scenario_from_toml(text: str | bytes) -> Scenario:
+    """Parse a scenario from TOML text (e.g. an upload); ``extends`` may name a shipped scenario."""
+    if isinstance(text, (bytes, bytearray)):
+        try:
+            text = bytes(text).decode("utf-8")
+        except UnicodeDecodeError:
+            raise ScenarioError("not a text (UTF-8) file") from None
+    if not isinstance(text, str):
+        raise ScenarioError(f"expected TOML text, got {_shown(text)}")
+    data = _parse_toml(text)
     parent = data.pop("extends", None)
     if parent is not None:
-        if not isinstance(parent, str):
-            raise ScenarioError(f"'extends' must be a scenario name, got {parent!r}")
-        data = _merge(_resolve(parent), data)
+        if not isinstance(parent, str) or not parent.strip():
+            raise ScenarioError(f"'extends' must be a scenario name, got {_shown(parent)}")
+        try:
+            base = _resolve(parent)
+        except ScenarioError as exc:
+            raise ScenarioError(f"extends = {_shown(parent)}: {exc}") from None
+        data = _merge(base, data)
     return scenario_from_dict(data)
 
 
@@ -210,12 +339,16 @@ def override(scenario: Scenario, changes: Mapping[str, Any]) -> Scenario:
     """
     data = scenario.model_dump()
     for dotted, value in changes.items():
+        if not isinstance(dotted, str):
+            raise ScenarioError(f"{dotted!r}: keys look like 'section.parameter' (e.g. market.size)")
         parts = dotted.split(".")
         if len(parts) == 1 and parts[0] in ("name", "description"):
             data[parts[0]] = value
             continue
         if len(parts) != 2:
-            raise ScenarioError(f"{dotted}: keys look like 'section.parameter' (e.g. market.size)")
+            homes = [f"{sec}.{parts[-1]}" for sec in SECTIONS if parts[-1] in data[sec]]
+            hint = f"; did you mean '{homes[0]}'?" if len(homes) == 1 else ""
+            raise ScenarioError(f"{dotted or '(empty)'}: keys look like 'section.parameter' (e.g. market.size){hint}")
         section, key = parts
         if section not in SECTIONS:
             guess = difflib.get_close_matches(section, SECTIONS, n=1)
@@ -249,7 +382,8 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        # JSON string escapes are TOML basic-string escapes, except DEL, which TOML wants escaped too
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
     raise TypeError(f"cannot write {value!r} to TOML")
 
 

@@ -1,0 +1,438 @@
+"""Crash-safe long runs: save a model's whole state, continue a killed run exactly.
+
+Serves the analyst who starts a ten-year run of a large market and must not
+lose it to a crash, a reboot or a killed job. The model state is all of
+:class:`~cxsim.model.CXModel`'s arrays (market, workforce), its firm-level
+state (cash, process quality, review counts, levers a reality check moved,
+...), the KPI rows so far and Mesa's own clock and random generators. The
+Mesa agents are views over the arrays and the friendship graph is a pure
+function of (scenario, seed): both are rebuilt, not stored.
+
+A *run directory* (``cxsim run SCENARIO --out DIR --checkpoint-every N``)
+holds::
+
+    DIR/run.json            what was asked (scenario name, seed, weeks, version) and how far it got
+    DIR/scenario.toml       the full scenario, every parameter (the run's only input besides the seed)
+    DIR/checkpoint.npz      the latest saved state (while the run is unfinished)
+    DIR/timeseries.csv      weekly KPIs so far / final, stamped with scenario, seed, version
+    DIR/timeseries.parquet  the same, with the scenario TOML in the file's metadata
+
+``cxsim resume DIR`` (:func:`resume`) continues from the checkpoint and ends
+with files identical, byte for byte, to an uninterrupted run's. Every file
+is written to a temporary name and renamed (:mod:`cxsim.atomic`), so a kill
+at any moment leaves the previous checkpoint intact.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import fields, is_dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cxsim import atomic
+from cxsim.params import Scenario
+from cxsim.run import Result, version
+from cxsim.scenario import ScenarioError, scenario_from_toml, to_toml
+
+__all__ = [
+    "CheckpointError",
+    "capture",
+    "restore",
+    "save_checkpoint",
+    "load_checkpoint",
+    "run_to_dir",
+    "resume",
+    "read_run",
+    "stamped_frame",
+    "write_result",
+    "parquet_metadata",
+]
+
+FORMAT = 1
+RUN_JSON = "run.json"
+SCENARIO_TOML = "scenario.toml"
+CHECKPOINT = "checkpoint.npz"
+TIMESERIES = ("timeseries.csv", "timeseries.parquet")
+LOCK = ".lock"
+
+# Rebuilt by CXModel(scenario, seed): not stored (the graph alone is 4 bytes per friendship end).
+REBUILT = {"params", "seed_value", "_seed", "indptr", "indices", "n_front", "supervisors", "employees"}
+# Mesa's own state that changes while stepping; the rest of Mesa's attributes are machinery.
+MESA_STATE = ("steps", "_time", "running")
+_MESA_BASE: set[str] | None = None
+
+
+class CheckpointError(ValueError):
+    """A run directory or checkpoint that cannot be used, with a readable reason."""
+
+
+def _mesa_base() -> set[str]:
+    global _MESA_BASE
+    if _MESA_BASE is None:
+        import mesa
+
+        _MESA_BASE = set(vars(mesa.Model(rng=0)))
+    return _MESA_BASE
+
+
+# ------------------------------------------------------------------ model state
+
+
+def capture(model) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Everything that changes while a model runs, as arrays plus JSON-able metadata.
+
+    Raises:
+        CheckpointError: the model holds state of a kind this module does not
+            know how to save (a new attribute type: extend :func:`capture`).
+    """
+    arrays: dict[str, np.ndarray] = {}
+    scalars: dict[str, Any] = {}
+    for name, value in vars(model).items():
+        if name in REBUILT or name in _mesa_base() or name == "rows":
+            continue
+        if isinstance(value, np.ndarray):
+            arrays[f"attr/{name}"] = value
+        elif isinstance(value, np.generic):
+            arrays[f"scalar/{name}"] = np.asarray(value)
+        elif is_dataclass(value) and not isinstance(value, type):
+            for f in fields(value):
+                part = getattr(value, f.name)
+                if not isinstance(part, np.ndarray):
+                    raise CheckpointError(f"cannot save CXModel.{name}.{f.name} ({type(part).__name__})")
+                arrays[f"{name}/{f.name}"] = part
+        elif value is None or isinstance(value, (bool, int, float, str)):
+            scalars[name] = value
+        else:
+            raise CheckpointError(f"cannot save CXModel.{name} ({type(value).__name__}); teach cxsim.checkpoint about it")
+    frame = model.timeseries()
+    for col in frame.columns:
+        column = frame[col].to_numpy()
+        if len(frame) == 0:
+            column = np.zeros(0)  # week 0: no rows yet (an empty frame's columns are object dtype)
+        elif column.dtype == object:
+            raise CheckpointError(f"cannot save KPI column {col!r} (mixed or non-numeric values)")
+        arrays[f"rows/{col}"] = column
+    meta = {
+        "format": FORMAT,
+        "version": version(),
+        "seed": model.seed_value,
+        "scenario_toml": to_toml(model.params),
+        "week": model.week,
+        "scalars": scalars,
+        "rows": {"columns": list(frame.columns), "n": len(frame)},
+        "mesa": {
+            **{k: getattr(model, k) for k in MESA_STATE},
+            "rng": model.rng.bit_generator.state,
+            "random": list(model.random.getstate()),
+        },
+        "graph_crc32": _graph_crc(model),
+    }
+    return arrays, meta
+
+
+def _graph_crc(model) -> int:
+    return zlib.crc32(model.indices.tobytes(), zlib.crc32(model.indptr.tobytes()))
+
+
+def restore(model, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
+    """Put a captured state into ``model`` (built with the same scenario and seed)."""
+    if _graph_crc(model) != meta["graph_crc32"]:
+        raise CheckpointError("the friendship graph rebuilt from the scenario and seed differs from the saved run's")
+    for key, value in arrays.items():
+        kind, _, name = key.partition("/")
+        if kind == "attr":
+            setattr(model, name, value)
+        elif kind == "scalar":
+            setattr(model, name, value[()])
+        elif kind == "rows":
+            continue
+        else:
+            setattr(getattr(model, kind), name, value)
+    for name, value in meta["scalars"].items():
+        setattr(model, name, value)
+    columns = meta["rows"]["columns"]
+    lists = [arrays[f"rows/{c}"].tolist() for c in columns]
+    model.rows = [dict(zip(columns, values, strict=True)) for values in zip(*lists, strict=True)]
+    if len(model.rows) != meta["rows"]["n"]:
+        raise CheckpointError("checkpoint KPI rows are incomplete")
+    mesa_state = meta["mesa"]
+    _replay_mesa_clock(model, mesa_state["_time"])
+    if model.steps != mesa_state["steps"]:
+        raise CheckpointError(f"Mesa's clock could not be restored (steps {model.steps} != {mesa_state['steps']})")
+    model.running = mesa_state["running"]
+    model.rng.bit_generator.state = mesa_state["rng"]
+    version_, internal, gauss = mesa_state["random"]
+    model.random.setstate((version_, tuple(internal), gauss))
+
+
+def _replay_mesa_clock(model, until: float) -> None:
+    """Bring Mesa's event clock to ``until`` without redoing the model's weeks.
+
+    Mesa 3 steps through an event list (a step is an event at each whole
+    time); setting ``steps``/``time`` directly would leave those events
+    behind and the next ``step()`` would run all of them.
+    """
+    if until <= model.time:
+        return
+    user_step = model._user_step
+    model._user_step = lambda: None
+    try:
+        model.run_for(until - model.time)
+    finally:
+        model._user_step = user_step
+
+
+def save_checkpoint(model, path: str | os.PathLike) -> None:
+    """Save ``model``'s state to one ``.npz`` file, atomically (temp name + rename)."""
+    arrays, meta = capture(model)
+    buf = io.BytesIO()
+    payload = json.dumps(meta, allow_nan=True).encode("utf-8")
+    np.savez(buf, __meta__=np.frombuffer(payload, dtype=np.uint8), **arrays)
+    atomic.write_bytes(path, buf.getvalue())
+
+
+def _read_checkpoint(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+        meta = json.loads(arrays.pop("__meta__").tobytes().decode("utf-8"))
+    except (OSError, ValueError, KeyError, UnicodeDecodeError, zlib.error) as exc:
+        raise CheckpointError(f"{path}: not a readable cxsim checkpoint ({exc})") from None
+    if meta.get("format") != FORMAT:
+        raise CheckpointError(f"{path}: checkpoint format {meta.get('format')} is not {FORMAT}")
+    return arrays, meta
+
+
+def load_checkpoint(path: str | os.PathLike):
+    """Rebuild a :class:`~cxsim.model.CXModel` from a checkpoint file, ready to ``step()`` on.
+
+    Raises:
+        CheckpointError: unreadable file, or saved by another cxsim version
+            (the continued run would not match an uninterrupted one).
+    """
+    from cxsim.model import CXModel
+
+    path = Path(path)
+    arrays, meta = _read_checkpoint(path)
+    _check_version(meta["version"], path)
+    model = CXModel(scenario_from_toml(meta["scenario_toml"]), seed=meta["seed"])
+    restore(model, arrays, meta)
+    return model
+
+
+def _check_version(saved: str, where: Path) -> None:
+    if saved != version():
+        raise CheckpointError(
+            f"{where} was written by cxsim {saved}, this is cxsim {version()}: continuing it would not give the "
+            f"same result as an uninterrupted run; resume it with cxsim {saved} or start the run again"
+        )
+
+
+# ------------------------------------------------------------------ outputs
+
+
+def stamped_frame(result: Result) -> pd.DataFrame:
+    """The weekly KPIs with the three columns that reproduce them: scenario, seed, version."""
+    df = result.timeseries.copy()
+    df.insert(0, "version", result.version)
+    df.insert(0, "seed", result.seed)
+    df.insert(0, "scenario", result.scenario.name)
+    return df
+
+
+def parquet_metadata(result: Result) -> dict[str, str]:
+    """Key/value metadata stored in Parquet outputs: enough to rerun the file's run exactly."""
+    return {
+        "cxsim.version": result.version,
+        "cxsim.seed": str(result.seed),
+        "cxsim.scenario": result.scenario.name,
+        "cxsim.scenario_toml": to_toml(result.scenario),
+    }
+
+
+def write_result(result: Result, target: str | os.PathLike) -> None:
+    """Write a run's stamped KPIs to ``FILE.csv`` or ``FILE.parquet`` (atomically)."""
+    atomic.write_frame(stamped_frame(result), target, metadata=parquet_metadata(result))
+
+
+# --------------------------------------------------------------- run directory
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def read_run(out_dir: str | os.PathLike) -> dict[str, Any]:
+    """The ``run.json`` of a run directory.
+
+    Raises:
+        CheckpointError: not a run directory, or an unreadable one.
+    """
+    out_dir = Path(out_dir)
+    if not out_dir.exists():
+        raise CheckpointError(f"{out_dir}: no such run directory")
+    if not out_dir.is_dir():
+        raise CheckpointError(f"{out_dir}: not a directory (resume takes the DIR given to 'cxsim run --out DIR')")
+    path = out_dir / RUN_JSON
+    if not path.exists():
+        raise CheckpointError(f"{out_dir}: not a cxsim run directory (no {RUN_JSON})")
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CheckpointError(f"{path}: unreadable ({exc})") from None
+    missing = {"format", "seed", "steps", "version", "status", "scenario_sha256"} - set(info)
+    if not isinstance(info, dict) or missing:
+        raise CheckpointError(f"{path}: not a cxsim run file (missing {', '.join(sorted(missing))})")
+    return info
+
+
+@contextlib.contextmanager
+def _locked(out_dir: Path) -> Iterator[None]:
+    """Only one process works on a run directory at a time (the lock dies with its process)."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock, as before
+        yield
+        return
+    with open(out_dir / LOCK, "a+") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise CheckpointError(f"{out_dir}: another cxsim process is running this run right now") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def run_to_dir(
+    out_dir: str | os.PathLike,
+    scenario: Scenario,
+    seed: int = 0,
+    steps: int | None = None,
+    checkpoint_every: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Result:
+    """Run ``scenario`` into a new run directory, checkpointing every ``checkpoint_every`` weeks.
+
+    The result (and every file in ``out_dir``) is identical to
+    ``cxsim.run(scenario, seed, steps)``'s, however often the run is killed
+    and resumed.
+
+    Raises:
+        CheckpointError: ``out_dir`` already holds a run or other files.
+    """
+    out_dir = Path(out_dir)
+    steps = scenario.sim.weeks if steps is None else int(steps)
+    if steps < 1:
+        raise CheckpointError(f"steps must be at least 1, got {steps}")
+    if checkpoint_every is not None and checkpoint_every < 1:
+        raise CheckpointError(f"checkpoint_every must be at least 1 week, got {checkpoint_every}")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise CheckpointError(f"{out_dir}: exists and is not a directory")
+    if out_dir.is_dir():
+        if (out_dir / RUN_JSON).exists():
+            raise CheckpointError(f"{out_dir} already holds a run: continue it with 'cxsim resume {out_dir}' or choose a new directory")
+        if any(p.name != LOCK for p in out_dir.iterdir()):
+            raise CheckpointError(f"{out_dir} is not empty: choose a new (or empty) directory for the run")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    from cxsim.model import CXModel
+
+    toml = to_toml(scenario)
+    info = {
+        "format": FORMAT,
+        "scenario": scenario.name,
+        "scenario_sha256": _sha(toml),
+        "seed": int(seed),
+        "steps": steps,
+        "checkpoint_every": checkpoint_every,
+        "version": version(),
+        "status": "running",
+        "week": 0,
+    }
+    with _locked(out_dir):
+        atomic.write_text(out_dir / SCENARIO_TOML, toml)
+        atomic.write_json(out_dir / RUN_JSON, info)
+        return _continue(out_dir, CXModel(scenario, seed=seed), info, progress)
+
+
+def resume(out_dir: str | os.PathLike, progress: Callable[[int, int], None] | None = None) -> Result:
+    """Continue a run directory from its last checkpoint to the end (or from week 0 if it had none).
+
+    A finished run is not rerun: its result is read back from its files.
+
+    Raises:
+        CheckpointError: not a run directory, written by another cxsim
+            version, its scenario.toml edited since, or being run right now.
+    """
+    from cxsim.model import CXModel
+
+    out_dir = Path(out_dir)
+    info = read_run(out_dir)
+    _check_version(info["version"], out_dir)
+    try:
+        toml = (out_dir / SCENARIO_TOML).read_text(encoding="utf-8")
+        scenario = scenario_from_toml(toml)
+    except (OSError, ScenarioError) as exc:
+        raise CheckpointError(f"{out_dir / SCENARIO_TOML}: cannot use it ({exc})") from None
+    if _sha(toml) != info["scenario_sha256"]:
+        raise CheckpointError(f"{out_dir / SCENARIO_TOML} was changed after the run started; a resumed run must use the scenario it started with")
+    with _locked(out_dir):
+        if info["status"] != "running":
+            return _read_result(out_dir, scenario, info)
+        checkpoint = out_dir / CHECKPOINT
+        if checkpoint.exists():
+            model = load_checkpoint(checkpoint)
+            if model.params != scenario or model.seed_value != info["seed"]:
+                raise CheckpointError(f"{checkpoint} belongs to another scenario or seed than {out_dir / RUN_JSON}")
+        else:
+            model = CXModel(scenario, seed=info["seed"])
+        return _continue(out_dir, model, info, progress)
+
+
+def _continue(out_dir: Path, model, info: dict[str, Any], progress) -> Result:
+    """The same loop as :func:`cxsim.run.run`, with a checkpoint every N weeks."""
+    steps, every = info["steps"], info.get("checkpoint_every")
+    while model.week < steps and not model.bankrupt:
+        model.step()
+        if progress is not None:
+            progress(model.week, steps)
+        if every and model.week % every == 0 and model.week < steps and not model.bankrupt:
+            save_checkpoint(model, out_dir / CHECKPOINT)
+            _write_outputs(out_dir, model, info)
+            atomic.write_json(out_dir / RUN_JSON, {**info, "week": model.week, "checkpoint_week": model.week})
+    result = _write_outputs(out_dir, model, info)
+    final = {**info, "week": model.week, "status": "bankrupt" if model.bankrupt else "done"}
+    final.pop("checkpoint_week", None)
+    atomic.write_json(out_dir / RUN_JSON, final)
+    with contextlib.suppress(FileNotFoundError):
+        (out_dir / CHECKPOINT).unlink()  # the finished files say it all; a stale state would only confuse
+    return result
+
+
+def _write_outputs(out_dir: Path, model, info: dict[str, Any]) -> Result:
+    result = Result(scenario=model.params, seed=info["seed"], timeseries=model.timeseries(), bankrupt_week=model.bankrupt_week)
+    for name in TIMESERIES:
+        write_result(result, out_dir / name)
+    return result
+
+
+def _read_result(out_dir: Path, scenario: Scenario, info: dict[str, Any]) -> Result:
+    path = out_dir / TIMESERIES[1]
+    try:
+        df = pd.read_parquet(path)
+    except (OSError, ValueError) as exc:
+        raise CheckpointError(f"{path}: cannot read the finished run's KPIs ({exc})") from None
+    ts = df.drop(columns=["scenario", "seed", "version"]).reset_index(drop=True)
+    bankrupt_week = int(ts["week"].iloc[-1]) if info["status"] == "bankrupt" and len(ts) else None
+    return Result(scenario=scenario, seed=info["seed"], timeseries=ts, version=info["version"], bankrupt_week=bankrupt_week)

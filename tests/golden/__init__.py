@@ -1,0 +1,1 @@
+"""Golden baselines of the shipped scenarios (see regenerate.py)."""

@@ -1,0 +1,197 @@
+"""Invariants on every shipped scenario and on extreme-but-valid firms.
+
+The lead's hypothesis test checks invariants over random small scenarios for
+a few weeks; these check the same promises where users actually go: every
+shipped lesson at full size, long horizons, and the edges of the parameter
+space (no marketing, everybody a customer, nobody engaged, one employee, a
+market of ten people, ten years). Each extreme must also give *sensible*
+KPIs, not merely finite ones.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import cxsim
+from cxsim.params import parameter_table
+from golden import regenerate as golden
+
+SHARES = ["churn_rate", "csat", "promoter_share", "passive_share", "detractor_share", "engaged_share",
+          "employee_attrition", "resolution_rate", "mean_engagement", "frontline_engagement", "process_quality",
+          "mean_attitude", "cx_weight", "believed_quality", "perceived_quality"]
+COUNTS = ["customers", "prospects", "former_customers", "new_customers", "churned", "hires", "overtime", "good_deeds",
+          "suggestions", "adopted_suggestions", "contacts", "handoffs", "dropped_cases", "repeat_contacts",
+          "bad_experiences", "recoveries", "wom_friends_negative", "wom_social_negative", "wom_review_negative",
+          "wom_tweet_negative", "wom_viral", "wom_viral_reach", "wom_positive", "wom_review_positive"]
+
+
+def check_invariants(ts: pd.DataFrame, scenario) -> None:
+    """Every promise a timeseries keeps, whatever the scenario."""
+    assert len(ts) >= 1
+    assert list(ts["week"]) == list(range(1, len(ts) + 1))
+    # no NaN or inf anywhere; voc_nps is empty exactly when there is no VoC program
+    numeric = ts.drop(columns=["voc_nps", "bankrupt"]).to_numpy(float)
+    bad = [c for c in ts.columns.drop(["voc_nps", "bankrupt"]) if not np.isfinite(ts[c].to_numpy(float)).all()]
+    assert np.isfinite(numeric).all(), f"NaN/inf in {bad}"
+    if scenario.programs.voc:
+        answered = ts["voc_nps"][ts["customers"] > 0]
+        assert np.isfinite(answered).all() and answered.between(-100, 100).all()
+    else:
+        assert ts["voc_nps"].isna().all()
+    # cash accounting balances to the cent, week by week and overall
+    cash = scenario.finance.initial_cash
+    for week, (profit, cash_now) in enumerate(zip(ts["profit"], ts["cash"], strict=True), start=1):
+        cash = cash + profit
+        assert cash == cash_now, f"week {week}: cash {cash_now} != previous cash + profit {cash}"
+    assert math.isclose(scenario.finance.initial_cash + ts["profit"].sum(), ts["cash"].iloc[-1], rel_tol=1e-9, abs_tol=1e-3)
+    np.testing.assert_allclose(ts["revenue"] - ts["cost_total"], ts["profit"], rtol=1e-12, atol=1e-6)
+    # scores and shares in range
+    assert ts["nps"].between(-100, 100).all()
+    for col in SHARES:
+        assert ts[col].between(0.0, 1.0).all(), (col, ts[col].min(), ts[col].max())
+    with_customers = ts["customers"] > 0
+    parts = ts[["promoter_share", "passive_share", "detractor_share"]].sum(axis=1)
+    np.testing.assert_allclose(parts[with_customers], 1.0, atol=1e-12)
+    assert ts["review_rating"].between(1.0, 5.0).all()
+    assert (ts["workload"] >= 0).all()
+    for col in COUNTS:
+        assert (ts[col] >= 0).all(), col
+        assert (ts[col] == ts[col].round()).all(), col
+    assert ((ts["prospects"] + ts["customers"] + ts["former_customers"]) == scenario.market.size).all()
+    # bankruptcy: from the week cash went below zero, and the run stops there
+    if ts["bankrupt"].any():
+        first = int(ts.index[ts["bankrupt"]][0])
+        assert first == len(ts) - 1 and ts["cash"].iloc[-1] < 0
+    assert (ts["cash"].iloc[:-1] >= 0).all() or scenario.finance.initial_cash < 0
+
+
+# ---------------------------------------------------------------- shipped scenarios
+
+SHIPPED = golden.cases()
+
+
+@pytest.mark.parametrize("case,name,weeks", SHIPPED, ids=[c for c, _, _ in SHIPPED])
+def test_shipped_scenarios_keep_invariants(case, name, weeks):
+    result = golden.run_case(name, weeks)  # shared with the golden test: each runs once
+    check_invariants(result.timeseries, result.scenario)
+
+
+# ---------------------------------------------------------------- extremes
+
+
+@pytest.fixture(scope="module")
+def base():
+    return cxsim.load_scenario("baseline").override(
+        {"market.size": 3000, "workforce.employees": 60, "workforce.team_size": 6, "sim.weeks": 26}
+    )
+
+
+@pytest.fixture(scope="module")
+def base_run(base):
+    return cxsim.run(base, seed=4).timeseries
+
+
+def _run(base, changes, seed=4):
+    s = base.override(changes)
+    ts = cxsim.run(s, seed=seed).timeseries
+    check_invariants(ts, s)
+    return s, ts
+
+
+def test_zero_marketing(base, base_run):
+    _, ts = _run(base, {"leadership.marketing_spend": 0.0})
+    assert (ts["cost_marketing"] == 0).all()
+    assert ts["new_customers"].sum() < base_run["new_customers"].sum(), "no marketing, fewer adopters"
+    assert ts["new_customers"].sum() > 0, "referrals still bring some"
+
+
+def test_everybody_a_customer(base):
+    s, ts = _run(base, {"market.initial_customer_share": 1.0})
+    assert (ts["prospects"] == 0).all() and (ts["new_customers"] == 0).all(), "nobody left to acquire"
+    assert (ts["customers"].diff().dropna() <= 0).all(), "the base can only shrink"
+    assert ts["customers"].iloc[-1] > 0.5 * s.market.size
+
+
+def test_nobody_customer_at_start(base):
+    _, ts = _run(base, {"market.initial_customer_share": 0.0})
+    assert ts["customers"].iloc[0] == ts["new_customers"].iloc[0]
+    assert ts["customers"].iloc[-1] > 0, "marketing finds the first customers"
+
+
+def test_no_employee_engaged(base, base_run):
+    _, ts = _run(base, {"workforce.engaged_threshold": 1.0})
+    assert (ts["engaged_share"] == 0).all()
+    _, ts = _run(base, {"supervisors.coaching": 0.0, "supervisors.attention": 0.0, "supervisors.spread": 0.0,
+                        "programs.hr_engagement": 0.0, "programs.training_budget": 0.0, "leadership.commitment": 0.0,
+                        "leadership.message_consistency": 0.0, "leadership.ceo_ownership": 0.0})
+    assert ts["mean_engagement"].iloc[-1] < base_run["mean_engagement"].iloc[-1], "neglect disengages"
+
+
+def test_one_employee(base, base_run):
+    s, ts = _run(base, {"workforce.employees": 1, "workforce.team_size": 1})
+    w = s.workforce
+    assert (ts["cost_wages"] == w.wage + w.wage * (1 + s.finance.supervisor_premium)).all(), "one seat, one supervisor"
+    assert (ts["hires"] <= 1).all()
+    assert (ts["frontline_engagement"] == ts["mean_engagement"]).all(), "the only employee faces every customer"
+    assert ts["workload"].mean() > 10 * base_run["workload"].mean(), "one person cannot carry the load"
+    assert ts["mean_engagement"].iloc[-1] < base_run["mean_engagement"].iloc[-1], "overload burns out"
+
+
+@pytest.mark.parametrize("graph,degree", [("watts_strogatz", 2), ("erdos_renyi", 9), ("barabasi_albert", 4),
+                                          ("watts_strogatz", 0)])
+def test_market_of_ten_people(base, graph, degree):
+    s, ts = _run(base, {"market.size": 10, "market.graph": graph, "market.mean_degree": degree,
+                        "workforce.employees": 2, "workforce.team_size": 2, "finance.fixed_cost": 0.0})
+    assert (ts["customers"] <= 10).all()
+    assert (ts["contacts"] <= ts["customers"].shift(fill_value=4) + 10).all()
+
+
+def test_ten_people_market_full_mixing(base):
+    _run(base, {"market.size": 10, "market.mean_degree": 0, "market.mixing": "full",
+                "workforce.employees": 1, "workforce.team_size": 1})
+
+
+def test_bankrupt_at_once(base):
+    s, ts = _run(base, {"finance.initial_cash": -1.0})
+    assert len(ts) == 1 and bool(ts["bankrupt"].iloc[-1])
+
+
+@pytest.mark.slow
+def test_ten_years(base):
+    """520 weeks of the small business: runs to the end and stays sensible."""
+    s = cxsim.load_scenario("small_business").override({"sim.weeks": 520})
+    result = cxsim.run(s, seed=2)
+    ts = result.timeseries
+    check_invariants(ts, s)
+    assert len(ts) == 520 or result.summary["bankrupt"]
+    assert ts["customers"].iloc[-52:].mean() > 0
+    assert 0.05 < ts["mean_engagement"].iloc[-1] < 0.95
+
+
+def test_parameter_extremes_each_alone(base):
+    """Every numeric parameter at its minimum and at its maximum, one at a time, runs 3 weeks and keeps
+    the invariants (skipping combinations the schema rightly refuses, e.g. base x ratio > 1)."""
+    skip = {"market.size", "workforce.employees", "workforce.team_size", "market.mean_degree", "sim.weeks"}
+    huge = {"wom.social_reach", "wom.tweet_reach", "measurement.voc_sample"}  # keep 100,000 reach from 3,000 people cheap
+    failures = []
+    for row in parameter_table():
+        key = row["key"]
+        if key in skip or row["min"] is None:
+            continue
+        for value in (row["min"], row["max"]):
+            if key in huge and value == row["max"]:
+                value = 5000
+            try:
+                s = base.override({key: value, "sim.weeks": 3})
+            except cxsim.ScenarioError:
+                continue
+            try:
+                ts = cxsim.run(s, seed=1).timeseries
+                check_invariants(ts, s)
+            except Exception as exc:  # collect all, report together
+                failures.append(f"{key}={value}: {type(exc).__name__}: {exc}"[:300])
+    assert not failures, "\n".join(failures)
