@@ -83,3 +83,14 @@ def test_stream_numbers_are_unique():
     streams = {name: getattr(rng, name) for name in dir(rng) if name.startswith("S_")}
     values = list(streams.values())
     assert len(values) == len(set(values)), f"two decisions share a stream: {streams}"
+
+
+def test_every_seed_bit_counts_and_bad_seeds_are_refused():
+    """Seeds are 63-bit: two seeds that differ only in a high bit are different runs."""
+    s = cxsim.load_scenario("small_business")
+    low = cxsim.run(s, seed=5, steps=2).timeseries
+    for high in (5 + 2**47, 5 + 2**62):
+        assert not low.equals(cxsim.run(s, seed=high, steps=2).timeseries), high
+    for bad in (-1, 2**63, 1.5, "3", True):
+        with pytest.raises(ValueError, match="seed must be a whole number"):
+            cxsim.CXModel(s, seed=bad)

@@ -169,7 +169,9 @@ SUMMARY_ROWS = [
 @app.command()
 def run(
     scenario: Annotated[str, typer.Argument(help="Shipped scenario name or path to a TOML file.")] = "baseline",
-    seed: Annotated[int, typer.Option(min=0, help="Random seed: same scenario + seed + version = same result.")] = 0,
+    seed: Annotated[
+        int, typer.Option(min=0, max=2**63 - 1, help="Random seed: same scenario + seed + version = same result.")
+    ] = 0,
     steps: Annotated[int | None, typer.Option(min=1, help="Weeks to simulate (default: the scenario's sim.weeks).")] = None,
     sets: SetOpt = None,
     out: Annotated[

@@ -72,10 +72,12 @@ class CXModel(mesa.Model):
     """
 
     def __init__(self, scenario: Scenario | str = "baseline", seed: int = 0):
-        super().__init__(rng=seed)
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**63:
+            raise ValueError(f"seed must be a whole number from 0 to 2**63 - 1, got {seed!r}")
+        super().__init__(rng=int(seed))
         self.params = s = load_scenario(scenario)  # the scenario (Mesa reserves .scenario)
         self.seed_value = int(seed)
-        self._seed = int(seed) & 0x7FFFFFFFFFFF  # kernels take a non-negative 63-bit integer
+        self._seed = int(seed) & 0x7FFFFFFFFFFFFFFF  # kernels take a non-negative 63-bit integer
         self.week = 0
         m = s.market
         self.indptr, self.indices = network.build(m.graph, m.size, m.mean_degree, self._seed, rewire_prob=m.rewire_prob)
