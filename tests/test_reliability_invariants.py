@@ -172,6 +172,7 @@ def test_ten_years(base):
     assert 0.05 < ts["mean_engagement"].iloc[-1] < 0.95
 
 
+@pytest.mark.slow
 def test_parameter_extremes_each_alone(base):
     """Every numeric parameter at its minimum and at its maximum, one at a time, runs 3 weeks and keeps
     the invariants (skipping combinations the schema rightly refuses, e.g. base x ratio > 1)."""
