@@ -257,16 +257,15 @@ class CXModel(mesa.Model):
             wm.social_reach, wm.social_weight, wm.tweet_reach, wm.viral_prob, wm.viral_min_reach,
             wm.viral_alpha, wm.viral_weight, wm.negative_multiplier, wm.rally_prob,
         )
-        senders = k_wom.tally(m.wom)
+        # senders per channel (as k_wom.tally) + recent defectors, and each person's one-byte signal to friends
+        senders = k_wom.signals(self.week, m.wom, m.t_churned, s.churn.contagion_window, m.signal)
         n = m.size
-        recent_churn = int(np.count_nonzero((m.t_churned >= 0) & (self.week - m.t_churned < s.churn.contagion_window)))
+        recent_churn = int(senders[6])
         k_wom.receive(
-            self.week, self.indptr, self.indices, m.status, m.attitude, m.intent, m.wom, m.wom_in,
-            m.t_churned, m.referral, m.defected,
+            self.indptr, self.indices, m.status, m.attitude, m.intent, m.signal, m.wom_in, m.referral, m.defected,
             s.market.mixing == "full", float(s.market.mean_degree),
             senders[0] / n, senders[1] / n, senders[4] / n, recent_churn / n,
             wm.friend_weight, wm.social_weight, wm.negative_multiplier, s.acquisition.intent_weight,
-            s.churn.contagion_window,
         )
         self.reviews_good = self.reviews_good * wm.review_memory + senders[5]
         self.reviews_bad = self.reviews_bad * wm.review_memory + senders[3]
@@ -283,10 +282,9 @@ class CXModel(mesa.Model):
     def churn_spend_acquisition(self, kpi: dict) -> None:
         s, m = self.params, self.market
         a, ch, c = s.acquisition, s.churn, s.customers
-        customers_before = int(np.count_nonzero(m.status == 1))
         p_external = a.external_p * (s.leadership.marketing_spend / a.marketing_reference) ** a.marketing_elasticity
         rating_factor = math.exp(a.rating_sensitivity * (self.review_rating - 4.0))
-        k_market.churn_spend_acquire(
+        customers_before = k_market.churn_spend_acquire(
             self._seed, self.week, m.status, m.attitude, m.expectation, m.intent, m.t_churned,
             m.referral, m.defected, m.mkt,
             ch.base_hazard, ch.attitude_sensitivity, ch.reference_attitude, ch.switching_ease, ch.contagion,

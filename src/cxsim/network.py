@@ -20,16 +20,57 @@ def to_csr(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.nda
     """Undirected CSR from an edge list: symmetrised, self-loops and duplicates dropped."""
     src = np.asarray(src, dtype=np.int64)
     dst = np.asarray(dst, dtype=np.int64)
-    keep = src != dst
-    src, dst = src[keep], dst[keep]
-    keys = np.concatenate([src * n + dst, dst * n + src])
-    keys = np.unique(keys)
-    rows = keys // n
-    indices = (keys - rows * n).astype(np.int32)
-    counts = np.bincount(rows, minlength=n)
+    if src.shape != dst.shape:
+        raise ValueError(f"src and dst differ in length: {src.shape[0]} vs {dst.shape[0]}")
+    return _csr_from_edges(int(n), src, dst)
+
+
+@njit(cache=True)
+def _csr_from_edges(n, src, dst):
+    # Bucket both directions of every edge by row (counting sort, O(E)), then
+    # sort each short row and drop repeats in place. Same output as sorting
+    # all 2E keys (np.unique), which took ~30 s for a million people.
+    starts = np.zeros(n + 1, dtype=np.int64)
+    for e in range(src.shape[0]):
+        if src[e] != dst[e]:
+            starts[src[e] + 1] += 1
+            starts[dst[e] + 1] += 1
+    for i in range(n):
+        starts[i + 1] += starts[i]
+    fill = starts[:n].copy()
+    buf = np.empty(starts[n], dtype=np.int32)
+    for e in range(src.shape[0]):
+        a = src[e]
+        b = dst[e]
+        if a != b:
+            buf[fill[a]] = b
+            fill[a] += 1
+            buf[fill[b]] = a
+            fill[b] += 1
     indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
-    return indptr, indices
+    w = 0  # write position: never ahead of the row being read, so compaction is in place
+    for i in range(n):
+        s = starts[i]
+        t = starts[i + 1]
+        if t - s > 32:
+            buf[s:t] = np.sort(buf[s:t])
+        else:  # insertion sort: rows are ~10 long
+            for k in range(s + 1, t):
+                v = buf[k]
+                q = k - 1
+                while q >= s and buf[q] > v:
+                    buf[q + 1] = buf[q]
+                    q -= 1
+                buf[q + 1] = v
+        prev = -1
+        for k in range(s, t):
+            v = buf[k]
+            if v != prev:
+                buf[w] = v
+                w += 1
+                prev = v
+        indptr[i + 1] = w
+    return indptr, buf[:w].copy()
 
 
 @njit(cache=True)

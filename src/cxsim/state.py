@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from cxsim.rng import S_EMP_INIT, S_INIT_ATTITUDE, S_INIT_NEED, S_INIT_STATUS, S_STAFF, S_SUP_INIT, normal, uniform
 
@@ -34,6 +34,7 @@ class Market:
     enc: np.ndarray  # uint8 this week's encounter flags
     exp: np.ndarray  # uint8 this week's experience flags
     wom: np.ndarray  # uint8 this week's word-of-mouth flags
+    signal: np.ndarray  # uint8 this week's friend-visible WOM bits + recent-defection bit (kernels.wom.signals)
     mkt: np.ndarray  # uint8 this week's market events
     wom_in: np.ndarray  # float32 attitude change from posts and tweets received
     referral: np.ndarray  # float32 share of friends recommending this week
@@ -47,9 +48,9 @@ class Market:
         return sum(getattr(self, f.name).nbytes for f in fields(self))
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)  # serial: runs once per model, and a parallel kernel costs ~2 s more to compile
 def _init_market(seed, status, attitude, expectation, need, initial_share, att_mean, att_sd, exp0, need_mean, need_cv):
-    for i in prange(status.shape[0]):
+    for i in range(status.shape[0]):
         status[i] = CUSTOMER if uniform(seed, S_INIT_STATUS, 0, i) < initial_share else PROSPECT
         a = att_mean + att_sd * normal(seed, S_INIT_ATTITUDE, 0, i)
         attitude[i] = min(1.0, max(0.0, a))
@@ -77,6 +78,7 @@ def new_market(scenario, seed: int) -> Market:
         enc=np.zeros(n, np.uint8),
         exp=np.zeros(n, np.uint8),
         wom=np.zeros(n, np.uint8),
+        signal=np.zeros(n, np.uint8),
         mkt=np.zeros(n, np.uint8),
         wom_in=np.zeros(n, np.float32),
         referral=np.zeros(n, np.float32),

@@ -43,11 +43,17 @@ def churn_spend_acquire(
     repurchase_base, repurchase_ratio, new_offer_base, new_offer_ratio,
     p_external, referral_q, rating_factor, start_attitude, start_expectation,
 ):
-    """One week of market moves; writes ``mkt`` event flags."""
+    """One week of market moves; writes ``mkt`` event flags.
+
+    Returns the number of customers before the moves (the churn-rate
+    denominator), counted here to save a pass over ``status``.
+    """
+    customers_before = 0
     for i in prange(status.shape[0]):
         mkt[i] = 0
         s = status[i]
         if s == CUSTOMER:
+            customers_before += 1
             a = attitude[i]
             p = churn_probability(base_hazard, sensitivity, a, reference, switching_ease, contagion, defected[i])
             if uniform(seed, S_CHURN, week, i) < p:
@@ -69,6 +75,7 @@ def churn_spend_acquire(
                 attitude[i] = clip01(start_attitude + 0.1 * intent[i])
                 expectation[i] = start_expectation
                 mkt[i] = ADOPTED
+    return customers_before
 
 
 @njit(cache=True)
@@ -76,26 +83,54 @@ def tally(status, mkt, t_churned, week, window):
     """Counts (serial): prospects, customers, former, churned, adopted, repurchases,
     new_offers, recent_churn, then per NPS category [det, pas, pro]: customers,
     repurchases, new offers."""
-    out = np.zeros(17, dtype=np.int64)
+    # Branch-free, into scalars: status and flags are random across people, so
+    # branches would mispredict and counters in memory would serialise the loop.
+    n_pro = n_cus = n_for = n_chu = n_ado = n_rep = n_new = n_rec = 0
+    c_det = c_pas = c_pro = r_det = r_pas = r_pro = o_det = o_pas = o_pro = 0
     for i in range(status.shape[0]):
-        out[status[i]] += 1
+        s = status[i]
         f = mkt[i]
-        if f & CHURNED:
-            out[3] += 1
-        if f & ADOPTED:
-            out[4] += 1
-        if f & REPURCHASED:
-            out[5] += 1
-        if f & NEW_OFFER:
-            out[6] += 1
         tc = t_churned[i]
-        if tc >= 0 and week - tc < window:
-            out[7] += 1
-        if status[i] == CUSTOMER and (f & ADOPTED) == 0:
-            cat = (f >> CAT_SHIFT) & 3
-            out[8 + cat] += 1
-            if f & REPURCHASED:
-                out[11 + cat] += 1
-            if f & NEW_OFFER:
-                out[14 + cat] += 1
+        n_pro += s == PROSPECT
+        n_cus += s == CUSTOMER
+        n_for += s == FORMER
+        n_chu += (f & CHURNED) != 0
+        n_ado += (f & ADOPTED) != 0
+        rep = (f & REPURCHASED) != 0
+        new = (f & NEW_OFFER) != 0
+        n_rep += rep
+        n_new += new
+        n_rec += (tc >= 0) & (week - tc < window)
+        stayed = (s == CUSTOMER) & ((f & ADOPTED) == 0)
+        cat = (f >> CAT_SHIFT) & 3
+        det = stayed & (cat == 0)
+        pas = stayed & (cat == 1)
+        pro = stayed & (cat == 2)
+        c_det += det
+        c_pas += pas
+        c_pro += pro
+        r_det += det & rep
+        r_pas += pas & rep
+        r_pro += pro & rep
+        o_det += det & new
+        o_pas += pas & new
+        o_pro += pro & new
+    out = np.empty(17, dtype=np.int64)
+    out[0] = n_pro
+    out[1] = n_cus
+    out[2] = n_for
+    out[3] = n_chu
+    out[4] = n_ado
+    out[5] = n_rep
+    out[6] = n_new
+    out[7] = n_rec
+    out[8] = c_det
+    out[9] = c_pas
+    out[10] = c_pro
+    out[11] = r_det
+    out[12] = r_pas
+    out[13] = r_pro
+    out[14] = o_det
+    out[15] = o_pas
+    out[16] = o_pro
     return out

@@ -24,16 +24,25 @@ def attitude_tally(status, attitude):
     pas = 0
     pro = 0
     total = 0.0
-    for i in range(status.shape[0]):
-        if status[i] == CUSTOMER:
-            c = category(attitude[i])
-            if c == 2:
-                pro += 1
-            elif c == 1:
-                pas += 1
-            else:
-                det += 1
-            total += attitude[i]
+    # Three branch-free loops (status is random across people, so branches
+    # mispredict; these vectorise): count; pack customers' attitudes to the front
+    # of a buffer; sum it in index order, so the float sum is the same to the last bit.
+    n = status.shape[0]
+    customers = 0
+    for i in range(n):
+        is_customer = status[i] == CUSTOMER
+        s = int(attitude[i] * 11.0)  # as common.ltr: the 0..10 clamp does not change < 7 or >= 9
+        customers += is_customer
+        det += is_customer & (s < 7)
+        pro += is_customer & (s >= 9)
+    pas = customers - det - pro
+    packed = np.empty(n, dtype=attitude.dtype)
+    k = 0
+    for i in range(n):
+        packed[k] = attitude[i]
+        k += status[i] == CUSTOMER
+    for j in range(k):
+        total += packed[j]
     return det, pas, pro, total
 
 
