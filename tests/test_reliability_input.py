@@ -219,10 +219,13 @@ def test_cli_usage_errors_exit_2_without_traceback(capsys, argv):
     assert "Error" in err
 
 
-def test_cli_debug_shows_the_traceback(capsys):
+@pytest.mark.parametrize("argv", [["--debug", "run", "basline"], ["run", "basline", "--debug"]])
+def test_cli_debug_shows_the_traceback(capsys, argv):
     with pytest.raises(ScenarioError):
-        cli.main(["--debug", "run", "basline"])
+        cli.main(argv)
     cli.STATE["debug"] = False
+    code, _, err = _main(capsys, "run", "basline")  # and the next command is quiet again
+    assert code == 2 and "Traceback" not in err
 
 
 def test_cli_unexpected_error_is_one_line_exit_1(capsys, monkeypatch):

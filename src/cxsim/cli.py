@@ -44,7 +44,7 @@ def fail(message: str) -> None:
 
 @app.callback()
 def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False) -> None:
-    STATE["debug"] = debug
+    STATE["debug"] = STATE["debug"] or debug
 
 
 def progress_bar(transient: bool = True) -> Progress:
@@ -327,7 +327,10 @@ def main(argv: list[str] | None = None) -> None:
     from cxsim.scenario import ScenarioError
 
     args = sys.argv[1:] if argv is None else list(argv)
-    debug = "--debug" in args  # also before the callback ran (usage errors)
+    # --debug works anywhere on the line (cxsim run x --debug too), and before the callback has run
+    debug = "--debug" in args
+    args = [a for a in args if a != "--debug"]
+    STATE["debug"] = debug
 
     def say(message: str, code: int) -> None:
         err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
@@ -352,9 +355,7 @@ def main(argv: list[str] | None = None) -> None:
         where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
         say(f"{exc.strerror or exc}{where}", 2)
     except Exception as exc:
-        if _is_usage_error(exc):  # typer/click: unknown option, bad value, missing argument
-            if debug or STATE["debug"]:
-                raise
+        if _is_usage_error(exc):  # typer/click: unknown option, bad value, missing argument; never a bug
             exc.show()
             sys.exit(exc.exit_code)
         if debug or STATE["debug"]:
