@@ -176,8 +176,8 @@ def run(
     sets: SetOpt = None,
     out: Annotated[
         Path | None,
-        typer.Option(help="FILE.csv or FILE.parquet: the weekly KPIs. DIR (no suffix): a run directory "
-                     "(scenario.toml, run.json, timeseries.csv/.parquet) that 'cxsim resume DIR' can continue."),
+        typer.Option(help="FILE.csv / FILE.parquet: the weekly KPIs. DIR (no suffix): a run directory with both, "
+                     "the scenario and (with --checkpoint-every) checkpoints for 'cxsim resume DIR'."),
     ] = None,
     checkpoint_every: Annotated[
         int | None, typer.Option(min=1, help="Save the model state every N weeks into the --out DIR (crash-safe long runs).")
