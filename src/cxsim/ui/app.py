@@ -108,8 +108,8 @@ def LeverPanel():
         with solara.Details("Any other parameter"):
             solara.Text("Set any parameter of the model by its key (the list: `cxsim params`).",
                         style={"color": "#666", "font-size": "13px"})
-            solara.InputText("key, e.g. customers.need", value=raw_key)
-            solara.InputText("value, e.g. 0.08", value=raw_value)
+            solara.InputText("key, e.g. customers.need", value=raw_key, continuous_update=True)
+            solara.InputText("value, e.g. 0.08", value=raw_value, continuous_update=True)
             solara.Button("Set", on_click=set_raw, small=True)
             if raw_error.value:
                 solara.Error(raw_error.value, dense=True)

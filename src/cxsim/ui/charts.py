@@ -151,9 +151,9 @@ def nps_mix(ts: pd.DataFrame) -> Figure:
         ax.set_title(f"Customers' NPS mix | NPS now: {ts['nps'].iloc[-1]:+.1f}", fontsize=10)
     else:
         ax.set_title("Customers' NPS mix (press Step or Play)", fontsize=10)
+        ax.legend(loc="lower left", fontsize=8)
     ax.set_ylim(0, 1)
     ax.set_xlabel("week", fontsize=9)
-    ax.legend(loc="lower left", fontsize=8)
     return fig
 
 
@@ -182,10 +182,10 @@ def wom_channels(ts: pd.DataFrame, last: int = 26) -> Figure:
         for _, row in viral.iterrows():
             ax.annotate("viral!", (row["week"], bottom[list(d["week"]).index(row["week"])]), ha="center",
                         va="bottom", fontsize=8, color="#1565c0")
+        ax.legend(fontsize=7, loc="upper left", ncols=2)
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_title("Word of mouth by channel (messages per week)", fontsize=10)
     ax.set_xlabel("week", fontsize=9)
-    ax.legend(fontsize=7, loc="upper left", ncols=2)
     return fig
 
 

@@ -158,7 +158,8 @@ def LivePage():
         solara.Button("Pause" if playing.value else "Play", on_click=lambda: playing.set(not playing.value),
                       color="primary", classes=["cx-play"], disabled=s is None or (s is not None and s.model.bankrupt))
         solara.Button("Step", on_click=step_once, disabled=playing.value, classes=["cx-step"])
-        solara.SliderFloat("Weeks per second", value=speed, min=0.5, max=10, step=0.5, style={"max-width": "240px"})
+        with solara.Div(style={"min-width": "220px"}):
+            solara.SliderFloat("Weeks per second", value=speed, min=0.5, max=10, step=0.5)
     if live_error.value:
         solara.Error(live_error.value)
     if s is None:

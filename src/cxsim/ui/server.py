@@ -30,6 +30,9 @@ def server_environment(host: str, port: int) -> dict[str, str]:
     env = dict(os.environ)
     env.update(server_env(root))
     env.setdefault("MPLBACKEND", "Agg")
+    # several sessions step models from several threads at once: require a thread-safe Numba
+    # threading layer (OpenMP or TBB), which fails loudly where the default could abort the server
+    env.setdefault("NUMBA_THREADING_LAYER", "threadsafe")
     return env
 
 

@@ -1,0 +1,378 @@
+"""The web UI without a browser: its computations, its assets, and its pages rendered with solara.render.
+
+Pages are rendered inside a Solara virtual kernel (one per test, as one per browser session) and
+driven by clicking their widgets; runs use a tiny scenario and a few weeks.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import ipyvuetify as v
+import pandas as pd
+import pytest
+import solara
+import solara.server.starlette  # noqa: F401 - as under the real server: reactive state is per session
+from ipywidgets import Widget
+from solara.server import kernel, kernel_context
+
+import cxsim
+from cxsim.compare import compare
+from cxsim.ui import analysis, assets, lessons, state
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    """A firm small enough that a page's run takes a second: 1,500 people, 30 employees."""
+    return cxsim.load_scenario("baseline").override(
+        {"market.size": 1500, "workforce.employees": 30, "workforce.team_size": 5, "sim.weeks": 6}
+    )
+
+
+_OPEN: list = []
+
+
+def render(element):
+    """solara.render, closed again when the test ends (a page left open keeps reacting to state)."""
+    box, rc = solara.render(element, handle_error=False)
+    _OPEN.append(rc)
+    return rc
+
+
+@pytest.fixture(autouse=True)
+def _close_pages():
+    yield
+    while _OPEN:
+        _OPEN.pop().close()
+
+
+@pytest.fixture()
+def session():
+    """A fresh Solara virtual kernel: the state of one browser session."""
+    ctx = kernel_context.VirtualKernelContext(id=f"test-{time.monotonic_ns()}", kernel=kernel.Kernel(),
+                                              session_id="test-session")
+    with ctx:
+        yield ctx
+        while _OPEN:  # close this session's pages inside its own context
+            _OPEN.pop().close()
+
+
+def wait_until(cond, timeout=180.0):
+    start = time.time()
+    while not cond():
+        if time.time() - start > timeout:
+            raise AssertionError("timed out waiting for the page")
+        time.sleep(0.05)
+
+
+def all_widgets(rc) -> list[Widget]:
+    """Every widget on the page, depth first."""
+    out, todo = [], [rc.find().widget]
+    while todo:
+        w = todo.pop()
+        out.append(w)
+        for attr in ("children", "v_slots"):
+            for c in getattr(w, attr, None) or []:
+                c = c.get("children") if isinstance(c, dict) else c
+                for x in c if isinstance(c, list) else [c]:
+                    if isinstance(x, Widget):
+                        todo.append(x)
+    return out
+
+
+def html_blocks(rc) -> list[str]:
+    """The HTML of every solara.HTML block on the page."""
+    return [w.unsafe_innerHTML for w in all_widgets(rc) if isinstance(getattr(w, "unsafe_innerHTML", None), str)]
+
+
+def texts(rc) -> list[str]:
+    return [c for w in all_widgets(rc) for c in (getattr(w, "children", None) or []) if isinstance(c, str)]
+
+
+def alerts(rc) -> list[str]:
+    return [" ".join(str(c) for c in w.children) for w in rc.find(v.Alert).widgets]
+
+
+def button(rc, cls: str):
+    return rc.find(v.Btn, class_=cls).widget
+
+
+# ------------------------------------------------------------------ computations
+
+
+def test_seed_batches_keep_at_least_two_seeds_each():
+    assert analysis.seed_batches(8) == [[0, 1], [2, 3], [4, 5], [6, 7]]
+    assert analysis.seed_batches(5) == [[0, 1], [2, 3, 4]]
+    assert analysis.seed_batches(2) == [[0, 1]]
+    with pytest.raises(ValueError):
+        analysis.seed_batches(1)
+
+
+def test_progressive_compare_equals_one_compare_call(tiny):
+    b = tiny.override({"supervisors.coaching": 0.9})
+    partials, ticks = [], []
+    got = analysis.progressive_compare(tiny, b, seeds=5, steps=5, on_partial=partials.append,
+                                       on_progress=lambda d, t: ticks.append((d, t)))
+    want = compare(tiny, b, seeds=5, steps=5, kpis=analysis.TABLE_KPIS)
+    pd.testing.assert_frame_equal(got.table, want.table)
+    pd.testing.assert_frame_equal(got.runs, want.runs)
+    assert [p.seeds for p in partials] == [[0, 1], [0, 1, 2, 3, 4]]
+    assert ticks[-1] == (10, 10) and all(d <= t for d, t in ticks)
+    assert got.changes == {"supervisors.coaching": (0.4, 0.9)}
+
+
+def test_progressive_compare_stops_between_batches(tiny):
+    b = tiny.override({"supervisors.coaching": 0.9})
+    seen = []
+    with pytest.raises(analysis.Stopped):
+        analysis.progressive_compare(tiny, b, seeds=6, steps=3, on_partial=seen.append, should_stop=lambda: bool(seen))
+    assert [p.seeds for p in seen] == [[0, 1]]
+
+
+def test_shapley_contributions_add_up_to_the_difference_seed_by_seed(tiny):
+    b = tiny.override({"supervisors.coaching": 0.9, "programs.hr_engagement": 0.0, "incentives.cx_weight": 0.9})
+    c = analysis.progressive_compare(tiny, b, seeds=3, steps=5)
+    d = analysis.decompose(c, "shapley")
+    assert d.method == "shapley" and len(d.values) == 8
+    for kpi in ("nps", "mean_engagement", "profit"):
+        per = d.per_seed(kpi)
+        total = d.values[frozenset(d.keys)][kpi].to_numpy() - d.values[frozenset()][kpi].to_numpy()
+        assert per.sum(axis=1).to_numpy() == pytest.approx(total)
+        row = c.table.set_index("kpi").loc[kpi]
+        assert d.table(kpi)["contribution"].sum() == pytest.approx(row["diff"])
+        assert d.endpoints(kpi) == pytest.approx((row["a_mean"], row["b_mean"]))
+    # engagement is the coaching lever's story: it gets the largest share
+    tab = d.table("mean_engagement").set_index("lever")["contribution"]
+    assert tab.idxmax() == "supervisors.coaching"
+
+
+def test_one_at_a_time_reports_the_rest_as_interaction(tiny):
+    b = tiny.override({"supervisors.coaching": 0.9, "programs.hr_engagement": 0.0})
+    c = analysis.progressive_compare(tiny, b, seeds=2, steps=4)
+    d = analysis.decompose(c, "one_at_a_time")
+    tab = d.table("nps")
+    assert list(tab["lever"]) == [*c.changes, "interaction"]
+    assert set(c.changes) == {"supervisors.coaching", "programs.hr_engagement"}
+    assert tab["contribution"].sum() == pytest.approx(c.table.set_index("kpi").loc["nps", "diff"])
+    single = compare(tiny, tiny.override({"supervisors.coaching": 0.9}), seeds=2, steps=4)
+    assert tab.set_index("lever").loc["supervisors.coaching", "contribution"] == pytest.approx(
+        single.table.set_index("kpi").loc["nps", "diff"])
+
+
+def test_decompose_refuses_what_it_cannot_explain(tiny):
+    same = analysis.progressive_compare(tiny, tiny, seeds=2, steps=2)
+    with pytest.raises(ValueError, match="same scenario"):
+        analysis.decompose(same)
+    # team_size 40 is valid only together with 60 employees: the levers cannot be separated
+    b = tiny.override({"workforce.employees": 60, "workforce.team_size": 40})
+    c = analysis.progressive_compare(tiny, b, seeds=2, steps=2)
+    with pytest.raises(cxsim.ScenarioError, match="cannot be separated"):
+        analysis.decompose(c, "one_at_a_time")
+    assert analysis.choose_method(3) == "shapley" and analysis.choose_method(4) == "one_at_a_time"
+
+
+# ---------------------------------------------------------------------- assets
+
+
+def test_required_assets_are_read_from_solaras_template():
+    pkgs = dict(assets.required_packages())
+    import importlib.util
+
+    template = (Path(importlib.util.find_spec("solara").origin).parent / "server/templates/solara.html.j2").read_text()
+    assert "requirejs" in pkgs and "font-awesome" in pkgs
+    app = "@widgetti/solara-vuetify3-app" if "@widgetti/solara-vuetify3-app" in pkgs else "@widgetti/solara-vuetify-app"
+    for name in ("requirejs", app):
+        assert f"{{{{cdn}}}}/{name}@{pkgs[name]}/" in template
+
+
+def test_missing_assets_and_unpacking(tmp_path):
+    assert len(assets.missing_packages(tmp_path)) == len(assets.required_packages())
+    # an npm tarball keeps its files under package/; the proxy wants them under name@version/
+    import io
+    import tarfile
+
+    tgz = tmp_path / "x.tgz"
+    with tarfile.open(tgz, "w:gz") as tar:
+        for name, data in (("package/package.json", b"{}"), ("package/dist/a.js", b"x"), ("../evil", b"no")):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    dest = tmp_path / "cache" / "@scope" / "pkg@1.0.0"
+    dest.parent.mkdir(parents=True)
+    assets._unpack(tgz, dest)
+    assert (dest / "package.json").read_bytes() == b"{}" and (dest / "dist" / "a.js").read_bytes() == b"x"
+    assert not (tmp_path / "cache" / "@scope" / "evil").exists()
+    env = assets.server_env(tmp_path)
+    assert env["SOLARA_ASSETS_PROXY_CACHE_DIR"] == str(tmp_path) and env["SOLARA_ASSETS_PROXY"] == "True"
+
+
+def test_cli_has_the_ui_command():
+    from typer.testing import CliRunner
+
+    from cxsim.cli import app
+
+    out = CliRunner().invoke(app, ["ui", "--help"])
+    assert out.exit_code == 0 and "--port" in out.output and "--host" in out.output
+
+
+# ------------------------------------------------------------------------ pages
+
+
+def test_what_if_page_runs_and_shows_the_delta_table_and_charts(session, tiny):
+    from cxsim.ui import app
+
+    state.set_base(tiny, "tiny")
+    rc = render(app.WhatIfPage())
+    # moving a lever marks it and lists it under "what changed"
+    state.set_lever("supervisors.coaching", 0.9)
+    assert any("supervisors.coaching" in h and "0.9" in h for h in html_blocks(rc))
+    state.weeks.set(5)
+    state.seeds.set(3)
+    button(rc, "cx-run").click()
+    assert button(rc, "cx-run").disabled  # while running, Run cannot be pressed again
+    wait_until(lambda: state.result.value is not None and state.result.value.complete and not state.run_task.pending)
+    wait_until(lambda: not button(rc, "cx-run").disabled, 10)
+    tables = [h for h in html_blocks(rc) if "cx-delta-table" in h]
+    assert len(tables) == 1 and "NPS (points)" in tables[0] and "95% CI" in tables[0]
+    assert "over 3 paired seeds" in tables[0]
+    images = [w for w in all_widgets(rc) if type(w).__name__ in ("Image", "Img")]
+    assert images, "the fan charts are missing"
+    assert state.result.value.comparison.steps == 5
+
+
+def test_a_second_click_while_running_does_not_start_a_second_run(session, tiny):
+    state.set_base(tiny, "tiny")
+    state.set_lever("supervisors.coaching", 0.9)
+    state.weeks.set(30)
+    state.seeds.set(4)
+    assert state.start_run() is True
+    started = state.run_task._current_thread
+    assert state.start_run() is False
+    assert state.run_task._current_thread is started
+    wait_until(lambda: not state.run_task.pending)
+    assert state.result.value.complete and len(state.result.value.comparison.seeds) == 4
+
+
+def test_invalid_input_shows_the_validation_message(session, tiny):
+    from cxsim.ui import app
+
+    state.set_base(tiny, "tiny")
+    state.seeds.set(1)
+    rc = render(app.WhatIfPage())
+    button(rc, "cx-run").click()
+    assert any("at least 2 paired seeds" in a for a in alerts(rc))
+    assert not state.run_task.pending
+    # an out-of-range value for any parameter, typed by key
+    fields = {w.label: w for w in rc.find(v.TextField).widgets}
+    fields["key, e.g. customers.need"].v_model = "process.empowerment"
+    fields["value, e.g. 0.08"].v_model = "1.7"
+    rc.find(v.Btn, children=["Set"]).widget.click()
+    assert any("process.empowerment" in a and "1.7" in a and "allowed" in a for a in alerts(rc)), alerts(rc)
+    assert state.variant.value == state.base.value
+
+
+def test_invalid_upload_shows_the_validation_message_and_keeps_the_variant(session, tiny):
+    from cxsim.ui import app
+
+    state.set_base(tiny, "tiny")
+    rc = render(app.FilesPage())
+    area = rc.find(v.Textarea).widget
+    area.v_model = 'extends = "baseline"\n[workforce]\nemployees = -5\n'
+    button(rc, "cx-load-toml").click()
+    msgs = alerts(rc)
+    assert any("workforce.employees" in m and "Not loaded" in m for m in msgs), msgs
+    assert state.variant.value == tiny
+    area.v_model = "[workforce\nemployees = 5"
+    button(rc, "cx-load-toml").click()
+    assert any("TOML syntax error" in m for m in alerts(rc))
+    assert state.load_uploaded("x.toml", b"\xff\xfe") is False and "UTF-8" in state.upload_error.value
+
+
+def test_export_and_import_round_trip(session, tiny):
+    state.pick_base("baseline")
+    state.set_lever("supervisors.coaching", 0.85)
+    state.set_lever("programs.cx_team", True)
+    text = state.variant_toml()
+    assert text.startswith('extends = "baseline"') and "coaching = 0.85" in text and "cx_team = true" in text
+    variant = state.variant.value
+    state.reset_levers()
+    assert state.load_uploaded("mine.toml", text.encode()) is True
+    assert state.upload_error.value == ""
+    assert cxsim.scenario.diff(state.variant.value, variant) == {}
+    assert state.base_source.value == "baseline"
+
+
+def test_lessons_page_lists_only_present_lessons_and_loads_the_pair(session, tmp_path, monkeypatch):
+    from cxsim.ui import app
+
+    for name in ("baseline", "cx_room", "hr_led"):  # supervisor_led missing: its lesson is not listed
+        (tmp_path / f"{name}.toml").write_text(f'extends = "{cxsim.scenario.scenarios_dir() / "baseline.toml"}"\n'
+                                               f'name = "{name}"\n' + ("[programs]\ncx_room = true\n" if name == "cx_room" else ""))
+    monkeypatch.setenv("CXSIM_SCENARIOS", str(tmp_path))
+    present = lessons.available_lessons()
+    assert [ls.b for ls in present] == ["cx_room"]
+    assert len(lessons.missing_lessons()) == len(lessons.LESSONS) - 1
+    rc = render(app.LessonsPage())
+    assert len(rc.find(v.Btn, class_="cx-open-lesson").widgets) == 1
+    state.load_pair("baseline", "cx_room")
+    assert state.base.value.name == "baseline" and state.variant.value.programs.cx_room is True
+    assert cxsim.scenario.diff(state.base.value, state.variant.value) == {"programs.cx_room": (False, True)}
+
+
+def test_every_lesson_names_scenarios_from_the_library_plan():
+    planned = {
+        "supervisor_led", "hr_led", "frontline_least_engaged", "frontline_most_engaged", "incent_efficiency",
+        "incent_cx", "programs_committed", "programs_uncommitted", "leadership_consistent", "leadership_mixed",
+        "empowered", "rigid_procedures", "silos", "cx_team", "cx_room", "recruit_for_values",
+        "small_business_viral_detractor", "budget_retention", "budget_acquisition", "promise_overpromise",
+        "promise_honest", "voc_reality_check", "baseline", "small_business",
+    }
+    for ls in lessons.LESSONS:
+        assert {ls.a, ls.b} <= planned and "?" in ls.question and ls.a != ls.b
+
+
+def test_why_page_explains_the_last_run(session, tiny):
+    from cxsim.ui import app
+
+    state.set_base(tiny, "tiny")
+    state.set_lever("supervisors.coaching", 0.9)
+    state.set_lever("programs.hr_engagement", 0.0)
+    state.weeks.set(4)
+    state.seeds.set(2)
+    rc = render(app.WhyPage())
+    assert any("Run a complete what-if first" in a for a in alerts(rc))
+    state.start_run()
+    wait_until(lambda: not state.run_task.pending and state.result.value is not None)
+    button(rc, "cx-explain").click()
+    wait_until(lambda: not state.why_task.pending and state.why_result.value is not None)
+    wait_until(lambda: any("cx-why-table" in h for h in html_blocks(rc)), 10)  # the page redraws after the task
+    tables = [h for h in html_blocks(rc) if "cx-why-table" in h]
+    assert len(tables) == 1 and "Supervisor coaching quality" in tables[0] and "shapley" in tables[0]
+
+
+def test_live_view_steps_one_model_per_session(tiny):
+    from cxsim.ui import live
+
+    s = live.classroom_scenario("baseline")
+    assert s.market.size <= live.CLASS_PEOPLE and s.workforce.employees <= live.CLASS_EMPLOYEES
+    sessions = []
+    for i in range(2):
+        ctx = kernel_context.VirtualKernelContext(id=f"live-{i}-{time.monotonic_ns()}", kernel=kernel.Kernel(),
+                                                  session_id=f"s{i}")
+        with ctx:
+            live.live_scenario.set("small_business")
+            live.live_seed.set(3)
+            rc = render(live.LivePage())
+            wait_until(lambda: live.session.value is not None, 30)
+            for _ in range(i + 2):
+                rc.find(v.Btn, class_="cx-step").widget.click()
+            assert live.session.value.model.week == i + 2
+            assert any(t.startswith(f"Week {i + 2} |") for t in texts(rc))
+            sessions.append(live.session.value)
+            rc.find(v.Btn, class_="cx-reset").widget.click()
+            assert live.session.value.model.week == 0
+            while _OPEN:
+                _OPEN.pop().close()
+    assert sessions[0] is not sessions[1]
+    assert sessions[0].model.week == 2 and sessions[1].model.week == 3
