@@ -61,6 +61,7 @@ S_NEW_OFFER = 63
 S_VOC_PICK = 70
 S_VOC_NOISE = 71
 S_VOC_RESPOND = 72
+S_SWEEP_SEED = 80  # not a model decision: per-run seeds of a sweep (cxsim.sweep.design.run_seed)
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)

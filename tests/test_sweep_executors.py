@@ -1,0 +1,122 @@
+"""A sweep's results do not depend on where it runs: this process, a local pool, or a real Dask cluster.
+
+The Dask cluster is the real thing: ``dask scheduler`` and ``dask worker``
+from this environment, started as subprocesses on 127.0.0.1 (ports chosen by
+the scheduler) and stopped afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import cxsim.sweep as sw
+from cxsim.sweep.execute import DaskExecutor, LocalExecutor
+from sweep_helpers import tiny_spec
+
+pytestmark = pytest.mark.slow
+
+DASK = str(Path(sys.executable).with_name("dask"))
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)  # its own session: the nannies' workers go too
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def dask_cluster(tmp_path_factory):
+    """A loopback Dask cluster: one scheduler, two single-threaded workers. Yields the scheduler address."""
+    folder = tmp_path_factory.mktemp("dask")
+    info = folder / "scheduler.json"
+    log = open(folder / "dask.log", "wb")  # noqa: SIM115 - closed below
+    common = {"stdout": log, "stderr": subprocess.STDOUT, "start_new_session": True, "cwd": folder}
+    scheduler = subprocess.Popen(
+        [DASK, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file", str(info)],
+        **common,
+    )
+    worker = None
+    try:
+        deadline = time.monotonic() + 60
+        while not info.exists() and time.monotonic() < deadline:
+            assert scheduler.poll() is None, (folder / "dask.log").read_text()
+            time.sleep(0.2)
+        address = json.loads(info.read_text())["address"]
+        assert address.startswith("tcp://127.0.0.1:")
+        worker = subprocess.Popen(
+            [
+                DASK,
+                "worker",
+                address,
+                "--host",
+                "127.0.0.1",
+                "--nworkers",
+                "2",
+                "--nthreads",
+                "1",
+                "--no-dashboard",
+                "--memory-limit",
+                "0",
+                "--death-timeout",
+                "60",
+            ],
+            **common,
+        )
+        yield address
+    finally:
+        for proc in (worker, scheduler):
+            if proc is not None:
+                _stop(proc)
+        log.close()
+
+
+def test_same_runs_in_process_local_pool_and_dask(dask_cluster, tmp_path):
+    spec = tiny_spec(seeds=3)  # 4 points x 3 seeds = 12 runs
+    sw.run(spec, tmp_path / "inproc", executor=LocalExecutor(1), chunk_size=5)
+    sw.run(spec, tmp_path / "pool", executor=LocalExecutor(2), chunk_size=3)
+    report = sw.run(spec, tmp_path / "dask", executor=DaskExecutor(dask_cluster), chunk_size=2)
+    assert "Dask cluster at tcp://127.0.0.1" in report.executor and report.complete
+    reference = sw.load(tmp_path / "inproc")
+    assert len(reference) == 12 and reference["run"].is_unique
+    pd.testing.assert_frame_equal(sw.load(tmp_path / "pool"), reference)
+    pd.testing.assert_frame_equal(sw.load(tmp_path / "dask"), reference)
+    # chunks came back from the cluster's worker processes, not from this one
+    sessions = json.loads((tmp_path / "dask" / "_sweep.json").read_text())["sessions"]
+    assert sessions[0]["workers"] == 2
+
+
+def test_a_sweep_started_on_dask_resumes_locally_with_the_same_result(dask_cluster, tmp_path):
+    spec = tiny_spec()
+    sw.run(spec, tmp_path / "a", executor=DaskExecutor(dask_cluster), chunk_size=2)
+    (tmp_path / "a" / "part-00002.parquet").unlink()
+    report = sw.run(spec, tmp_path / "a", executor=1, resume=True)
+    assert report.runs_now == 2
+    sw.run(spec, tmp_path / "b", executor=1)
+    pd.testing.assert_frame_equal(sw.load(tmp_path / "a"), sw.load(tmp_path / "b"))
+
+
+def test_an_unreachable_scheduler_fails_before_writing_anything(tmp_path):
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = tmp_path / "never"
+    with pytest.raises(sw.SweepError, match="cannot reach a Dask scheduler"):
+        sw.run(tiny_spec(), out, executor=DaskExecutor(f"tcp://127.0.0.1:{port}", timeout=2))
+    assert not out.exists()
+    with pytest.raises(sw.SweepError, match="expected an address like tcp://"):
+        sw.run(tiny_spec(), out, executor="127.0.0.1:8786")

@@ -1,0 +1,147 @@
+"""A sweep runs every planned run once, reproducibly, and a damaged directory resumes without loss or duplicates."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+import cxsim
+import cxsim.sweep as sw
+from cxsim.compare import outcome_name, outcomes
+from cxsim.sweep.design import run_seed
+from cxsim.sweep.store import MANIFEST, SweepStore
+from sweep_helpers import tiny_spec
+
+
+@pytest.fixture(scope="module")
+def done(tmp_path_factory):
+    """The tiny sweep, run in this process (8 runs)."""
+    out = tmp_path_factory.mktemp("sweep") / "tiny"
+    report = sw.run(tiny_spec(), out, executor=1, chunk_size=3)
+    return out, report
+
+
+def test_every_planned_run_is_there_once_with_its_derived_seed(done):
+    out, report = done
+    df = sw.load(out)
+    assert report.complete and report.n_runs == report.runs_now == 8 and report.n_points == 4
+    assert list(df["run"]) == list(range(8))
+    assert list(df["point"]) == [0, 0, 1, 1, 2, 2, 3, 3] and list(df["replicate"]) == [0, 1] * 4
+    assert list(df["seed"]) == [run_seed(0, p, r) for p in range(4) for r in range(2)]
+    assert set(map(tuple, df[["supervisors.coaching", "programs.recognition"]].drop_duplicates().to_numpy())) == {
+        (0.2, False),
+        (0.2, True),
+        (0.8, False),
+        (0.8, True),
+    }
+    assert {"total_profit", "final_nps", "total_churned", "weeks", "bankrupt"} <= set(df.columns)
+    assert (df["weeks"] == 6).all()
+    m = json.loads((out / MANIFEST).read_text())
+    assert m["finished"] and m["done_chunks"] == [0, 1, 2] and m["cxsim_version"] == cxsim.__version__
+    assert m["spec"]["seeds"] == 2 and len(m["design"]["values"]) == 4 and len(m["runs"]["seed"]) == 8
+
+
+def test_each_row_is_exactly_what_cxsim_run_gives(done):
+    out, _ = done
+    df = sw.load(out)
+    base = sw.load_spec(tiny_spec()).base
+    for k in (0, 5):
+        row = df.iloc[k]
+        s = base.override(
+            {
+                "supervisors.coaching": row["supervisors.coaching"],
+                "programs.recognition": bool(row["programs.recognition"]),
+            }
+        )
+        result = cxsim.run(s, seed=int(row["seed"]), steps=6)
+        for kpi, value in outcomes(result, ["profit", "nps", "churned"]).items():
+            assert row[outcome_name(kpi)] == value  # exactly, not approximately
+
+
+def test_show_gives_a_command_for_the_same_scenario(done):
+    out, _ = done
+    info = sw.run_info(out, 5)
+    assert info["point"] == 2 and info["replicate"] == 1 and info["note"] is None
+    cmd = info["command"]
+    assert cmd.startswith(f"cxsim run baseline --seed {info['seed']} --steps 6 ")
+    assert "--set market.size=1500" in cmd and "--set supervisors.coaching=0.8" in cmd
+    assert "--set programs.recognition=false" in cmd
+    with pytest.raises(sw.SweepError, match="this sweep has runs 0 to 7"):
+        sw.run_info(out, 8)
+
+
+def test_a_non_empty_directory_is_not_overwritten(done, tmp_path):
+    out, _ = done
+    before = sorted(p.name for p in out.iterdir())
+    with pytest.raises(sw.SweepError, match="not empty; refusing to overwrite"):
+        sw.run(tiny_spec(), out, executor=1)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine")
+    with pytest.raises(sw.SweepError, match="not empty; refusing"):
+        sw.run(tiny_spec(), other, executor=1)
+    with pytest.raises(sw.SweepError, match="has no _sweep.json: not a sweep directory"):
+        sw.run(tiny_spec(), other, executor=1, resume=True)
+    assert sorted(p.name for p in out.iterdir()) == before and (other / "notes.txt").read_text() == "mine"
+
+
+def test_resume_refuses_a_different_spec_and_does_nothing_when_finished(done):
+    out, _ = done
+    with pytest.raises(sw.SweepError, match="holds a different sweep: seeds: 2 in DIR, 3 now"):
+        sw.run(tiny_spec(), out, executor=1, resume=True, seeds=3)
+    before = sw.load(out)
+    report = sw.run(tiny_spec(), out, executor=1, resume=True)
+    assert report.runs_now == 0 and report.runs_before == 8 and report.complete
+    pd.testing.assert_frame_equal(sw.load(out), before)
+
+
+def test_resume_after_a_crash_at_any_point_of_a_chunk_write(done, tmp_path):
+    """Missing parts, a half-written temporary and a part the manifest did not record yet."""
+    import shutil
+
+    out, _ = done
+    reference = sw.load(out)
+    broken = tmp_path / "broken"
+    shutil.copytree(out, broken)
+    (broken / "part-00001.parquet").unlink()  # killed before this chunk was written ...
+    (broken / ".part-00001.parquet.999.tmp").write_bytes(b"PAR1 half a file")  # ... while writing it
+    m = json.loads((broken / MANIFEST).read_text())
+    m["done_chunks"], m["finished"] = [0], False  # killed after renaming part 2, before recording it
+    (broken / MANIFEST).write_text(json.dumps(m))
+    assert SweepStore.open(broken).runs_done() == 5
+    partial = sw.load(broken)
+    assert not partial.attrs["complete"] and len(partial) == 5
+    report = sw.run(tiny_spec(), broken, executor=1, resume=True)
+    assert report.runs_before == 5 and report.runs_now == 3
+    assert not list(broken.glob(".*.tmp"))
+    pd.testing.assert_frame_equal(sw.load(broken), reference)
+
+
+def test_timeseries_sweeps_keep_weekly_rows_that_summarise_to_the_same_outcomes(done, tmp_path):
+    out, _ = done
+    sw.run(tiny_spec(keep="timeseries"), tmp_path / "ts", executor=1)
+    weekly = sw.load(tmp_path / "ts")
+    assert len(weekly) == 8 * 6 and list(weekly.columns[:4]) == ["run", "point", "replicate", "seed"]
+    from cxsim.sweep.analyze import run_outcomes
+
+    per_run = run_outcomes(weekly, ["profit", "nps", "churned", "mean_engagement"])
+    summary = sw.load(out)
+    cols = ["run", "seed", "weeks", "bankrupt", "total_profit", "final_nps", "total_churned", "final_mean_engagement"]
+    pd.testing.assert_frame_equal(per_run[cols].reset_index(drop=True), summary[cols], check_dtype=False)
+
+
+def test_replications_without_factors(tmp_path):
+    report = sw.run(tiny_spec(levers={}, seeds=3), tmp_path / "reps", executor=1)
+    df = sw.load(tmp_path / "reps")
+    assert report.n_points == 1 and len(df) == 3 and df["seed"].nunique() == 3
+    with pytest.raises(sw.SweepError, match="varies nothing"):
+        sw.analyze(tmp_path / "reps")
+
+
+def test_common_random_numbers_give_every_point_the_same_seeds(tmp_path):
+    sw.run(tiny_spec(common_random_numbers=True), tmp_path / "crn", executor=1)
+    df = sw.load(tmp_path / "crn")
+    assert df.groupby("replicate")["seed"].nunique().tolist() == [1, 1]
+    assert df["seed"].nunique() == 2
