@@ -310,6 +310,12 @@ from cxsim.sweep.cli import analyze_command, sweep_app  # noqa: E402
 app.add_typer(sweep_app, name="sweep")
 app.command("analyze")(analyze_command)
 
+# lessons (issue 4): `cxsim compare A B [--seeds N|auto] [--report DIR]`, `cxsim calibrate [SCENARIO] [--json FILE]`
+from cxsim.lessons_cli import calibrate_command, compare_command  # noqa: E402
+
+app.command("compare")(compare_command)
+app.command("calibrate")(calibrate_command)
+
 
 # ------------------------------------------------------------------ entry
 

@@ -115,6 +115,9 @@ class Comparison:
     changes: dict
     results_a: list[Result]
     results_b: list[Result]
+    precision: float | None = None
+    precision_kpi: str | None = None
+    precision_reached: bool | None = None  # None: no precision target was asked for
 
     def row(self, kpi: str) -> dict:
         return self.table.set_index("kpi").loc[kpi].to_dict()
@@ -122,6 +125,36 @@ class Comparison:
 
 def _precision_reached(table: pd.DataFrame, kpi: str, precision: float) -> bool:
     return float(table.set_index("kpi").loc[kpi, "half_width"]) <= precision
+
+
+def _next_batch(table: pd.DataFrame, kpi: str, precision: float, n_done: int, room: int) -> int:
+    """Paired seeds to add next: enough for the half-width to reach ``precision`` if the
+    spread of the differences stays as it is (+10%), at least 2, at most doubling."""
+    half = float(table.set_index("kpi").loc[kpi, "half_width"])
+    if not math.isfinite(half) or half <= 0:
+        need = n_done
+    else:
+        # half ~ t * sd / sqrt(n)  =>  n_needed ~ n * (half / precision)^2
+        need = math.ceil(1.1 * n_done * (half / precision) ** 2) - n_done
+    return max(1, min(room, max(2, min(need, n_done))))
+
+
+def _run_arms(sa: Scenario, sb: Scenario, seeds: list[int], steps: int, workers: int | None,
+              tick: Callable[[int], None]) -> tuple[list[Result], list[Result]]:
+    """Both arms for ``seeds``; ``tick(k)`` after every k finished runs (each run when serial)."""
+    if workers is not None and workers <= 1:
+        ra, rb = [], []
+        for seed in seeds:
+            ra += run_many(sa, [seed], steps, workers=1)
+            tick(1)
+            rb += run_many(sb, [seed], steps, workers=1)
+            tick(1)
+        return ra, rb
+    ra = run_many(sa, seeds, steps, workers=workers)
+    tick(len(seeds))
+    rb = run_many(sb, seeds, steps, workers=workers)
+    tick(len(seeds))
+    return ra, rb
 
 
 def compare(
@@ -159,28 +192,43 @@ def compare(
     seed_list = list(range(seeds)) if isinstance(seeds, int) else [int(s) for s in seeds]
     if len(seed_list) < 2:
         raise ValueError("a comparison needs at least 2 paired seeds for a confidence interval")
+    if precision is not None:
+        if not precision > 0:
+            raise ValueError(f"precision must be > 0, got {precision}")
+        if precision_kpi not in KPIS:
+            raise ValueError(f"unknown precision KPI {precision_kpi!r}")
+        if precision_kpi not in kpis:
+            kpis.append(precision_kpi)
     ra: list[Result] = []
     rb: list[Result] = []
     todo = seed_list
     done_seeds: list[int] = []
+    reached: bool | None = None
+    runs_done = 0
     while True:
         planned = len(done_seeds) + len(todo)
-        ra += run_many(sa, todo, steps, workers=workers)
-        if progress:
-            progress(2 * len(done_seeds) + len(todo), 2 * planned)
-        rb += run_many(sb, todo, steps, workers=workers)
+
+        def tick(k: int, planned: int = planned) -> None:
+            nonlocal runs_done
+            runs_done += k
+            if progress:
+                progress(runs_done, 2 * planned)
+
+        batch_a, batch_b = _run_arms(sa, sb, todo, steps, workers, tick)
+        ra += batch_a
+        rb += batch_b
         done_seeds += todo
-        if progress:
-            progress(2 * len(done_seeds), 2 * planned)
         va = pd.DataFrame([outcomes(r, kpis) for r in ra])
         vb = pd.DataFrame([outcomes(r, kpis) for r in rb])
         table = paired_table(va, vb)
-        if precision is None or precision_kpi not in kpis:
+        if precision is None:
             break
-        if _precision_reached(table, precision_kpi, precision) or len(done_seeds) >= max_seeds:
+        reached = _precision_reached(table, precision_kpi, precision)
+        if reached or len(done_seeds) >= max_seeds:
             break
         nxt = max(done_seeds) + 1
-        todo = list(range(nxt, nxt + min(len(done_seeds), max_seeds - len(done_seeds))))
+        add = _next_batch(table, precision_kpi, precision, len(done_seeds), max_seeds - len(done_seeds))
+        todo = list(range(nxt, nxt + add))
     runs_a, runs_b = stack(ra), stack(rb)
     runs_a.insert(0, "arm", "A")
     runs_b.insert(0, "arm", "B")
@@ -188,6 +236,8 @@ def compare(
         a=sa, b=sb, seeds=done_seeds, steps=steps, table=table,
         runs=pd.concat([runs_a, runs_b], ignore_index=True),
         changes=scenario_diff(sa, sb), results_a=ra, results_b=rb,
+        precision=precision, precision_kpi=precision_kpi if precision is not None else None,
+        precision_reached=reached,
     )
 
 

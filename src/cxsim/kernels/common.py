@@ -54,5 +54,11 @@ def clip01(x):
 
 @njit(cache=True, inline="always")
 def engaged_weight(engagement, threshold):
-    """Smooth 0..1 step around the engaged threshold (width 0.03 engagement)."""
-    return 1.0 / (1.0 + np.exp(-(engagement - threshold) / 0.03))
+    """1 for an engaged employee (at or above the threshold), else 0.
+
+    A hard step, the same classification the engaged-share KPI and the
+    calibration report use: practice's "engaged are 2.5x more likely to work
+    overtime" compares two groups, so a smooth step would blur the measured
+    ratio (it measured 2.0x for a 2.5x parameter).
+    """
+    return 1.0 if engagement >= threshold else 0.0
