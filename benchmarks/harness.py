@@ -34,7 +34,7 @@ KERNELS: list[tuple[str, str]] = [
     ("wom", "broadcast"),
     ("wom", "signals"),
     ("wom", "receive"),
-    ("wom", "mark_listeners"),
+    ("wom", "push_to_friends"),
     ("wom", "read_friends"),
     ("market", "churn_spend_acquire"),
     ("market", "tally"),

@@ -451,7 +451,7 @@ def markdown(out: dict, comparison: list[dict] | None) -> str:
         lines.append(f"| **whole step** | **{th['one']['step_s'] * 1e3:.1f}** | **{th['two']['step_s'] * 1e3:.1f}** |")
         lines.append(f"| load | {th['one']['load']:.2f} | {th['two']['load']:.2f} |")
         lines.append("")
-        lines.append("(`wom.receive` is a Python wrapper: its time includes `wom.mark_listeners` and `wom.read_friends`.)")
+        lines.append("(`wom.receive` is a Python wrapper: its time includes `wom.push_to_friends` and `wom.read_friends`.)")
     st = out.get("startup")
     if st:
         w = st["warm_breakdown"]

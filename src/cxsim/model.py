@@ -258,7 +258,7 @@ class CXModel(mesa.Model):
             wm.viral_alpha, wm.viral_weight, wm.negative_multiplier, wm.rally_prob,
         )
         # senders per channel (as k_wom.tally) + recent defectors, and each person's one-byte signal to friends
-        senders = k_wom.signals(self.week, m.wom, m.t_churned, s.churn.contagion_window, m.signal)
+        senders = k_wom.signals(self.week, m.wom, m.t_churned, s.churn.contagion_window, m.signal, m.referral, m.defected)
         n = m.size
         recent_churn = int(senders[6])
         k_wom.receive(

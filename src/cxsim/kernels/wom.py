@@ -50,7 +50,7 @@ RECOMMEND = 16
 REVIEW_POS = 32
 VIRAL = 64
 RECENT_DEFECTION = 128  # bit of ``signal`` only (see ``signals``): left the firm within the contagion window
-LISTENER = 64  # bit of ``signal`` only (see ``receive``): has at least one friend with something to say
+HEARS_NEGATIVE = 64  # bit of ``signal`` only (see ``push_to_friends``): a friend told or posted something bad
 SAYS = FRIENDS_NEG | SOCIAL_NEG | RECOMMEND | RECENT_DEFECTION  # what friends can hear
 
 RALLY = 2  # bit of the persistent ``case`` flags: rallied by a viral story, will post next week
@@ -143,15 +143,16 @@ def broadcast(
 
 
 @njit(cache=True)  # serial: a branch-free pass that vectorises; parallel would cost ~2 s more compile than it saves
-def signals(week, wom, t_churned, contagion_window, signal):
+def signals(week, wom, t_churned, contagion_window, signal, referral, defected):
     """What each person's friends can hear from them this week, one byte each.
 
     ``signal`` gets the friend-visible WOM bits (told friends, posted,
     recommended) plus ``RECENT_DEFECTION`` for someone who left within the
-    contagion window, so that :func:`receive` gathers one byte per friendship
-    instead of two arrays (the gather over ~10 friends each is the costliest
-    memory traffic of the week). Returns the same counts as :func:`tally`
-    followed by the number of recent defectors.
+    contagion window, so that :func:`receive` reads one byte per friendship
+    instead of two arrays. Also clears ``referral`` and ``defected``, where
+    :func:`push_to_friends` counts this week's recommending and defected
+    friends. Returns the same counts as :func:`tally` followed by the number
+    of recent defectors.
     """
     n_friends = 0
     n_social = 0
@@ -172,6 +173,10 @@ def signals(week, wom, t_churned, contagion_window, signal):
         n_recommend += (f & RECOMMEND) >> 4
         n_review_pos += (f & REVIEW_POS) >> 5
         n_recent += 1 if recent else 0
+        if referral[i] != 0.0:  # read before writing: most are already 0, and a write costs more traffic
+            referral[i] = 0.0
+        if defected[i] != 0.0:
+            defected[i] = 0.0
     out = np.empty(7, dtype=np.int64)
     out[0] = n_friends
     out[1] = n_social
@@ -184,17 +189,30 @@ def signals(week, wom, t_churned, contagion_window, signal):
 
 
 @njit(cache=True)
-def mark_listeners(indptr, indices, signal):
-    """Set ``LISTENER`` on every friend of someone with something to say (serial, push).
+def push_to_friends(indptr, indices, signal, referral, defected):
+    """Each person with something to say tells their friends (serial push).
 
-    Only a few percent of people say anything in a week, so pushing a mark
-    from them (the graph is undirected: i is j's friend iff j is i's) lets
-    :func:`read_friends` skip the friend loop of everyone else.
+    Adds 1 to each friend's ``referral`` (recommendation) or ``defected``
+    (recent defection) count and marks ``HEARS_NEGATIVE`` on friends of
+    someone who spread bad word of mouth. Only a few percent of people say
+    anything in a week, so visiting their friend lists (the graph is
+    undirected: i is j's friend iff j is i's) costs far less than every
+    person reading all of theirs; counts are exact in any order.
     """
     for j in range(signal.shape[0]):
-        if signal[j] & SAYS:
+        f = signal[j] & SAYS
+        if f:
+            recommends = (f & RECOMMEND) != 0
+            left = (f & RECENT_DEFECTION) != 0
+            negative = (f & (FRIENDS_NEG | SOCIAL_NEG)) != 0
             for k in range(indptr[j], indptr[j + 1]):
-                signal[indices[k]] |= LISTENER
+                i = indices[k]
+                if recommends:
+                    referral[i] += 1.0
+                if left:
+                    defected[i] += 1.0
+                if negative:
+                    signal[i] |= HEARS_NEGATIVE
 
 
 def receive(
@@ -206,11 +224,11 @@ def receive(
     prospects' intent move. Also writes each person's share of recommending
     friends (``referral``) and of recently defected friends (``defected``).
 
-    ``signal`` is this week's output of :func:`signals`. Under full mixing the
-    friends are the whole market (mean-field shares).
+    ``signal``, ``referral`` and ``defected`` are as :func:`signals` left
+    them. Under full mixing the friends are the whole market (mean-field shares).
     """
     if not full_mixing:
-        mark_listeners(indptr, indices, signal)
+        push_to_friends(indptr, indices, signal, referral, defected)
     read_friends(
         indptr, indices, status, attitude, intent, signal, wom_in, referral, defected,
         full_mixing, mean_degree, share_friends_neg, share_social_neg, share_recommend, share_recent_churn,
@@ -224,9 +242,10 @@ def read_friends(
     full_mixing, mean_degree, share_friends_neg, share_social_neg, share_recommend, share_recent_churn,
     friend_weight, social_weight, negative_multiplier, intent_weight,
 ):
-    """The pull half of :func:`receive`: each person sums their friends' messages
-    in friend order (parallel, no write conflicts); people without ``LISTENER``
-    heard nothing and skip the loop."""
+    """The second half of :func:`receive` (parallel, no write conflicts): turn the
+    pushed counts into shares and move attitude or intent. Negative messages
+    are summed in friend order (floating-point sums depend on the order), only
+    by people marked ``HEARS_NEGATIVE``."""
     for i in prange(status.shape[0]):
         if full_mixing:
             neg = mean_degree * (share_friends_neg * friend_weight + share_social_neg * social_weight)
@@ -236,34 +255,21 @@ def read_friends(
         else:
             neg = 0.0
             pos = 0.0
-            n_rec = 0
-            n_def = 0
-            if signal[i] & LISTENER:
-                start = indptr[i]
-                end = indptr[i + 1]
-                for k in range(start, end):
-                    f = signal[indices[k]] & SAYS
-                    if f:  # most friends say nothing this week
-                        if f & FRIENDS_NEG:
-                            neg += friend_weight
-                        if f & SOCIAL_NEG:
-                            neg += social_weight
-                        if f & RECOMMEND:
-                            pos += friend_weight
-                            n_rec += 1
-                        if f & RECENT_DEFECTION:
-                            n_def += 1
-                deg = end - start  # > 0: a listener has a friend
-                # 0 / deg is 0.0: skip the division, the slowest instruction here
+            if signal[i] & HEARS_NEGATIVE:
+                for k in range(indptr[i], indptr[i + 1]):
+                    f = signal[indices[k]]
+                    if f & FRIENDS_NEG:
+                        neg += friend_weight
+                    if f & SOCIAL_NEG:
+                        neg += social_weight
+            n_rec = int(referral[i])  # counts from push_to_friends
+            n_def = int(defected[i])
+            if n_rec or n_def:  # most people heard nothing: shares stay 0 (0 / deg) and pos 0
+                deg = indptr[i + 1] - indptr[i]
+                for _ in range(n_rec):  # one addition per recommending friend, as a loop over friends would
+                    pos += friend_weight
                 referral[i] = n_rec / deg if n_rec > 0 else 0.0
                 defected[i] = n_def / deg if n_def > 0 else 0.0
-            else:
-                # no friend said anything: both shares are 0. Most people are here, so
-                # read before writing (a write costs twice the memory traffic of a read).
-                if referral[i] != 0.0:
-                    referral[i] = 0.0
-                if defected[i] != 0.0:
-                    defected[i] = 0.0
         w = wom_in[i]
         if w != 0.0:
             wom_in[i] = 0.0
