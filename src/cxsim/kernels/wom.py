@@ -7,10 +7,12 @@ readers; rarely viral with a heavy-tailed reach). Promoters recommend the
 firm (referrals). Received messages move customers' attitude and prospects'
 purchase intent; negative messages weigh more than positive ones.
 
-Three passes, one concern each: ``send`` decides who says what (parallel),
+Passes, one concern each: ``send`` decides who says what (parallel),
 ``broadcast`` delivers posts and tweets to random audiences (serial, so
-deterministic), ``receive`` lets each person read their friends (parallel,
-pull-based: no write conflicts).
+deterministic), ``signals`` condenses what friends can hear into one byte a
+person, ``receive`` gets it to friends: the few who say something push
+counts to their friends (serial), then everyone turns them into shares and
+moves attitude or intent (parallel, no write conflicts).
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ import numpy as np
 from numba import njit, prange
 
 from cxsim.kernels.attitude import BAD_FINAL
-from cxsim.kernels.encounters import CONTACTED
 from cxsim.kernels.common import DETRACTOR, by_category, category, clip01
+from cxsim.kernels.encounters import CONTACTED
 from cxsim.rng import (
     S_CASCADE,
     S_FRIENDS,
