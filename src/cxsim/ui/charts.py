@@ -115,32 +115,33 @@ def team_grid(engagement: np.ndarray, team: np.ndarray, front: np.ndarray, thres
     grid = np.full((len(teams), width), np.nan)
     front_mask = np.zeros(len(engagement), dtype=bool)
     front_mask[front] = True
-    fig = Figure(figsize=(7, max(2.5, 0.32 * len(teams) + 1.2)), layout="constrained")
+    fig = Figure(figsize=(7, max(2.5, 0.32 * len(teams) + 1.2)))
+    fig.subplots_adjust(left=0.1, right=0.9, top=0.9, bottom=0.05)
     ax = fig.subplots()
+    xs, ys = [], []
     for r, t in enumerate(teams):
         members = np.flatnonzero(team == t)
         grid[r, : len(members)] = engagement[members]
-        for c, m in enumerate(members):
-            if front_mask[m]:
-                ax.add_patch(_outline(c, r))
+        cols = np.flatnonzero(front_mask[members])
+        xs.extend(cols)
+        ys.extend([r] * len(cols))
     im = ax.imshow(grid, cmap=ENGAGEMENT_CMAP, vmin=0, vmax=1, aspect="auto", interpolation="nearest")
+    # one artist for every outline: a patch per tile is slow to draw when the class watches it play
+    ax.scatter(xs, ys, marker="s", s=(220 / max(width, len(teams))) ** 2, facecolors="none", edgecolors="black",
+               linewidths=1.2)
+    ax.set_xlim(-0.5, width - 0.5)
+    ax.set_ylim(len(teams) - 0.5, -0.5)
     ax.set_yticks(range(len(teams)), [f"team {t + 1}" for t in teams], fontsize=8)
     ax.set_xticks([])
     engaged = float((engagement >= threshold).mean())
     ax.set_title(f"Employees by supervisor team (outlined: front line) | engaged: {engaged:.0%}", fontsize=10)
-    fig.colorbar(im, ax=ax, label="engagement", fraction=0.04)
+    fig.colorbar(im, ax=ax, label="engagement", fraction=0.04, pad=0.02)
     return fig
-
-
-def _outline(c: int, r: int):
-    from matplotlib.patches import Rectangle
-
-    return Rectangle((c - 0.45, r - 0.45), 0.9, 0.9, fill=False, edgecolor="black", linewidth=1.2)
 
 
 def nps_mix(ts: pd.DataFrame) -> Figure:
     """Customers' promoter / passive / detractor shares week by week, and the NPS now."""
-    fig = Figure(figsize=(6, 3.2), layout="constrained")
+    fig = _small_figure()
     ax = fig.subplots()
     if len(ts):
         w = ts["week"]
@@ -168,20 +169,21 @@ WOM_CHANNELS = [
 
 def wom_channels(ts: pd.DataFrame, last: int = 26) -> Figure:
     """Word-of-mouth messages by channel over the last weeks (negative stacked up, positive down)."""
-    fig = Figure(figsize=(6, 3.2), layout="constrained")
+    fig = _small_figure()
     ax = fig.subplots()
     d = ts.tail(last)
     if len(d):
-        bottom = np.zeros(len(d))
-        for col, name, color in WOM_CHANNELS[:-1]:
-            ax.bar(d["week"], d[col], bottom=bottom, color=color, label=name, width=0.85)
-            bottom += d[col].to_numpy(float)
+        neg = WOM_CHANNELS[:-1]
+        # stacked areas: a bar per channel per week is too slow to redraw every week in class
+        ax.stackplot(d["week"], *[d[c].to_numpy(float) for c, _, _ in neg], colors=[c for _, _, c in neg],
+                     labels=[n for _, n, _ in neg], step="mid", alpha=0.9)
         col, name, color = WOM_CHANNELS[-1]
-        ax.bar(d["week"], -d[col].to_numpy(float), color=color, label=name, width=0.85)
+        ax.fill_between(d["week"], -d[col].to_numpy(float), 0, step="mid", color=color, label=name, alpha=0.9)
         viral = d[d["wom_viral"] > 0]
-        for _, row in viral.iterrows():
-            ax.annotate("viral!", (row["week"], bottom[list(d["week"]).index(row["week"])]), ha="center",
-                        va="bottom", fontsize=8, color="#1565c0")
+        top = d[[c for c, _, _ in neg]].sum(axis=1)
+        for w in viral["week"]:
+            ax.annotate("viral!", (w, float(top[d["week"] == w].iloc[0])), ha="center", va="bottom", fontsize=8,
+                        color="#1565c0")
         ax.legend(fontsize=7, loc="upper left", ncols=2)
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_title("Word of mouth by channel (messages per week)", fontsize=10)
@@ -189,9 +191,16 @@ def wom_channels(ts: pd.DataFrame, last: int = 26) -> Figure:
     return fig
 
 
+def _small_figure() -> Figure:
+    # fixed margins: constrained layout costs more than the drawing itself at every week
+    fig = Figure(figsize=(6, 3.2))
+    fig.subplots_adjust(left=0.13, right=0.88, top=0.9, bottom=0.15)
+    return fig
+
+
 def live_kpis(ts: pd.DataFrame) -> Figure:
     """Customers and NPS over the weeks so far, the two numbers a class watches."""
-    fig = Figure(figsize=(6, 3.2), layout="constrained")
+    fig = _small_figure()
     ax = fig.subplots()
     if len(ts):
         ax.plot(ts["week"], ts["customers"], color=VARIANT_COLOR, linewidth=2)

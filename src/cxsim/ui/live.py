@@ -22,18 +22,33 @@ CLASS_EMPLOYEES = 120
 
 
 def classroom_scenario(name: str | Scenario) -> Scenario:
-    """A shipped scenario at classroom size: at most 5,000 people and 120 employees (teams kept)."""
+    """A shipped scenario shrunk to classroom size: at most 5,000 people and 120 employees.
+
+    Market and workforce shrink by the same factor, and so does every cost that does not
+    already scale with them (fixed costs, the programs' weekly costs, marketing, the cash
+    cushion, a viral story's reach), so the small firm keeps the big one's proportions:
+    customers per employee, margin, runway, the share of the market a viral story reaches.
+    """
     s = load_scenario(name)
-    size = min(s.market.size, CLASS_PEOPLE)
-    employees = min(s.workforce.employees, CLASS_EMPLOYEES)
+    factor = min(1.0, CLASS_PEOPLE / s.market.size, CLASS_EMPLOYEES / s.workforce.employees)
+    if factor >= 1.0:
+        return s
+    size = max(20, round(s.market.size * factor))
+    employees = max(1, round(s.workforce.employees * factor))
     return s.override({
         "market.size": size,
         "market.mean_degree": min(s.market.mean_degree, size - 1),
         "workforce.employees": employees,
         "workforce.team_size": min(s.workforce.team_size, employees),
-        # the market is smaller, so is the money: scale marketing to keep the same reach per person
-        "leadership.marketing_spend": s.leadership.marketing_spend * size / s.market.size,
-        "acquisition.marketing_reference": max(1.0, s.acquisition.marketing_reference * size / s.market.size),
+        "leadership.marketing_spend": s.leadership.marketing_spend * factor,
+        "acquisition.marketing_reference": max(1.0, s.acquisition.marketing_reference * factor),
+        "finance.fixed_cost": s.finance.fixed_cost * factor,
+        "finance.initial_cash": s.finance.initial_cash * factor,
+        "programs.cx_team_cost": s.programs.cx_team_cost * factor,
+        "programs.cx_room_cost": s.programs.cx_room_cost * factor,
+        "programs.voc_cost": s.programs.voc_cost * factor,
+        # a viral story reaches a share of the market, not a head count fixed for a big one
+        "wom.viral_min_reach": max(1.0, s.wom.viral_min_reach * factor),
     })
 
 
@@ -102,21 +117,27 @@ def step_once() -> None:
 def Player():
     """Steps the model while ``playing`` is on, in a thread, at ``speed`` weeks per second."""
 
-    def loop(cancel: threading.Event) -> None:
-        # not cancelled intrusively: a week is never interrupted half-way; the loop checks between weeks
-        while playing.value and not cancel.is_set():
-            started = time.perf_counter()
+    def loop() -> None:
+        # A solara task (as Mesa's SolaraViz plays a model): it stops when `playing` changes.
+        # A week is never interrupted half-way; the loop checks between weeks. Setting `tick`
+        # redraws the page, which can take longer than a week at high speed: then the next turn
+        # steps as many weeks as are due, so the speed holds.
+        last = time.perf_counter()
+        while playing.value:
             s = session.value
             if s is None:
                 break
-            s.step()
+            now = time.perf_counter()
+            due = max(1, min(10, int((now - last) * speed.value)))
+            last = now
+            s.step(due)
             tick.set(tick.value + 1)
             if s.model.bankrupt:
                 playing.set(False)
                 break
-            cancel.wait(max(0.0, 1.0 / max(speed.value, 0.1) - (time.perf_counter() - started)))
+            time.sleep(max(0.0, 1.0 / max(speed.value, 0.1) - (time.perf_counter() - now)))
 
-    solara.use_thread(loop, dependencies=[playing.value], intrusive_cancel=False)
+    solara.lab.use_task(loop, dependencies=[playing.value], prefer_threaded=True)
 
 
 @solara.component

@@ -1,0 +1,234 @@
+"""End to end: `cxsim ui` as a subprocess, driven in headless Chromium (Debian's) with Playwright.
+
+The server gets a copy of the scenario library whose ``baseline`` is a tiny firm, so every
+lesson (they all extend baseline) runs in seconds. Every page is loaded, a what-if is run from
+a lesson, explained on the Why page, the live view is stepped and played, an invalid upload is
+tried, and no request may fail (no CDN is reachable here: every asset must come from the
+server). Screenshots go to test-artifacts/ui/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts" / "ui"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update"]
+TINY_BASELINE = '''# baseline, shrunk for the browser tests: every lesson extends it
+name = "baseline"
+description = "A tiny firm for browser tests: 40 employees, 2,000 people."
+
+[sim]
+weeks = 12
+
+[market]
+size = 2000
+initial_customer_share = 0.4
+
+[workforce]
+employees = 40
+team_size = 5
+'''
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    if CHROMIUM is None:
+        pytest.skip("Debian chromium is not installed (scripts/setup_browser.sh installs it)")
+    scenarios = tmp_path_factory.mktemp("scenarios")
+    for f in (ROOT / "scenarios").glob("*.toml"):
+        shutil.copy(f, scenarios / f.name)
+    (scenarios / "baseline.toml").write_text(TINY_BASELINE)
+    port = free_port()
+    exe = Path(sys.executable).with_name("cxsim")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "cxsim.cli"]
+    log = open(tmp_path_factory.mktemp("log") / "server.log", "w+")  # noqa: SIM115 - closed below
+    env = dict(os.environ, CXSIM_SCENARIOS=str(scenarios))
+    proc = subprocess.Popen([*cmd, "ui", "--host", "127.0.0.1", "--port", str(port)], stdout=log,
+                            stderr=subprocess.STDOUT, env=env)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 300  # the first start may fetch the page assets with npm
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/", timeout=5) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.time() > deadline:
+            log.seek(0)
+            proc.kill()
+            pytest.fail(f"cxsim ui did not start:\n{log.read()[-3000:]}")
+        time.sleep(0.5)
+    yield url
+    proc.terminate()  # cxsim ui exec's the server, so this pid is the server itself
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+class Page:
+    """A browser tab that records every failed request and error response."""
+
+    def __init__(self, browser, url: str):
+        self.context = browser.new_context(viewport={"width": 1500, "height": 1100})
+        self.page = self.context.new_page()
+        self.url = url
+        self.failures: list[str] = []
+        self.page.on("requestfailed", lambda r: self.failures.append(f"failed {r.url}: {r.failure}"))
+        self.page.on("response", lambda r: self.failures.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+        self.page.set_default_timeout(60_000)
+
+    def open(self, path: str, wait_text: str):
+        self.page.goto(self.url + path)
+        self.page.get_by_text(wait_text).first.wait_for()
+        return self.page
+
+    def shot(self, name: str) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture()
+def tab(browser, server):
+    t = Page(browser, server)
+    yield t
+    t.close()
+    assert t.failures == [], "requests failed (an asset the server does not have?)"
+
+
+def test_every_page_loads_with_local_assets_only(tab):
+    for path, text in (("/", "What if"), ("/why", "Why: which levers"), ("/live", "Live classroom: one firm"),
+                       ("/lessons", "Lessons: what CX practice claims"), ("/files", "Export and import")):
+        page = tab.open(path, text)
+        page.wait_for_load_state("networkidle")
+        tab.shot("page" + (path.replace("/", "-") if path != "/" else "-whatif"))
+    # the page assets came through Solara's proxy from the local cache, not from a CDN
+    html = urllib.request.urlopen(tab.url + "/").read().decode()
+    assert "/_solara/cdn/" in html and "cdn.jsdelivr.net" not in html
+
+
+def test_what_if_from_a_lesson_then_why(tab):
+    page = tab.open("/lessons", "Lessons: what CX practice claims")
+    card = page.locator(".cx-lesson", has_text="Supervisors coach")
+    if card.count() == 0:
+        pytest.skip("the supervisor_led / hr_led scenarios are not in the library yet")
+    card.locator(".cx-open-lesson").click()
+    page.get_by_text("Loaded lesson: hr_led (baseline) vs supervisor_led").wait_for()
+    seeds = page.get_by_label("Seeds (paired)")
+    seeds.fill("3")
+    seeds.press("Enter")
+    weeks = page.get_by_label("Weeks", exact=True)
+    weeks.fill("10")
+    weeks.press("Enter")
+    page.wait_for_timeout(300)
+    page.locator(".cx-run").click()
+    table = page.locator("table.cx-delta-table")
+    table.wait_for(timeout=240_000)
+    page.get_by_text("done: 3 paired seeds x 10 weeks").wait_for(timeout=240_000)
+    assert "over 3 paired seeds" in table.inner_text()
+    assert re.search(r"NPS \(points\)", table.inner_text())
+    charts = page.locator("img")
+    assert charts.count() >= 1 and charts.first.bounding_box()["height"] > 200
+    assert page.locator(".cx-run").is_enabled()
+    tab.shot("whatif-result")
+
+    page.get_by_role("tab", name="Why").click()
+    page.locator(".cx-explain").click()
+    why = page.locator("table.cx-why-table")
+    why.wait_for(timeout=240_000)
+    assert "Supervisor coaching quality" in why.inner_text() or "HR-led" in why.inner_text()
+    assert page.locator("img").count() >= 1
+    tab.shot("why-result")
+
+
+def test_second_click_while_running_starts_nothing(tab):
+    page = tab.open("/", "What if")
+    page.get_by_text("Any other parameter").click()
+    page.get_by_label("key, e.g. customers.need").fill("supervisors.coaching")
+    page.get_by_label("value, e.g. 0.08").fill("0.9")
+    page.get_by_role("button", name="Set", exact=True).click()
+    page.locator("table.cx-changes").wait_for()
+    weeks = page.get_by_label("Weeks", exact=True)
+    weeks.fill("200")
+    weeks.press("Enter")
+    page.wait_for_timeout(300)
+    run = page.locator(".cx-run")
+    run.click()
+    page.locator(".cx-stop").wait_for()
+    assert run.is_disabled()
+    run.click(force=True)  # a click on the disabled button does nothing
+    page.locator(".cx-stop").click()
+    page.get_by_text(re.compile(r"^stopped$|done: 8 paired seeds")).first.wait_for(timeout=240_000)
+
+
+def test_invalid_upload_shows_the_message(tab):
+    page = tab.open("/files", "Export and import")
+    page.get_by_label("... or paste TOML here").fill('extends = "baseline"\n[workforce]\nemployees = -5\n')
+    page.locator(".cx-load-toml").click()
+    err = page.locator(".cx-upload-error")
+    err.wait_for()
+    assert "workforce.employees" in err.inner_text()
+    tab.shot("files-invalid-upload")
+    page.get_by_label("... or paste TOML here").fill('extends = "baseline"\n[programs]\ncx_room = true\n')
+    page.locator(".cx-load-toml").click()
+    page.get_by_text("as the variant").first.wait_for()
+    assert page.locator(".cx-upload-error").count() == 0
+
+
+def test_live_view_steps_and_plays(tab):
+    page = tab.open("/live", "Live classroom: one firm")
+    status = page.locator(".cx-live-status")
+    status.wait_for()
+    assert status.inner_text().startswith("Week 0")
+    page.locator(".cx-step").click()
+    page.get_by_text(re.compile(r"^Week 1 \|")).wait_for()
+    page.locator(".cx-step").click()
+    page.get_by_text(re.compile(r"^Week 2 \|")).wait_for()
+    page.get_by_role("button", name="Play").click()
+    page.get_by_text(re.compile(r"^Week ([3-9]|\d\d+) \|")).wait_for(timeout=60_000)
+    page.get_by_role("button", name="Pause").click()
+    page.get_by_role("button", name="Play").wait_for()
+    week = status.inner_text().split("|")[0]
+    page.wait_for_timeout(2500)
+    assert status.inner_text().split("|")[0] == week, "still stepping after Pause"
+    assert page.locator("img").count() == 4
+    tab.shot("live")
+    page.locator(".cx-reset").click()
+    page.get_by_text(re.compile(r"^Week 0 \|")).wait_for()
