@@ -60,11 +60,18 @@ def load() -> float:
         return float("nan")
 
 
-def scenario(size: int, **overrides):
-    """``baseline`` scaled to ``size`` people (employees unchanged, as ``--set market.size=N`` does)."""
+def scenario(size: int, solvent: bool = True, **overrides):
+    """``baseline`` scaled to ``size`` people (employees unchanged, as ``--set market.size=N`` does).
+
+    ``solvent``: give the firm enough cash never to go bankrupt; a bankrupt
+    firm stops trading and its steps cost nothing (a small market cannot pay
+    for 500 employees), which would make timings meaningless.
+    """
     import cxsim
 
     changes = {"market.size": int(size)}
+    if solvent:
+        changes["finance.initial_cash"] = 1e12
     changes.update(overrides)
     return cxsim.load_scenario("baseline").override(changes)
 
@@ -311,3 +318,8 @@ def peak_rss_per_person(size: int) -> float:
     )
     res = subprocess.run([_python(), "-c", code, str(size), str(ROOT)], capture_output=True, text=True, check=True)
     return float(res.stdout.strip())
+
+
+def size_id(n: int) -> str:
+    """10k, 100k, 1M: short test ids and labels."""
+    return f"{n // 1_000_000}M" if n >= 1_000_000 else f"{n // 1000}k"

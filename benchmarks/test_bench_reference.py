@@ -12,7 +12,7 @@ from benchmarks import harness as h
 SIZES = [10_000, 100_000]
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda n: f"{n:,}")
+@pytest.mark.parametrize("size", SIZES, ids=h.size_id)
 def test_mesa_reference_step(benchmark, size):
     from benchmarks.reference_mesa import ReferenceModel
 
@@ -23,7 +23,7 @@ def test_mesa_reference_step(benchmark, size):
     benchmark.pedantic(ref.step, rounds=3 if size <= 10_000 else 2, iterations=1)
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda n: f"{n:,}")
+@pytest.mark.parametrize("size", SIZES, ids=h.size_id)
 def test_cxsim_step_same_scenario(benchmark, size):
     m = h.make_model(size, seed=1, warm_steps=1)
     benchmark.group = f"reference {size:,} people"

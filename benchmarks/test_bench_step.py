@@ -18,7 +18,7 @@ def _rounds(size: int) -> int:
     return 30 if size <= 10_000 else 10 if size <= 100_000 else 5
 
 
-@pytest.fixture(scope="module", params=SIZES, ids=lambda n: f"{n:,}")
+@pytest.fixture(scope="module", params=SIZES, ids=h.size_id)
 def model(request):
     return h.make_model(request.param, warm_steps=2)
 
