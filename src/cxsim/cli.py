@@ -343,7 +343,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(code)
 
     try:
-        app(args=args, standalone_mode=False)
+        code = app(args=args, standalone_mode=False)  # click returns typer.Exit's code in this mode
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except (typer.Exit, SystemExit) as exc:
         sys.exit(getattr(exc, "exit_code", getattr(exc, "code", 0)))
     except (typer.Abort, KeyboardInterrupt):

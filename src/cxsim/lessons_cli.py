@@ -152,7 +152,7 @@ def compare_command(
         ("95% CI", "right"),
         ("signal?", "left"),
     ):
-        table.add_column(col, justify=just, overflow="fold")
+        table.add_column(col, justify=just, overflow="fold", no_wrap=col == "KPI")
     from cxsim.metrics import outcome_kind
     from cxsim.report import number, signed
 
@@ -247,7 +247,7 @@ def calibrate_command(
         ("", "left"),
         ("events", "right"),
     ):
-        table.add_column(col, justify=just)
+        table.add_column(col, justify=just, no_wrap=col == "ratio")
     for r in rep.ratios:
         pct = f"{100 * r.relative_error:+.1f}%" if r.simulated == r.simulated else "-"
         share = r.key.startswith("bad_share")
