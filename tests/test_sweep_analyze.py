@@ -155,3 +155,12 @@ def test_unknown_kpi_and_not_a_sweep(tmp_path):
     with pytest.raises(SweepError, match="not a sweep directory"):
         (tmp_path / "empty").mkdir()
         analyze(tmp_path / "empty")
+
+
+def test_the_same_sweep_always_gets_the_same_intervals_and_directions(tmp_path):
+    factors = [Factor("up", low=0.0, high=1.0), Factor("down", low=0.0, high=1.0)]
+    fake_sweep(tmp_path / "d", _spec("sobol", 64, factors), lambda p, _r: 3 * p["up"] - p["down"] + p["up"] * p["down"])
+    a, b = analyze(tmp_path / "d", write=False)[0], analyze(tmp_path / "d", write=False)[0]
+    pd.testing.assert_frame_equal(a.table, b.table)  # bootstrap CIs are seeded from the spec
+    t = a.table.set_index("factor")
+    assert t.loc["up", "spearman"] > 0.5 and t.loc["down", "spearman"] < -0.1

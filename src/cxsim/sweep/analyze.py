@@ -119,9 +119,16 @@ def point_means(runs: pd.DataFrame, column: str, n_points: int) -> np.ndarray:
     return means.sort_index().to_numpy(float)
 
 
-def sobol_table(factors: list[Factor], y: np.ndarray, spec: SweepSpec, seed: int = 0) -> pd.DataFrame:
-    """S1 and ST with CI half-widths (``S1_conf``, ``ST_conf``), most total influence first."""
+def sobol_table(
+    factors: list[Factor], y: np.ndarray, spec: SweepSpec, seed: int = 0, unit: np.ndarray | None = None
+) -> pd.DataFrame:
+    """S1 and ST with CI half-widths (``S1_conf``, ``ST_conf``), most total influence first.
+
+    With the design's ``unit`` coordinates, also ``spearman``: the rank correlation of the factor with the
+    outcome over all points, i.e. the *direction* of its effect, which Sobol indices do not say.
+    """
     from SALib.analyze import sobol
+    from scipy.stats import spearmanr
 
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
@@ -142,9 +149,24 @@ def sobol_table(factors: list[Factor], y: np.ndarray, spec: SweepSpec, seed: int
             "S1_conf": si["S1_conf"],
             "ST": si["ST"],
             "ST_conf": si["ST_conf"],
+            "spearman": [
+                _spearman(spearmanr, unit[:, i], y) if unit is not None else np.nan for i in range(len(factors))
+            ],
         }
     )
     return table.sort_values("ST", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _analysis_seed(spec: SweepSpec) -> int:
+    """Seed of the bootstrap resampling: the same sweep always gets the same intervals.
+    (Never 0: SALib's Sobol analysis treats seed 0 as 'no seed'.)"""
+    return spec.base_seed % (2**32 - 1) + 1
+
+
+def _spearman(spearmanr, x: np.ndarray, y: np.ndarray) -> float:
+    if np.ptp(x) == 0 or np.ptp(y) == 0:
+        return float("nan")
+    return float(spearmanr(x, y).statistic)
 
 
 def morris_table(
@@ -334,6 +356,11 @@ def analyze(
             )
         elif share is not None:
             notes.append(f"replicate noise is {share:.0%} of the variance of {col} across runs")
+        elif spec.design in ("sobol", "morris") and spec.common_random_numbers:
+            notes.append(
+                "common random numbers, 1 seed: every point ran in the same simulated world (graph, customers), "
+                "so the indices are free of run-to-run noise but belong to that world; more seeds average worlds"
+            )
         elif spec.design == "sobol":
             notes.append(
                 "1 seed per point: the model's own noise shows up as interaction (ST above S1) of every factor"
@@ -341,16 +368,16 @@ def analyze(
         levels = None
         if spec.design == "sobol":
             table, method = (
-                sobol_table(factors, point_means(runs, col, n_points), spec, seed=spec.base_seed % 2**32),
+                sobol_table(factors, point_means(runs, col, n_points), spec, seed=_analysis_seed(spec), unit=unit),
                 "sobol",
             )
             if (table["ST_conf"] > table["ST"].abs()).any():
                 notes.append("some intervals are wider than the index: more samples (--samples) would sharpen them")
         elif spec.design == "morris":
             y = point_means(runs, col, n_points)
-            table, method = morris_table(factors, unit, y, spec, seed=spec.base_seed % 2**32), "morris"
+            table, method = morris_table(factors, unit, y, spec, seed=_analysis_seed(spec)), "morris"
         else:
-            table, levels = main_effects(factors, runs, col, spec, seed=spec.base_seed % 2**32)
+            table, levels = main_effects(factors, runs, col, spec, seed=_analysis_seed(spec))
             method = "main_effects"
         res = KpiAnalysis(kpi, col, method, table, levels=levels, notes=notes, confidence=spec.confidence)
         if write:

@@ -251,13 +251,14 @@ def analyze_command(
             continue
         ci = f"{res.confidence:.0%}"
         if res.method == "sobol":
-            title, heads = "Sobol indices", ["S1", f"S1 {ci} CI", "ST", f"ST {ci} CI"]
+            title, heads = "Sobol indices", ["S1", f"S1 {ci} CI", "ST", f"ST {ci} CI", "direction (rank corr.)"]
             cells = [
                 [
                     f"{r.S1:.3f}",
                     _interval(r.S1 - r.S1_conf, r.S1 + r.S1_conf, 3),
                     f"{r.ST:.3f}",
                     _interval(r.ST - r.ST_conf, r.ST + r.ST_conf, 3),
+                    _direction(r.spearman),
                 ]
                 for r in res.table.itertuples()
             ]
@@ -304,3 +305,10 @@ def _interval(lo: float, hi: float, digits: int | None = None) -> str:
     if digits is not None:
         return f"{lo:.{digits}f} .. {hi:.{digits}f}"
     return f"{fmt(float(lo))} .. {fmt(float(hi))}"
+
+
+def _direction(rho: float) -> str:
+    if rho != rho:
+        return "-"
+    arrow = "up" if rho > 0.05 else "down" if rho < -0.05 else "flat"
+    return f"{arrow} ({rho:+.2f})"
