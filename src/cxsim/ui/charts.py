@@ -75,32 +75,37 @@ def waterfall(start: float, end: float, table: pd.DataFrame, labels: dict[str, s
     """Baseline bar, one floating bar per lever (with its 95% CI), variant bar."""
     steps = list(table.itertuples(index=False))
     names = [ends[0]] + [labels.get(s.lever, s.lever) for s in steps] + [ends[1]]
-    fig = Figure(figsize=(max(6.0, 1.6 * len(names)), 4.2), layout="constrained")
+    fig = Figure(figsize=(max(9.0, 2.0 * len(names)), 4.6), layout="constrained")
     ax = fig.subplots()
+    span = max([abs(start), abs(end)] + [abs(s.contribution) for s in steps] + [1e-9])
+
+    def value_label(x: float, y: float, text: str) -> None:
+        ax.text(x, y, text, ha="center", va="center", fontsize=10, fontweight="bold", color="white",
+                bbox={"boxstyle": "round,pad=0.2", "facecolor": "#00000055", "edgecolor": "none"})
+
     level = start
     ax.bar(0, start, color=BASE_COLOR, width=0.6)
+    value_label(0, start / 2, f"{start:.3g}")
     for i, s in enumerate(steps, start=1):
         color = UP if s.contribution >= 0 else DOWN
         ax.bar(i, s.contribution, bottom=level, color=color, width=0.6)
         top = level + s.contribution
-        err_lo, err_hi = s.contribution - s.ci_low, s.ci_high - s.contribution
-        ax.errorbar(i, top, yerr=[[max(err_lo, 0)], [max(err_hi, 0)]], color="black", capsize=5, linewidth=1.2)
-        ax.text(i, max(level, top), f"{s.contribution:+.3g}", ha="center", va="bottom", fontsize=9)
-        ax.plot([i - 1 + 0.3, i - 0.3], [level, level], color="#888888", linewidth=0.8, linestyle=":")
+        # the CI of a contribution, drawn at the end of its bar, offset so the label stays readable
+        ax.errorbar(i + 0.2, top, yerr=[[max(s.contribution - s.ci_low, 0)], [max(s.ci_high - s.contribution, 0)]],
+                    color="black", capsize=5, linewidth=1.4)
+        value_label(i, level + s.contribution / 2, f"{s.contribution:+.3g}")
+        ax.plot([i - 0.7, i - 0.3], [level, level], color="#888888", linewidth=1, linestyle=":")
         level = top
     k = len(names) - 1
-    ax.plot([k - 1 + 0.3, k - 0.3], [level, level], color="#888888", linewidth=0.8, linestyle=":")
+    ax.plot([k - 0.7, k - 0.3], [level, level], color="#888888", linewidth=1, linestyle=":")
     ax.bar(k, end, color=VARIANT_COLOR, width=0.6)
-    for x, v in ((0, start), (k, end)):
-        ax.text(x, v, f"{v:.3g}", ha="center", va="bottom", fontsize=9)
-    lo = min([start, end] + [0.0] + list(np.cumsum([start] + [s.contribution for s in steps])))
-    hi = max([start, end] + list(np.cumsum([start] + [s.contribution for s in steps])))
-    if lo >= 0 and start > 0 and end > 0:
-        # zoom in on the changes: a bar from zero would hide them
-        span = max(hi - min(start, end, *np.cumsum([start] + [s.contribution for s in steps])), 1e-9)
-        ax.set_ylim(min(start, end, *np.cumsum([start] + [s.contribution for s in steps])) - 0.6 * span, hi + 0.4 * span)
-    ax.set_xticks(range(len(names)), names, rotation=15, ha="right", fontsize=9)
-    ax.set_title(f"Why the {kpi_title} differs: contribution of each lever (bars: 95% CI over paired seeds)", fontsize=11)
+    value_label(k, end / 2, f"{end:.3g}")
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xticks(range(len(names)), names, fontsize=10)
+    ax.set_ylabel(kpi_title)
+    ax.set_title(f"{kpi_title}: how each changed lever moves it from baseline to variant "
+                 "(error bars: 95% CI over paired seeds)", fontsize=11)
+    ax.margins(y=0.08 if span else 0.1)
     ax.grid(axis="y", alpha=0.3)
     return fig
 
