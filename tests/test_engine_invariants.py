@@ -45,6 +45,7 @@ def scenarios(draw):
     }
     if changes["market.mean_degree"] >= changes["market.size"]:
         changes["market.mean_degree"] = 0
+    changes["measurement.reality_check"] &= changes["programs.voc"]  # the schema refuses a check without a survey
     return cxsim.load_scenario("baseline").override(changes), draw(st.integers(0, 2**40))
 
 

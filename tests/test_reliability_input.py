@@ -39,6 +39,8 @@ BAD_FILES = {
     "team_bigger_than_firm": ("[workforce]\nemployees = 3\nteam_size = 10\n",
                               ["workforce.team_size (10)", "workforce.employees (3)"]),
     "degree_not_below_size": ("[market]\nsize = 10\n", ["market.mean_degree (10)", "market.size (10)"]),
+    "reality_check_without_voc": ("[measurement]\nreality_check = true\n",
+                                  ["measurement.reality_check = true needs programs.voc = true"]),
     "probability_above_one": ("[customers]\nrecommend_base = 0.5\n", ["customers.recommend_base x customers.recommend_ratio", "<= 1"]),
     "several_errors": ("[market]\nsize = 5\nsiz = 3\n", ["market.size = 5", "market.siz"]),
     "extends_number": ("extends = 5\n", ["'extends' must be a scenario name"]),

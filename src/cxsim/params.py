@@ -277,6 +277,12 @@ class Scenario(BaseModel):
             raise ValueError(
                 f"market.mean_degree ({self.market.mean_degree}) must be smaller than market.size ({self.market.size})"
             )
+        if self.measurement.reality_check and not self.programs.voc:
+            # the policy adjusts levers to what the VoC survey shows: without a survey it would silently do nothing
+            raise ValueError(
+                "measurement.reality_check = true needs programs.voc = true: the reality check acts on what the "
+                "voice-of-customer survey shows, and without a survey there is nothing to check against"
+            )
         return self
 
 
