@@ -107,10 +107,12 @@ class Person(mesa.Agent):
         q = 0.35 * e + 0.25 * s + 0.4 * env.process_quality + env.effort_bonus
         if w.good_deed[k]:
             q += env.good_deed_quality
+        q *= 1.0 - env.strain
         if rnd() < env.nonstandard_share:
             p_res = min(1.0, 2.0 * env.empowerment * (0.5 + 0.5 * w.autonomy[k])) * (0.6 + 0.4 * e) * env.complex_factor
         else:
             p_res = min(0.98, 0.6 + 0.25 * s + 0.1 * e + env.procedure_help * (1.0 - env.empowerment))
+        p_res *= 1.0 - env.strain
         while self.handoffs < MAX_HANDOFFS and rnd() < env.handoff_prob:
             if rnd() < env.drop_prob:
                 self.dropped = True
@@ -363,6 +365,7 @@ class ReferenceModel(mesa.Model):
         env.nonstandard_share, env.empowerment, env.procedure_help = pr.nonstandard_share, pr.empowerment, pr.procedure_help
         env.complex_factor, env.effort_bonus = bh.complex_resolution_factor, bh.effort_bonus
         env.good_deed_quality = s.workforce.good_deed_quality
+        env.strain = s.workforce.overload_loss * max(0.0, 1.0 - 1.0 / self.workload) if self.workload > 1.0 else 0.0
         env.handoff_prob = pr.handoff_prob * (1.0 - pr.cx_team_handoff_reduction * lv.cx_team_effect)
         env.handoff_loss, env.drop_prob = pr.handoff_quality_loss, pr.handoff_drop_prob
         self.people.shuffle_do("encounter")

@@ -35,6 +35,8 @@ CASES = {
         {"incentives.cx_weight": 1.0}, {"incentives.cx_weight": 0.0}, "cost_contacts", -1),
     "efficiency incentives cut resolution": (
         {"incentives.cx_weight": 1.0}, {"incentives.cx_weight": 0.0}, "resolution_rate", -1),
+    "an overloaded front line resolves less": (
+        {"workforce.capacity": 30.0}, {"workforce.capacity": 2.0}, "resolution_rate", -1),
     "empowerment raises resolution": ({"process.empowerment": 0.1}, {"process.empowerment": 0.9}, "resolution_rate", +1),
     "a CX team cuts handoffs": ({"programs.cx_team": False}, {"programs.cx_team": True}, "handoffs", -1),
     "handoffs lower CSAT": ({"process.handoff_prob": 0.05}, {"process.handoff_prob": 0.6}, "csat", -1),
@@ -71,3 +73,11 @@ def test_programs_without_commitment_change_nothing(small):
     t = result.table.set_index("kpi")
     assert t.loc["mean_engagement", "diff"] == 0.0 and t.loc["nps", "diff"] == 0.0
     assert t.loc["cost_programs", "diff"] > 0
+
+
+def test_strain_only_acts_beyond_capacity(small):
+    """Within capacity (the baseline's workload is about 0.25) the overload parameter changes nothing."""
+    a = small.override({"workforce.overload_loss": 0.0})
+    b = small.override({"workforce.overload_loss": 1.0})
+    t = compare(a, b, seeds=2, kpis=["resolution_rate", "nps"]).table
+    assert (t["diff"] == 0).all()

@@ -204,13 +204,15 @@ class CXModel(mesa.Model):
     def encounters(self, lv: Levers, bh: Behaviour, kpi: dict) -> None:
         s, m, w = self.params, self.market, self.workforce
         pr = s.process
+        # last week's workload beyond capacity strains this week's contacts (0 while within capacity)
+        strain = s.workforce.overload_loss * max(0.0, 1.0 - 1.0 / self.workload) if self.workload > 1.0 else 0.0
         k_encounters.serve(
             self._seed, self.week, m.status, m.attitude, m.need, m.case, m.quality, m.enc,
             w.front, w.engagement, w.skill, w.autonomy, w.good_deed,
             self.process_quality, s.customers.unhappy_contact_boost, s.customers.repeat_contact_prob,
             pr.nonstandard_share, pr.empowerment, pr.procedure_help, bh.complex_resolution_factor, bh.effort_bonus,
             s.workforce.good_deed_quality, pr.handoff_prob * (1.0 - pr.cx_team_handoff_reduction * lv.cx_team_effect),
-            pr.handoff_quality_loss, pr.handoff_drop_prob,
+            pr.handoff_quality_loss, pr.handoff_drop_prob, strain,
         )
         contacts, resolved, dropped, repeat, handoffs, q_sum = k_encounters.tally(m.enc, m.quality)
         overtime_share = float(w.overtime[w.front].mean()) if w.front.size else 0.0

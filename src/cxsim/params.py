@@ -117,6 +117,7 @@ class Workforce(Section):
     new_hire_skill: float = P(0.25, 0.0, 1.0, unit="skill", source=ASSUMED, doc="Skill of a new hire.")
     skill_growth: float = P(0.02, 0.0, 1.0, unit="skill/week at mastery 1", source=ASSUMED, doc="Weekly skill growth.")
     capacity: float = P(30.0, 0.1, 1e5, unit="contacts/front-line employee/week", source=ASSUMED, doc="Contacts a front-line employee handles without strain.")
+    overload_loss: float = P(0.5, 0.0, 1.0, unit="share", source=ASSUMED, doc="Overloaded front line: contact quality and resolution fall by this x the share of last week's contacts beyond capacity.")
     engaged_threshold: float = P(0.6, 0.0, 1.0, unit="engagement", source=ASSUMED, doc="Engagement at or above which an employee counts as engaged.")
     engagement_inertia: float = P(0.08, 0.001, 1.0, unit="share/week", source=PRACTICE + ": engagement moves with inertia", doc="Weekly share of the gap to the drivers' target that engagement closes.")
     engagement_noise: float = P(0.03, 0.0, 0.5, unit="std dev/week", source=ASSUMED, doc="Week-to-week idiosyncratic change in engagement.")

@@ -4,8 +4,10 @@ Customers contact the firm with a probability that rises when they are unhappy
 or have an unresolved case. Each contact goes to a front-line employee; the
 experience depends on that employee's engagement, skill and autonomy, process
 quality, the incentive mix, empowerment vs procedures (non-standard needs are
-solved only with autonomy) and handoffs between silos (each one loses quality
-and may drop the case).
+solved only with autonomy), handoffs between silos (each one loses quality
+and may drop the case) and strain: when last week's contacts exceeded the front
+line's capacity, every contact is rushed (``strain`` scales quality and
+resolution down).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ def serve(
     front, engagement, skill, autonomy, good_deed,
     process_quality, need_boost, repeat_prob, nonstandard_share,
     empowerment, procedure_help, complex_factor, effort_bonus, good_deed_quality,
-    handoff_prob, handoff_loss, drop_prob,
+    handoff_prob, handoff_loss, drop_prob, strain,
 ):
     """Decide who contacts the firm and what each contact is like.
 
@@ -62,12 +64,14 @@ def serve(
         q = 0.35 * e + 0.25 * s + 0.4 * process_quality + effort_bonus
         if good_deed[k]:
             q += good_deed_quality
+        q *= 1.0 - strain  # an overloaded front line rushes every contact
         nonstandard = uniform(seed, S_NONSTANDARD, week, i) < nonstandard_share
         if nonstandard:
             # only employees with autonomy can solve what no procedure foresaw
             p_res = min(1.0, 2.0 * empowerment * (0.5 + 0.5 * autonomy[k])) * (0.6 + 0.4 * e) * complex_factor
         else:
             p_res = min(0.98, 0.6 + 0.25 * s + 0.1 * e + procedure_help * (1.0 - empowerment))
+        p_res *= 1.0 - strain
         h = 0
         dropped = False
         while h < MAX_HANDOFFS and uniform(seed, S_HANDOFF, week, i * 4 + h) < handoff_prob:
