@@ -8,19 +8,9 @@ import sys
 import pandas as pd
 import pytest
 
-from cxsim.cli import main
+from cli_helpers import run_cli
 
 SMALL = ["--set", "market.size=2000", "--set", "workforce.employees=40", "--set", "workforce.team_size=8"]
-
-
-def run_cli(args, capsys):
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_run_prints_summary_and_writes_csv(tmp_path, capsys):

@@ -10,21 +10,11 @@ import pandas as pd
 import pytest
 
 import cxsim
-from cxsim.cli import main
+from cli_helpers import run_cli
 from cxsim.compare import compare
 from cxsim.report import render_html, write_report
 
 TINY = ["--set", "market.size=2000", "--set", "workforce.employees=40", "--set", "workforce.team_size=8"]
-
-
-def run_cli(args, capsys):
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 @pytest.fixture(scope="module")
