@@ -44,6 +44,24 @@ def _parse_seeds(seeds: str, precision: float | None) -> int:
     return n
 
 
+def _terminal_number(x: float, kpi: str = "") -> str:
+    """:func:`cxsim.report.number`, with six-figure and larger amounts as 123k / 11.4M (narrow terminals)."""
+    from cxsim.report import number, short
+
+    if isinstance(x, float) and x == x and abs(x) >= 1e5 and kpi != "bankrupt":
+        return short(x)
+    return number(x, kpi)
+
+
+def _terminal_signed(x: float, kpi: str = "") -> str:
+    from cxsim.report import signed
+
+    if isinstance(x, float) and x == x and abs(x) >= 1e5 and kpi != "bankrupt":
+        s = _terminal_number(x, kpi)
+        return s if s.startswith("-") else "+" + s
+    return signed(x, kpi)
+
+
 def compare_command(
     a: Annotated[str, typer.Argument(metavar="A", help="Scenario A (shipped name or TOML path): the reference.")],
     b: Annotated[str, typer.Argument(metavar="B", help="Scenario B: the change. Differences are B - A.")],
@@ -74,6 +92,7 @@ def compare_command(
     workers: Annotated[int, typer.Option(help="Worker processes (1: one run at a time in this process).")] = 1,
 ) -> None:
     """Compare two scenarios over paired seeds: KPI differences (B - A) with 95% confidence intervals."""
+    from rich import box
     from rich.table import Table
 
     from cxsim.compare import DEFAULT_KPIS, compare
@@ -142,7 +161,13 @@ def compare_command(
     else:
         changes = "nothing (an A/A check: every interval should cover 0)"
     console.print(f"[bold]A[/] {sa.name}  vs  [bold]B[/] {sb.name}   differs in: {changes}", highlight=False)
-    table = Table(title=f"B - A over {len(c.seeds)} paired seeds, {weeks} weeks (95% CI)")
+    # light box, no edge padding: the table fits an 80-column terminal with money in k/M
+    table = Table(
+        title=f"B - A over {len(c.seeds)} paired seeds, {weeks} weeks (95% CI)",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+    )
     for col, just in (
         ("KPI", "left"),
         ("per run", "left"),
@@ -154,7 +179,8 @@ def compare_command(
     ):
         table.add_column(col, justify=just, overflow="fold", no_wrap=col == "KPI")
     from cxsim.metrics import outcome_kind
-    from cxsim.report import number, signed
+
+    number, signed = _terminal_number, _terminal_signed
 
     for _, r in c.table.iterrows():
         k = r["kpi"]
@@ -216,6 +242,7 @@ def calibrate_command(
     check: Annotated[bool, typer.Option(help="Exit with code 1 if any ratio is more than 15% off its target.")] = False,
 ) -> None:
     """Measure practice's micro-ratios from simulated event counts: target vs simulated."""
+    from rich import box
     from rich.table import Table
 
     from cxsim.calibration import TOLERANCE, calibrate
@@ -237,11 +264,16 @@ def calibrate_command(
             bar.update(task, completed=done, total=total)
 
         rep = calibrate(s, seeds=seeds, steps=weeks, progress=tick)
-    table = Table(title=f"Calibration of {s.name}: {seeds} seed(s) x {weeks} weeks, from simulated event counts")
+    table = Table(
+        title=f"Calibration of {s.name}: {seeds} seed(s) x {weeks} weeks, from simulated event counts",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+    )
     for col, just in (
         ("ratio", "left"),
         ("target", "right"),
-        ("simulated", "right"),
+        ("sim.", "right"),
         ("95% CI", "right"),
         ("off by", "right"),
         ("", "left"),
@@ -252,7 +284,12 @@ def calibrate_command(
         pct = f"{100 * r.relative_error:+.1f}%" if r.simulated == r.simulated else "-"
         share = r.key.startswith("bad_share")
         f = (lambda x: f"{100 * x:.1f}%") if share else (lambda x: f"{x:.2f}x")
-        ci = f"{f(r.ci_low)} .. {f(r.ci_high)}" if r.ci_low == r.ci_low else "-"
+        if r.ci_low != r.ci_low:
+            ci = "-"
+        elif share:
+            ci = f"{100 * r.ci_low:.1f}..{100 * r.ci_high:.1f}%"
+        else:
+            ci = f"{r.ci_low:.2f}..{r.ci_high:.2f}x"
         table.add_row(
             r.key,
             f(r.target),

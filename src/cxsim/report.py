@@ -112,6 +112,26 @@ def _png(fig) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def short(x: float, _pos=None) -> str:
+    """Axis tick label: 1.2M, 750k, 3,200, 0.62 (no '1e7' offset text above money axes)."""
+    a = abs(x)
+    if a >= 1e9:
+        return f"{x / 1e9:.3g}G"
+    if a >= 1e6:
+        return f"{x / 1e6:.3g}M"
+    if a >= 1e5:
+        return f"{x / 1e3:.0f}k"
+    if a >= 1e3:
+        return f"{x:,.0f}"
+    return f"{x:.3g}"
+
+
+def _readable_axis(ax) -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    ax.yaxis.set_major_formatter(FuncFormatter(short))
+
+
 def _pyplot():
     import matplotlib
 
@@ -136,6 +156,7 @@ def fan_figure(comparison: Comparison, kpis: Iterable[str] = FAN_KPIS, names: tu
             ax.fill_between(d["week"], d["low"], d["high"], color=color, alpha=0.22, linewidth=0)
             ax.plot(d["week"], d["median"], color=color, linewidth=1.8, label=f"{arm}: {name}")
         ax.set_title(label(kpi), fontsize=10)
+        _readable_axis(ax)
         ax.set_xlabel("week", fontsize=8)
         ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3)
@@ -169,6 +190,7 @@ def diff_figure(comparison: Comparison, kpis: Iterable[str] = DIFF_KPIS):
             ax.plot(med.index, med, color="#55a868", linewidth=1.8)
         ax.axhline(0, color="black", linewidth=0.8)
         ax.set_title(f"{label(kpi)}: B - A", fontsize=10)
+        _readable_axis(ax)
         ax.set_xlabel("week", fontsize=8)
         ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3)
