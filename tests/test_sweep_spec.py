@@ -98,6 +98,14 @@ BAD = [
     ({"design": "sobol", "samples": 100}, "samples: a Sobol design needs a power of 2 base samples"),
     ({"design": "morris", "morris_levels": 3}, "morris_levels: must be even"),
     ({"design": "lhs", "levers": {}}, "levers: a lhs design needs at least one lever"),
+    (
+        {"design": "sobol", "samples": 4, "levers": {"programs.recognition": [True], "supervisors.coaching": [0, 1]}},
+        r"levers.programs.recognition: one value \(true\) is not something to vary.*fix it in \[set\]",
+    ),
+    (
+        {"design": "morris", "uncertainties": {"churn.switching_ease": {"values": [0.5]}}},
+        "uncertainties.churn.switching_ease: one value (0.5) is not something to vary",
+    ),
     ({"seeds": 0}, "seeds: must be 1 or more, got 0"),
     ({"steps": 10_000}, "steps: must be 1 to 5200, got 10000"),
     ({"kpis": ["profitt"]}, "kpis: unknown KPI 'profitt'; did you mean 'profit'?"),
@@ -204,3 +212,9 @@ def test_run_seeds_are_deterministic_distinct_and_usable_as_cxsim_seeds():
     assert all(0 <= s < 2**SEED_BITS for s in seeds)
     assert run_seed(0, 5, 1) == run_seed(0, 5, 1) != run_seed(1, 5, 1)
     assert math.log2(max(seeds)) > SEED_BITS - 2  # uses the whole range, not a few low bits
+
+
+def test_a_one_value_list_is_allowed_in_a_grid_as_a_recorded_constant():
+    """Narrowing a grid's list to one value while trying things is harmless (it costs no runs)."""
+    spec = load_spec(tiny_spec(levers={"supervisors.coaching": [0.2, 0.8], "programs.recognition": [True]}))
+    assert make_design(spec).n_points == 2

@@ -518,6 +518,14 @@ def _validate(data: Mapping, text: str | None, folder: Path, **cli: int | None) 
         )
     if not factors and design != "grid":
         raise SweepError(f"levers: a {design} design needs at least one lever or uncertainty to vary")
+    for f in factors:
+        # a single value varies nothing: in a Sobol or Morris design it costs runs for an index of exactly 0
+        if f.values is not None and len(f.values) == 1 and design in ("sobol", "morris"):
+            section = "levers" if f.role == "lever" else "uncertainties"
+            raise SweepError(
+                f"{section}.{f.key}: one value ({_show(f.values[0])}) is not something to vary; "
+                f"a {design} design would spend runs on it for nothing: fix it in [set] instead"
+            )
     samples = cli["samples"] if cli.get("samples") is not None else data.get("samples", DESIGN_SAMPLES[design][1])
     where = "--samples" if cli.get("samples") is not None else "samples"
     samples = _int(samples, where, 1)
