@@ -1,7 +1,7 @@
 """State as structure-of-arrays: the market (one entry per person) and the workforce.
 
 Customers never become Python objects: a market of a million people is a
-handful of flat arrays (about 40 bytes a person) plus the friendship graph
+handful of flat arrays (about 50 bytes a person) plus the friendship graph
 (8 bytes a person + 4 per friendship end).
 """
 
@@ -39,6 +39,7 @@ class Market:
     wom_in: np.ndarray  # float32 attitude change from posts and tweets received
     referral: np.ndarray  # float32 share of friends recommending this week
     defected: np.ndarray  # float32 share of friends who left recently
+    heard: np.ndarray  # float64 bad word of mouth pushed by friends this week (kernels.wom.push_to_friends); 0 between weeks
 
     @property
     def size(self) -> int:
@@ -83,6 +84,7 @@ def new_market(scenario, seed: int) -> Market:
         wom_in=np.zeros(n, np.float32),
         referral=np.zeros(n, np.float32),
         defected=np.zeros(n, np.float32),
+        heard=np.zeros(n, np.float64),
     )
     _init_market(
         seed, m.status, m.attitude, m.expectation, m.need,
