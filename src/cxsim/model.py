@@ -265,7 +265,7 @@ class CXModel(mesa.Model):
         recent_churn = int(senders[6])
         k_wom.receive(
             self.indptr, self.indices, m.status, m.attitude, m.intent, m.signal, m.wom_in, m.referral, m.defected,
-            m.heard, s.market.mixing == "full", float(s.market.mean_degree),
+            m.heard, m.n_defected, s.market.mixing == "full", float(s.market.mean_degree),
             senders[0] / n, senders[1] / n, senders[4] / n, recent_churn / n,
             wm.friend_weight, wm.social_weight, wm.negative_multiplier, s.acquisition.intent_weight,
         )

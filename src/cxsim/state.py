@@ -34,12 +34,13 @@ class Market:
     enc: np.ndarray  # uint8 this week's encounter flags
     exp: np.ndarray  # uint8 this week's experience flags
     wom: np.ndarray  # uint8 this week's word-of-mouth flags
-    signal: np.ndarray  # uint8 this week's friend-visible WOM bits + recent-defection bit (kernels.wom.signals)
+    signal: np.ndarray  # uint8 this week's friend-visible WOM bits + defection start/end bits (kernels.wom.signals)
     mkt: np.ndarray  # uint8 this week's market events
     wom_in: np.ndarray  # float32 attitude change from posts and tweets received
     referral: np.ndarray  # float32 share of friends recommending this week
     defected: np.ndarray  # float32 share of friends who left recently
     heard: np.ndarray  # float64 bad word of mouth pushed by friends this week (kernels.wom.push_to_friends); 0 between weeks
+    n_defected: np.ndarray  # int32 friends who left within the contagion window (kept up to date by kernels.wom)
 
     @property
     def size(self) -> int:
@@ -85,6 +86,7 @@ def new_market(scenario, seed: int) -> Market:
         referral=np.zeros(n, np.float32),
         defected=np.zeros(n, np.float32),
         heard=np.zeros(n, np.float64),
+        n_defected=np.zeros(n, np.int32),
     )
     _init_market(
         seed, m.status, m.attitude, m.expectation, m.need,

@@ -51,9 +51,11 @@ REVIEW_NEG = 8
 RECOMMEND = 16
 REVIEW_POS = 32
 VIRAL = 64
-RECENT_DEFECTION = 128  # bit of ``signal`` only (see ``signals``): left the firm within the contagion window
+# bits of ``signal`` only (see ``signals``): this person's defection starts / stops counting as recent
+DEFECTION_STARTS = 4
+DEFECTION_ENDS = 8
 HEARS_NEGATIVE = 64  # bit of ``signal`` only (see ``push_to_friends``): a friend told or posted something bad
-SAYS = FRIENDS_NEG | SOCIAL_NEG | RECOMMEND | RECENT_DEFECTION  # what friends can hear
+SAYS = FRIENDS_NEG | SOCIAL_NEG | RECOMMEND | DEFECTION_STARTS | DEFECTION_ENDS  # what friends must hear
 
 RALLY = 2  # bit of the persistent ``case`` flags: rallied by a viral story, will post next week
 
@@ -149,12 +151,14 @@ def signals(week, wom, t_churned, contagion_window, signal, referral, defected):
     """What each person's friends can hear from them this week, one byte each.
 
     ``signal`` gets the friend-visible WOM bits (told friends, posted,
-    recommended) plus ``RECENT_DEFECTION`` for someone who left within the
-    contagion window, so that :func:`receive` reads one byte per friendship
-    instead of two arrays. Also clears ``referral`` and ``defected``, where
-    :func:`push_to_friends` counts this week's recommending and defected
-    friends. Returns the same counts as :func:`tally` followed by the number
-    of recent defectors.
+    recommended) plus ``DEFECTION_STARTS`` / ``DEFECTION_ENDS`` for someone
+    whose defection counts as recent from this week on / no longer does (left
+    within the contagion window: ``week - t_churned < contagion_window``), so
+    that :func:`push_to_friends` keeps friends' counts of recent defectors up
+    to date by visiting only those who changed (~1% a week rather than the
+    ~5% recent defectors). Also clears ``referral`` and ``defected``, which
+    :func:`receive` fills with this week's shares. Returns the same counts as
+    :func:`tally` followed by the number of recent defectors.
     """
     n_friends = 0
     n_social = 0
@@ -167,7 +171,13 @@ def signals(week, wom, t_churned, contagion_window, signal, referral, defected):
         f = wom[i]
         tc = t_churned[i]
         recent = (tc >= 0) & (week - tc < contagion_window)  # & not `and`: no branch
-        signal[i] = (f & (FRIENDS_NEG | SOCIAL_NEG | RECOMMEND)) | (RECENT_DEFECTION if recent else 0)
+        # as `recent` was at last week's pass (churn comes after word of mouth: then tc < week - 1)
+        was = (tc >= 0) & (tc < week - 1) & (week - 1 - tc < contagion_window)
+        signal[i] = (
+            (f & (FRIENDS_NEG | SOCIAL_NEG | RECOMMEND))
+            | (DEFECTION_STARTS if recent > was else 0)  # booleans: recent and not was
+            | (DEFECTION_ENDS if was > recent else 0)
+        )
         n_friends += f & FRIENDS_NEG
         n_social += (f & SOCIAL_NEG) >> 1
         n_tweet += (f & TWEET_NEG) >> 2
@@ -191,11 +201,13 @@ def signals(week, wom, t_churned, contagion_window, signal, referral, defected):
 
 
 @njit(cache=True)
-def push_to_friends(indptr, indices, signal, referral, defected, heard, friend_weight, social_weight):
+def push_to_friends(indptr, indices, signal, referral, n_defected, heard, friend_weight, social_weight):
     """Each person with something to say tells their friends (serial push).
 
-    Adds 1 to each friend's ``referral`` (recommendation) or ``defected``
-    (recent defection) count; adds the weight of bad word of mouth (told:
+    Adds 1 to each friend's ``referral`` count (recommendation); adds 1 to /
+    takes 1 from each friend's ``n_defected`` (friends who left within the
+    contagion window: kept from week to week) when this person's defection
+    starts / stops counting as recent; adds the weight of bad word of mouth (told:
     ``friend_weight``, posted: ``social_weight``) to each friend's ``heard``
     and marks them ``HEARS_NEGATIVE``. Only a few percent of people say
     anything in a week, so visiting their friend lists (the graph is
@@ -209,15 +221,18 @@ def push_to_friends(indptr, indices, signal, referral, defected, heard, friend_w
         f = signal[j] & SAYS
         if f:
             recommends = (f & RECOMMEND) != 0
-            left = (f & RECENT_DEFECTION) != 0
+            starts = (f & DEFECTION_STARTS) != 0
+            ends = (f & DEFECTION_ENDS) != 0
             tells = (f & FRIENDS_NEG) != 0
             posts = (f & SOCIAL_NEG) != 0
             for k in range(indptr[j], indptr[j + 1]):
                 i = indices[k]
                 if recommends:
                     referral[i] += 1.0
-                if left:
-                    defected[i] += 1.0
+                if starts:
+                    n_defected[i] += 1
+                if ends:
+                    n_defected[i] -= 1
                 if tells or posts:
                     signal[i] |= HEARS_NEGATIVE
                     if tells:
@@ -227,7 +242,7 @@ def push_to_friends(indptr, indices, signal, referral, defected, heard, friend_w
 
 
 def receive(
-    indptr, indices, status, attitude, intent, signal, wom_in, referral, defected, heard,
+    indptr, indices, status, attitude, intent, signal, wom_in, referral, defected, heard, n_defected,
     full_mixing, mean_degree, share_friends_neg, share_social_neg, share_recommend, share_recent_churn,
     friend_weight, social_weight, negative_multiplier, intent_weight,
 ):
@@ -236,13 +251,13 @@ def receive(
     friends (``referral``) and of recently defected friends (``defected``).
 
     ``signal``, ``referral`` and ``defected`` are as :func:`signals` left
-    them, ``heard`` all zero (and left so). Under full mixing the friends are
+    them, ``heard`` all zero (and left so), ``n_defected`` as last week left it. Under full mixing the friends are
     the whole market (mean-field shares).
     """
     if not full_mixing:
-        push_to_friends(indptr, indices, signal, referral, defected, heard, friend_weight, social_weight)
+        push_to_friends(indptr, indices, signal, referral, n_defected, heard, friend_weight, social_weight)
     read_friends(
-        indptr, status, attitude, intent, signal, wom_in, referral, defected, heard,
+        indptr, status, attitude, intent, signal, wom_in, referral, defected, heard, n_defected,
         full_mixing, mean_degree, share_friends_neg, share_social_neg, share_recommend, share_recent_churn,
         friend_weight, social_weight, negative_multiplier, intent_weight,
     )
@@ -250,7 +265,7 @@ def receive(
 
 @njit(cache=True, parallel=True)
 def read_friends(
-    indptr, status, attitude, intent, signal, wom_in, referral, defected, heard,
+    indptr, status, attitude, intent, signal, wom_in, referral, defected, heard, n_defected,
     full_mixing, mean_degree, share_friends_neg, share_social_neg, share_recommend, share_recent_churn,
     friend_weight, social_weight, negative_multiplier, intent_weight,
 ):
@@ -272,7 +287,7 @@ def read_friends(
                 neg = heard[i]
                 heard[i] = 0.0
             n_rec = int(referral[i])  # counts from push_to_friends
-            n_def = int(defected[i])
+            n_def = n_defected[i]
             if n_rec or n_def:  # most people heard nothing: shares stay 0 (0 / deg) and pos 0
                 deg = indptr[i + 1] - indptr[i]
                 for _ in range(n_rec):  # one addition per recommending friend, as a loop over friends would
