@@ -232,6 +232,14 @@ def ci_figure(table: pd.DataFrame):
 # ------------------------------------------------------------------ text
 
 
+def _prose(x: float, kpi: str, sign: bool = False) -> str:
+    """A number in a sentence: millions as 11.3M (eight digits are hard to read aloud), else as in the table."""
+    if math.isfinite(x) and abs(x) >= 1e6 and kpi != "bankrupt":
+        out = short(x)
+        return "+" + out if sign and x > 0 else out
+    return signed(x, kpi) if sign else number(x, kpi)
+
+
 def headline(comparison: Comparison) -> tuple[list[str], list[str]]:
     """Plain sentences for the differences distinguishable from noise, and the KPIs that are not."""
     says, noise = [], []
@@ -239,10 +247,10 @@ def headline(comparison: Comparison) -> tuple[list[str], list[str]]:
         kpi = r["kpi"]
         if r["significant"]:
             direction = "higher" if r["diff"] > 0 else "lower"
-            by = f"{100 * abs(r['diff']):.0f} percentage points" if kpi == "bankrupt" else number(abs(r["diff"]), kpi)
+            by = f"{100 * abs(r['diff']):.0f} percentage points" if kpi == "bankrupt" else _prose(abs(r["diff"]), kpi)
             says.append(
                 f"{label(kpi)}, {describe_outcome(kpi)}: {direction} under B by {by}"
-                + f" (95% CI {signed(r['ci_low'], kpi)} to {signed(r['ci_high'], kpi)})."
+                + f" (95% CI {_prose(r['ci_low'], kpi, True)} to {_prose(r['ci_high'], kpi, True)})."
             )
         else:
             noise.append(label(kpi))
