@@ -120,3 +120,33 @@ def test_an_unreachable_scheduler_fails_before_writing_anything(tmp_path):
     assert not out.exists()
     with pytest.raises(sw.SweepError, match="expected an address like tcp://"):
         sw.run(tiny_spec(), out, executor="127.0.0.1:8786")
+
+
+def test_the_driver_and_its_helpers_share_the_chunks_and_agree_with_every_other_layout(tmp_path):
+    """``--workers 2`` is this process plus one helper: both run chunks (the helper's start-up is hidden
+    behind the driver's work), every chunk comes back once, and the rows are those of one process alone,
+    of an idle driver with two helpers, and of three processes."""
+    from cxsim.sweep.runner import _tasks
+    from cxsim.sweep.store import SweepStore
+
+    spec = tiny_spec(seeds=3)  # 12 runs
+    sw.run(spec, tmp_path / "one", executor=LocalExecutor(1), chunk_size=1)
+    store = SweepStore.open(tmp_path / "one")
+    ex = LocalExecutor(2)
+    assert ex.helpers == 1 and "this one + 1 helper" in ex.describe()
+    try:
+        results = list(ex.map(_tasks(store, list(range(store.n_chunks)))))
+    finally:
+        ex.close()
+    assert sorted(r.chunk for r in results) == list(range(12))
+    hosts = {r.host.rsplit(":", 1)[1] for r in results}
+    assert str(os.getpid()) in hosts and len(hosts) == 2, hosts
+    reference = sw.load(tmp_path / "one")
+    pd.testing.assert_frame_equal(
+        pd.concat([r.frame for r in sorted(results, key=lambda r: r.chunk)], ignore_index=True),
+        reference.drop(columns=[c for c in reference.columns if c not in results[0].frame.columns]),
+        check_dtype=False,
+    )
+    for name, ex in (("idle", LocalExecutor(2, driver_runs=False)), ("three", LocalExecutor(3))):
+        sw.run(spec, tmp_path / name, executor=ex, chunk_size=2)
+        pd.testing.assert_frame_equal(sw.load(tmp_path / name), reference)

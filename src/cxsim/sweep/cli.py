@@ -61,7 +61,8 @@ def sweep_run(
         bool, typer.Option("--resume", help="Continue the sweep in DIR: run only what is missing.")
     ] = False,
     chunk_size: Annotated[
-        int | None, typer.Option(help="Runs per task and per Parquet file (default: ~10 per worker).")
+        int | None,
+        typer.Option(help="Runs per task and per Parquet file (default: ~20 chunks per worker, <= 25 runs)."),
     ] = None,
     samples: Annotated[int | None, typer.Option(help="Override the spec's samples (see the spec's design).")] = None,
     seeds: Annotated[int | None, typer.Option(help="Override the spec's seeds per design point.")] = None,
@@ -105,7 +106,7 @@ def sweep_run(
         m = store.manifest
         n_points = len(m["design"]["values"])
         console.print(
-            f"[bold]{checked.name}[/]: {checked.design} design, {len(checked.factors)} factors, "
+            f"[bold]{checked.name}[/]: {checked.design} design, {len(checked.factors)} factor{'s' if len(checked.factors) != 1 else ''}, "
             f"{n_points:,} points x {checked.seeds} seed{'s' if checked.seeds != 1 else ''} = {store.n_runs:,} runs "
             f"of {checked.steps} weeks -> {out}"
         )

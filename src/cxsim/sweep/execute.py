@@ -19,6 +19,7 @@ import os
 import signal
 import socket
 import time
+from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass
@@ -160,38 +161,61 @@ def _init_local_worker(threads: int) -> None:
 
 
 class LocalExecutor:
-    """This machine's cores: a pool of worker processes (or this process for one worker).
+    """This machine's cores: this process plus helper processes (or this process alone for one worker).
 
     Args:
-        workers: processes (default: all cores).
+        workers: processes doing runs, this one included (default: all cores).
         threads: Numba threads per worker (default 1). A sweep is
             parallel across runs; a single-threaded run wastes nothing on
             thread start-up and barriers, which for small firms or on a
             busy machine cost far more than the run itself (measured: a
             5,000-person, 26-week run took 0.02 s on 1 thread and 2.2 s on
             2 OpenMP threads while the other core was busy).
+        driver_runs: this (driver) process does runs too, between writing
+            finished chunks, so ``workers`` processes means ``workers - 1``
+            helpers. A helper spends its first seconds importing cxsim and
+            loading the kernels from Numba's cache (about 3 s of CPU, the
+            time of ~15 baseline runs of 52 weeks); meanwhile the driver,
+            already warm, keeps its core busy. ``False``: ``workers``
+            helpers and an idle driver (the pool of the first version,
+            kept for the throughput benchmark).
 
-    Workers start with 'spawn' (forking a process whose OpenMP threads are
+    Helpers start with 'spawn' (forking a process whose OpenMP threads are
     running is unsafe) and die with the driver.
     """
 
-    def __init__(self, workers: int | None = None, threads: int | None = None):
+    def __init__(self, workers: int | None = None, threads: int | None = None, driver_runs: bool = True):
         cores = os.cpu_count() or 1
         self.workers = max(1, int(workers or cores))
         self.threads = int(threads or 1)
+        self.driver_runs = bool(driver_runs)
         self._pool = None
 
+    @property
+    def helpers(self) -> int:
+        """Helper processes (0: everything runs in this process)."""
+        if self.workers == 1:
+            return 0
+        return self.workers - 1 if self.driver_runs else self.workers
+
     def describe(self) -> str:
-        where = "this process" if self.workers == 1 else f"{self.workers} local worker processes"
+        if self.helpers == 0:
+            where = "this process"
+        elif self.driver_runs:
+            where = (
+                f"{self.workers} local processes (this one + {self.helpers} helper{'s' if self.helpers > 1 else ''})"
+            )
+        else:
+            where = f"{self.workers} local worker processes"
         return f"{where}, {self.threads} Numba thread{'s' if self.threads != 1 else ''} each"
 
     def start(self) -> None:
-        if self.workers > 1 and self._pool is None:
+        if self.helpers and self._pool is None:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
             self._pool = ProcessPoolExecutor(
-                max_workers=self.workers,
+                max_workers=self.helpers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_init_local_worker,
                 initargs=(self.threads,),
@@ -200,15 +224,27 @@ class LocalExecutor:
     def map(self, tasks: list[ChunkTask]) -> Iterator[ChunkResult]:
         for t in tasks:
             t.threads = self.threads
-        if self.workers == 1:
+        if self.helpers == 0:
             for t in tasks:
                 yield run_chunk(t)
             return
         self.start()
-        pending = {self._pool.submit(run_chunk, t): t.chunk for t in tasks}
+        queue = deque(tasks)
+        pending: dict = {}
+        # two chunks in flight per helper (one running, one queued): a helper never waits for the
+        # driver, busy with a chunk of its own, to hand it the next one
+        depth = 2 * self.helpers if self.driver_runs else len(tasks)
         try:
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            while queue or pending:
+                while queue and len(pending) < depth:
+                    t = queue.popleft()
+                    pending[self._pool.submit(run_chunk, t)] = t.chunk
+                if self.driver_runs and queue:
+                    # a helper's finished chunk waits at most one of the driver's chunks to be written
+                    yield run_chunk(queue.popleft())
+                    done = [f for f in pending if f.done()]
+                else:
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in sorted(done, key=pending.get):
                     pending.pop(fut)
                     yield fut.result()

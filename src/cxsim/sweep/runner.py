@@ -186,7 +186,7 @@ def run(
             written. The spec (after ``samples``/``seeds``/``steps``) must be
             the one the sweep was started with.
         workers: local workers when ``executor`` is None.
-        chunk_size: runs per chunk (default: about 10 chunks per worker).
+        chunk_size: runs per chunk (default: about 20 chunks per worker, at most 25 runs).
         samples, seeds, steps: override the spec (shrink a big spec for a try).
         progress: called with (runs done, runs in the sweep) at the start and
             after each chunk.
