@@ -542,6 +542,14 @@ def print_table(out: dict, comparison: list[dict] | None) -> None:
         t.add_row("Regressions vs baseline (>20%, floor-relative)",
                   ", ".join(f"{r['metric']} {r['worse_by']:+.0%}" for r in bad) if bad else "none", "", "")
     Console().print(t)
+    if comparison:
+        c = Table(title=f"against the baseline (machine-independent forms; flagged when more than {REGRESSION:.0%} worse)")
+        for col in ("metric", "baseline", "now", "worse by", ""):
+            c.add_column(col, justify="left" if col in ("metric", "") else "right")
+        for r in comparison:
+            c.add_row(r["metric"], _fmt(r["baseline"]), _fmt(r["now"]), f"{r['worse_by']:+.0%}",
+                      "[bold red]REGRESSION[/]" if r["regressed"] else "")
+        Console().print(c)
 
 
 def main(argv: list[str] | None = None) -> int:
