@@ -77,8 +77,12 @@ def scenario(size: int, solvent: bool = True, **overrides):
 
 
 @contextmanager
-def threads(n: int | None):
-    """Run the block with ``n`` Numba threads (None: leave as is)."""
+def threads(n: int | None, exactly: bool = False):
+    """Run the block with ``n`` Numba threads (None: leave as is).
+
+    ``exactly``: switch OpenMP's dynamic adjustment off for the block (cxsim switches it on: fewer threads while
+    other processes keep the cores busy), so that a thread-scaling measurement really uses ``n`` threads.
+    """
     import numba
 
     if n is None:
@@ -86,10 +90,29 @@ def threads(n: int | None):
         return
     old = numba.get_num_threads()
     numba.set_num_threads(max(1, min(int(n), numba.config.NUMBA_NUM_THREADS)))
+    was_dynamic = openmp_dynamic(False) if exactly else None
     try:
         yield
     finally:
         numba.set_num_threads(old)
+        if was_dynamic is not None:
+            openmp_dynamic(was_dynamic)
+
+
+def openmp_dynamic(on: bool) -> bool | None:
+    """Set OpenMP's dynamic thread adjustment (``OMP_DYNAMIC``) for this thread's parallel loops; returns the old
+    setting, or None when Numba does not run on OpenMP (then there is nothing to switch)."""
+    import ctypes
+
+    import numba
+
+    numba.get_num_threads()  # starts Numba's threading layer if it has not started yet
+    if numba.threading_layer() != "omp":
+        return None
+    gomp = ctypes.CDLL("libgomp.so.1")  # the runtime Numba's OpenMP pool already loaded
+    old = bool(gomp.omp_get_dynamic())
+    gomp.omp_set_dynamic(int(on))
+    return old
 
 
 def make_model(size: int, seed: int = 1, warm_steps: int = 2, **overrides):
@@ -218,7 +241,7 @@ def same_run(size: int, steps: int, seed: int = 3) -> bool:
 
     out = []
     for n in (1, 2):
-        with threads(n):
+        with threads(n, exactly=True):
             m = make_model(size, seed=seed, warm_steps=steps)
         out.append(m)
     a, b = out

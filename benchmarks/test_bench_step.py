@@ -43,7 +43,7 @@ def test_cxsim_step_threads_1m(benchmark, threads):
     m = h.make_model(1_000_000, warm_steps=1)
     benchmark.group = "threads, 1,000,000 people"
     benchmark.extra_info.update(threads=threads, load=h.load())
-    with h.threads(threads):
+    with h.threads(threads, exactly=True):
         benchmark.pedantic(m.step, rounds=5, iterations=1, warmup_rounds=1)
 
 
