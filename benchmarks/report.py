@@ -168,7 +168,10 @@ def measure_run_104(size: int, out: dict) -> None:
 
 def measure_startup(out: dict, cold: bool) -> None:
     log("start-up: import, warm start")
-    st = {"import_s": h.import_time(), "warm_breakdown": h.startup(), "warm_cli_s": h.cli_first_step(), "load": h.load()}
+    cli_cpu: list[float] = []
+    st = {"import_s": h.import_time(), "warm_breakdown": h.startup(), "warm_cli_s": h.cli_first_step(cpu=cli_cpu),
+          "load": h.load()}
+    st["warm_cli_cpu_s"] = cli_cpu[0]
     if cold:
         log("start-up: cold compile (empty NUMBA_CACHE_DIR)")
         st["cold_breakdown"] = h.cold_compile()
@@ -306,9 +309,13 @@ def metrics(out: dict) -> dict:
     if st:
         mt["import_s"] = st["import_s"]
         mt["warm_start_s"] = st["warm_cli_s"]
+        if "warm_cli_cpu_s" in st:
+            mt["warm_start_cpu_s"] = st["warm_cli_cpu_s"]
         mt["warm_first_step_s"] = st["warm_breakdown"]["first_step"]
         if "cold_breakdown" in st:
             mt["cold_start_s"] = st["cold_breakdown"]["first_step"]
+            if "cpu" in st["cold_breakdown"]:
+                mt["cold_start_cpu_s"] = st["cold_breakdown"]["cpu"]
     sw = out.get("sweep")
     if sw:
         for w, r in sw["workers"].items():
@@ -402,8 +409,10 @@ def headline_rows(out: dict) -> list[tuple[str, str, str, str]]:
     add("Identical results with 1 and 2 threads", "threads_identical")
     add("import cxsim + model", "import_s", " s")
     add("Warm start: `cxsim run baseline --steps 1`, process start to exit", "warm_start_s", " s")
+    add("Warm start, CPU time of that process (user + system, best run)", "warm_start_cpu_s", " s")
     add("Warm start in-process: process start to first week done", "warm_first_step_s", " s")
     add("Cold start (empty Numba cache): process start to first week done", "cold_start_s", " s")
+    add("Cold start, CPU time of that process (user + system)", "cold_start_cpu_s", " s")
     for w in (1, 2):
         add(f"Sweep throughput, {w} worker(s)", f"sweep_runs_per_s_{w}w", " runs/s")
     add("Sweep, 2 processes vs 1 (200 runs of baseline x 52 weeks)", "sweep_speedup_2w", "x")
@@ -467,11 +476,11 @@ def markdown(out: dict, comparison: list[dict] | None) -> str:
     if st:
         w = st["warm_breakdown"]
         lines += ["", "## Start-up (seconds from process start)", "",
-                  "| | imports done | model built | first week done |", "|---|---:|---:|---:|",
-                  f"| warm cache | {w['import']:.2f} | {w['model']:.2f} | {w['first_step']:.2f} |"]
+                  "| | imports done | model built | first week done | CPU time (user + system) |", "|---|---:|---:|---:|---:|",
+                  f"| warm cache | {w['import']:.2f} | {w['model']:.2f} | {w['first_step']:.2f} | {_fmt(w.get('cpu'))} |"]
         if "cold_breakdown" in st:
             c = st["cold_breakdown"]
-            lines.append(f"| empty Numba cache | {c['import']:.2f} | {c['model']:.2f} | {c['first_step']:.2f} |")
+            lines.append(f"| empty Numba cache | {c['import']:.2f} | {c['model']:.2f} | {c['first_step']:.2f} | {_fmt(c.get('cpu'))} |")
     sw = out.get("sweep")
     if sw:
         lines += ["", f"## Sweep throughput: {sw['how']}", "", "| workers | runs | wall | runs/s | load |", "|---:|---:|---:|---:|---:|"]
