@@ -345,14 +345,18 @@ def peak_rss_per_person(size: int) -> float:
 
     Includes the graph builder's temporary edge lists, so it is an upper bound of what a run needs.
     """
+    # VmHWM (this process's peak), not getrusage's ru_maxrss: Linux carries ru_maxrss over from the parent
+    # through fork and exec, so a child of a big report process measured 0 bytes
     code = (
-        "import resource, sys\n"
+        "import sys\n"
         "sys.path.insert(0, sys.argv[2])\n"
         "from benchmarks.harness import make_model\n"
+        "def hwm():\n"
+        "    return next(int(x.split()[1]) for x in open('/proc/self/status') if x.startswith('VmHWM:'))\n"
         "m0 = make_model(1000, warm_steps=1)\n"
-        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "before = hwm()\n"
         "m = make_model(int(sys.argv[1]), warm_steps=1)\n"
-        "after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "after = hwm()\n"
         "print((after - before) * 1024 / int(sys.argv[1]))\n"
     )
     res = subprocess.run([_python(), "-c", code, str(size), str(ROOT)], capture_output=True, text=True, check=True)
