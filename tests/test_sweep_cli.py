@@ -121,3 +121,47 @@ def test_the_installed_command_runs_the_quick_example(tmp_path):
     analysed = subprocess.run([cxsim, "analyze", str(out)], capture_output=True, text=True, timeout=300)
     assert analysed.returncode == 0, analysed.stderr
     assert len(list((out / "analysis").glob("*.png"))) == 8
+
+
+def test_an_interrupted_sweep_says_how_to_continue_and_that_command_finishes_it(tmp_path, monkeypatch):
+    """Ctrl-C after the first chunk: exit 130, and the printed command (with the --seeds/--steps the sweep
+    was started with, or --resume would refuse a 'different sweep') completes it as if never interrupted."""
+    import cxsim.sweep.execute as ex
+
+    spec = tmp_path / "tiny.toml"
+    spec.write_text(TINY_TOML)
+    out = tmp_path / "out"
+    real, calls = ex.run_chunk, []
+
+    def interrupted_on_the_second_chunk(task):
+        calls.append(task.chunk)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(task)
+
+    monkeypatch.setattr(ex, "run_chunk", interrupted_on_the_second_chunk)
+    args = [
+        "sweep",
+        str(spec),
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+        "--seeds",
+        "1",
+        "--steps",
+        "3",
+        "--chunk-size",
+        "2",
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 130, result.output
+    text = " ".join(result.output.split())
+    assert f"interrupted: 2 of 4 runs saved in {out}" in text, text
+    command = text.split("continue with: ")[1].split(" --resume")[0] + " --resume"
+    assert command == f"cxsim sweep {spec} --out {out} --seeds 1 --steps 3 --resume"
+    monkeypatch.setattr(ex, "run_chunk", real)
+    result = runner.invoke(app, [*shlex.split(command)[1:], "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    sw.run(spec, tmp_path / "whole", executor=1, seeds=1, steps=3)
+    pd.testing.assert_frame_equal(sw.load(out), sw.load(tmp_path / "whole"))

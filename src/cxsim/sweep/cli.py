@@ -127,12 +127,14 @@ def sweep_run(
         rate = f"{(done - base) / elapsed:.2f} runs/s" if done > base and elapsed > 0 else "starting workers"
         bar.update(task, completed=done, total=total, count=f"{done:,}/{total:,} runs", rate=rate)
 
+    # --resume must see the same sweep: the continue command repeats the options that changed the spec
+    overrides = "".join(f" --{k} {v}" for k, v in (("samples", samples), ("seeds", seeds), ("steps", steps)) if v)
     started = time.perf_counter()
     try:
         report = sw.run(checked, out, executor, resume=resume, progress=tick, on_start=on_start)
     except KeyboardInterrupt:
         bar.stop()
-        _interrupted(out, spec, err_console)
+        _interrupted(out, spec, err_console, overrides)
         raise typer.Exit(130) from None
     finally:
         bar.stop()
@@ -156,10 +158,10 @@ def sweep_run(
     if report.complete:
         console.print(f"next: [bold]cxsim analyze {out}[/]   |   one run: [bold]cxsim sweep show {out} --run 0[/]")
     else:
-        _interrupted(out, spec, console)
+        _interrupted(out, spec, console, overrides)
 
 
-def _interrupted(out: Path, spec: Path, console) -> None:
+def _interrupted(out: Path, spec: Path, console, overrides: str = "") -> None:
     from cxsim.sweep.store import SweepStore
 
     try:
@@ -167,7 +169,7 @@ def _interrupted(out: Path, spec: Path, console) -> None:
         saved = f"{store.runs_done():,} of {store.n_runs:,} runs saved in {out}"
     except Exception:  # interrupted before the manifest existed
         saved = "nothing saved"
-    console.print(f"[yellow]interrupted:[/] {saved}; continue with: cxsim sweep {spec} --out {out} --resume")
+    console.print(f"[yellow]interrupted:[/] {saved}; continue with: cxsim sweep {spec} --out {out}{overrides} --resume")
 
 
 def _print_plan(spec, out: Path) -> None:
