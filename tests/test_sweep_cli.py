@@ -113,7 +113,7 @@ def test_the_installed_command_runs_the_quick_example(tmp_path):
         [cxsim, "sweep", str(spec), "--out", str(out), "--workers", "2"], capture_output=True, text=True, timeout=600
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "12 / 0" in done.stdout and "2 local worker processes" in " ".join(done.stdout.split())
+    assert "12 / 0" in done.stdout and "2 local processes (this one + 1 helper)" in " ".join(done.stdout.split())
     shown = subprocess.run(
         [cxsim, "sweep", "show", str(out), "--run", "3"], capture_output=True, text=True, timeout=120
     )
