@@ -510,7 +510,7 @@ def plot(out: dict, path: Path = PLOT) -> None:
         return
     n = [r["size"] for r in sc]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
-    ax1.loglog(n, [r["step_ms"] for r in sc], "o-", label="cxsim step (2 threads, best)")
+    ax1.loglog(n, [r["step_ms"] for r in sc], "o-", label="cxsim step (default threads, best)")
     ax1.loglog(n, [r["floor_ms"] for r in sc], "s--", label="streaming floor (numpy read+write)")
     ax1.loglog(n, [5 * r["floor_ms"] for r in sc], ":", color="grey", label="5x floor (target)")
     ref = out.get("reference", [])
