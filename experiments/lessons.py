@@ -45,7 +45,8 @@ import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault("NUMBA_NUM_THREADS", "1")  # before numba is imported (see the module docstring)
+if __name__ == "__main__":  # only as a script: imported (tests), it must not change the importer's threads
+    os.environ.setdefault("NUMBA_NUM_THREADS", "1")  # before numba is imported (see the module docstring)
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
