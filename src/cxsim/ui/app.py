@@ -19,8 +19,10 @@ No model logic here: everything is computed by the library (:mod:`cxsim.ui.analy
 
 from __future__ import annotations
 
+import html
 import threading
 
+import ipywidgets
 import solara
 import solara.lab
 
@@ -35,6 +37,7 @@ from cxsim.ui.widgets import (
     changes_html,
     delta_table_frame,
     delta_table_html,
+    headline_html,
     kpi_label,
 )
 
@@ -60,18 +63,32 @@ threading.Thread(target=_warm_up, name="cxsim-warm-up", daemon=True).start()
 
 @solara.component
 def BasePicker():
-    names = list(state.shipped())
+    """The two firms compared: a base scenario, and a variant that is another scenario or the base + levers."""
+    described = state.shipped()
+    names = list(described)
     source = state.base_source.value
     options = names if source in names else [source, *names]
+    vsource = state.variant_source.value
+    voptions = [state.LEVERS_ONLY, *names]
+    if vsource not in voptions:
+        voptions.insert(1, vsource)
 
     def on_pick(name: str) -> None:
         if name in names:
             state.pick_base(name)
 
-    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
-        solara.Select(label="Base scenario", value=source, values=options, on_value=on_pick,
-                      style={"min-width": "260px"})
-        solara.Text(state.base.value.description, style={"color": "#555"})
+    def on_pick_variant(name: str) -> None:
+        if name == state.LEVERS_ONLY or name in names:
+            state.pick_variant(name)
+
+    with solara.Column(gap="2px"):
+        solara.Select(label="Baseline: the firm as it is", value=source, values=options, on_value=on_pick,
+                      style={"min-width": "260px"}, classes=["cx-base-pick"])
+        solara.Text(state.base.value.description, style={"color": "#555", "font-size": "13px"})
+        solara.Select(label="Variant: what if it were ...", value=vsource, values=voptions,
+                      on_value=on_pick_variant, style={"min-width": "260px"}, classes=["cx-variant-pick"])
+        if vsource in described:
+            solara.Text(described[vsource], style={"color": "#555", "font-size": "13px"})
 
 
 @solara.component
@@ -131,9 +148,13 @@ def RunControls():
     Progress(state.run_progress.value, state.run_status.value, running)
 
 
+def _variant_name(c) -> str:
+    return c.b.name if c.b.name != c.a.name else "with your changes"
+
+
 @solara.component
 def FanCharts(c):
-    labels = (f"baseline: {c.a.name}", f"variant: {c.b.name if c.b.name != c.a.name else 'with your changes'}")
+    labels = (f"baseline: {c.a.name}", f"variant: {_variant_name(c)}")
     fig = solara.use_memo(lambda: charts.fan_charts(c.runs, analysis.FAN_KPIS, labels), dependencies=[id(c)])
     solara.FigureMatplotlib(fig, dependencies=[id(c)], format="png")
 
@@ -153,7 +174,8 @@ def Results():
         solara.Warning(f"Results over {len(c.seeds)} of {view.seeds_planned} seeds ({note}): intervals are wide.")
     if stale:
         solara.Warning("The levers changed since this run: press Run to update.")
-    Md("### How the two firms evolve (median over seeds, band: 10-90% of seeds)")
+    solara.HTML(tag="div", unsafe_innerHTML=headline_html(c.table, _variant_name(c), c.a.name, len(c.seeds), c.steps))
+    Md("### How the two firms evolve (line: median over seeds; band: 80% of seeds fall inside)")
     FanCharts(c)
     Md("### Difference at the end of the run")
     solara.HTML(tag="div", unsafe_innerHTML=delta_table_html(c.table, len(c.seeds)))
@@ -189,11 +211,21 @@ def WhatIfPage():
 # ---------------------------------------------------------------------- why page
 
 
+#: How the Why page names its decomposition methods (toggle label -> method).
+METHODS = {"auto": "auto", "Shapley": "shapley", "one at a time": "one_at_a_time"}
+METHOD_NAMES = {v: k for k, v in METHODS.items()}
+
+
+def lever_change_label(key: str, before, after) -> str:
+    """A waterfall bar's name: the lever and what it was changed from and to (two lines)."""
+    return f"{lv.label(key)}\n{lv.format_value(before)} -> {lv.format_value(after)}"
+
+
 @solara.component
-def Waterfall(d, kpi: str, labels: dict):
+def Waterfall(d, kpi: str, labels: dict, ends: tuple[str, str] = ("baseline", "variant")):
     def draw():
         start, end = d.endpoints(kpi)
-        return charts.waterfall(start, end, d.table(kpi), labels, kpi_label(kpi), ("baseline", "variant"))
+        return charts.waterfall(start, end, d.table(kpi), labels, kpi_label(kpi), ends)
 
     fig = solara.use_memo(draw, dependencies=[id(d), kpi])
     solara.FigureMatplotlib(fig, dependencies=[id(d), kpi], format="png")
@@ -224,10 +256,12 @@ def WhyPage():
         "same seeds as the what-if run)."
     )
     running = state.why_task.pending
+    kpis = {kpi_label(k): k for k in analysis.TABLE_KPIS if k != "bankrupt"}
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
-        solara.ToggleButtonsSingle(value=state.why_method, values=["auto", "shapley", "one_at_a_time"])
-        solara.Select("KPI", value=state.why_kpi, values=[k for k in analysis.TABLE_KPIS if k != "bankrupt"],
-                      style={"max-width": "240px"})
+        solara.ToggleButtonsSingle(value=METHOD_NAMES.get(state.why_method.value, "auto"), values=list(METHODS),
+                                   on_value=lambda name: state.why_method.set(METHODS[name]))
+        solara.Select("KPI to explain", value=kpi_label(state.why_kpi.value), values=list(kpis),
+                      on_value=lambda name: state.why_kpi.set(kpis[name]), style={"max-width": "260px"})
         solara.Button("Explain", on_click=state.start_why, color="primary", disabled=running, classes=["cx-explain"])
         if running:
             solara.Button("Stop", on_click=state.stop_why, outlined=True)
@@ -242,10 +276,10 @@ def WhyPage():
     kpi = state.why_kpi.value
     tab = d.table(kpi)
     start, end = d.endpoints(kpi)
-    labels = {k: lv.label(k) for k in d.keys} | {"interaction": "interaction"}
-    Waterfall(d, kpi, labels)
+    labels = {k: lever_change_label(k, *c.changes[k]) for k in d.keys} | {"interaction": "interaction\n(levers together)"}
+    Waterfall(d, kpi, labels, (f"baseline\n{c.a.name}", f"variant\n{_variant_name(c)}"))
     rows = "".join(
-        f"<tr><td>{labels.get(r.lever, r.lever)}</td><td>{r.contribution:+.3g}</td>"
+        f"<tr><td>{labels.get(r.lever, r.lever).replace(chr(10), ': ')}</td><td>{r.contribution:+.3g}</td>"
         f"<td>[{r.ci_low:.3g}, {r.ci_high:.3g}]</td></tr>"
         for r in tab.itertuples(index=False)
     )
@@ -287,6 +321,12 @@ def LessonsPage():
 # -------------------------------------------------------------------- files page
 
 
+def _on_upload(files) -> None:
+    """ipywidgets.FileUpload's value: a tuple of dicts with name and content (a memoryview)."""
+    for f in files or ():
+        state.load_uploaded(f["name"], bytes(f["content"]))
+
+
 @solara.component
 def FilesPage():
     solara.Style(CSS)
@@ -307,11 +347,16 @@ def FilesPage():
             else:
                 solara.Text("Runs (CSV) can be downloaded after a what-if run.", style={"color": "#777"})
             Md("Preview of the variant file:")
-            solara.Preformatted(state.variant_toml())
+            solara.HTML(tag="pre", unsafe_innerHTML=html.escape(state.variant_toml()), classes=["cx-preview"])
         with solara.Column():
             Md("### Import")
             Md("Drop a scenario `.toml` below (or paste it) to make it the variant; a file with "
                             "`extends = \"name\"` also sets that shipped scenario as the base.")
+            with solara.Row(style={"align-items": "center"}):
+                # a file chooser as well as the drop zone: not everyone can drag a file onto a browser
+                ipywidgets.FileUpload.element(accept=".toml", multiple=False, description="Choose a .toml file",
+                                              layout=ipywidgets.Layout(width="220px"), on_value=_on_upload)
+                solara.Text("or", style={"color": "#777"})
             solara.FileDrop(label="Drop a scenario .toml file here",
                             on_file=lambda f: state.load_uploaded(f["name"], f["data"]), lazy=False)
             solara.InputTextArea("... or paste TOML here", value=pasted, rows=8, continuous_update=True)

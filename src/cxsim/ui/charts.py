@@ -146,19 +146,27 @@ def team_grid(engagement: np.ndarray, team: np.ndarray, front: np.ndarray, thres
 
 def nps_mix(ts: pd.DataFrame) -> Figure:
     """Customers' promoter / passive / detractor shares week by week, and the NPS now."""
-    fig = _small_figure()
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import PercentFormatter
+
+    fig = _small_figure(legend_right=True)
     ax = fig.subplots()
+    names = ["promoters (9-10)", "passives (7-8)", "detractors (0-6)"]
+    colors = [UP, "#bdbdbd", DOWN]
     if len(ts):
         w = ts["week"]
-        ax.stackplot(w, ts["detractor_share"], ts["passive_share"], ts["promoter_share"],
-                     colors=[DOWN, "#bdbdbd", UP], labels=["detractors (0-6)", "passives (7-8)", "promoters (9-10)"],
+        ax.stackplot(w, ts["detractor_share"], ts["passive_share"], ts["promoter_share"], colors=colors[::-1],
                      alpha=0.85)
         ax.set_xlim(w.iloc[0], max(w.iloc[-1], w.iloc[0] + 1))
         ax.set_title(f"Customers' NPS mix | NPS now: {ts['nps'].iloc[-1]:+.1f}", fontsize=10)
     else:
         ax.set_title("Customers' NPS mix (press Step or Play)", fontsize=10)
-        ax.legend(loc="lower left", fontsize=8)
+    # the legend in the stacking order, top to bottom, beside the chart: inside it would hide a band
+    ax.legend([Patch(color=c, alpha=0.85) for c in colors], names, loc="center left", bbox_to_anchor=(1.02, 0.5),
+              fontsize=8, frameon=False, title="NPS = promoters - detractors", title_fontsize=8)
     ax.set_ylim(0, 1)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_ylabel("share of customers", fontsize=9)
     ax.set_xlabel("week", fontsize=9)
     return fig
 
@@ -174,7 +182,7 @@ WOM_CHANNELS = [
 
 def wom_channels(ts: pd.DataFrame, last: int = 26) -> Figure:
     """Word-of-mouth messages by channel over the last weeks (negative stacked up, positive down)."""
-    fig = _small_figure()
+    fig = _small_figure(legend_right=True)
     ax = fig.subplots()
     d = ts.tail(last)
     if len(d):
@@ -189,17 +197,22 @@ def wom_channels(ts: pd.DataFrame, last: int = 26) -> Figure:
         for w in viral["week"]:
             ax.annotate("viral!", (w, float(top[d["week"] == w].iloc[0])), ha="center", va="bottom", fontsize=8,
                         color="#1565c0")
-        ax.legend(fontsize=7, loc="upper left", ncols=2)
+        handles, names = ax.get_legend_handles_labels()
+        # beside the chart, negative channels on top as in the stack, so it never hides a week
+        ax.legend(handles[-2::-1] + [handles[-1]],
+                  names[-2::-1] + [names[-1]], fontsize=8, loc="center left", bbox_to_anchor=(1.02, 0.5),
+                  frameon=False)
     ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_ylabel("negative up, positive down", fontsize=8)
     ax.set_title("Word of mouth by channel (messages per week)", fontsize=10)
     ax.set_xlabel("week", fontsize=9)
     return fig
 
 
-def _small_figure() -> Figure:
+def _small_figure(legend_right: bool = False) -> Figure:
     # fixed margins: constrained layout costs more than the drawing itself at every week
     fig = Figure(figsize=(6, 3.2))
-    fig.subplots_adjust(left=0.13, right=0.88, top=0.9, bottom=0.15)
+    fig.subplots_adjust(left=0.13, right=0.66 if legend_right else 0.88, top=0.9, bottom=0.15)
     return fig
 
 
@@ -207,6 +220,9 @@ def live_kpis(ts: pd.DataFrame) -> Figure:
     """Customers and NPS over the weeks so far, the two numbers a class watches."""
     fig = _small_figure()
     ax = fig.subplots()
+    from matplotlib.ticker import FuncFormatter
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:,.0f}"))
     if len(ts):
         ax.plot(ts["week"], ts["customers"], color=VARIANT_COLOR, linewidth=2)
         ax2 = ax.twinx()

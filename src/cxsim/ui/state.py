@@ -36,6 +36,9 @@ _b0 = _initial_base()
 base = solara.reactive(_b0)  # the scenario runs are compared against
 variant = solara.reactive(_b0)  # the base with the levers the user moved
 base_source = solara.reactive(DEFAULT_BASE)  # shipped name, or "uploaded: file.toml"
+#: what the variant started from: LEVERS_ONLY (the base), a shipped scenario's name, or "uploaded: file.toml"
+LEVERS_ONLY = "the base + the levers you move"
+variant_source = solara.reactive(LEVERS_ONLY)
 seeds = solara.reactive(DEFAULT_SEEDS)
 weeks = solara.reactive(_b0.sim.weeks)
 notice = solara.reactive("")  # one line saying what was just loaded
@@ -80,6 +83,7 @@ def set_base(scenario: Scenario, source: str, *, keep_levers: bool = False) -> N
     changes = {k: v[1] for k, v in analysis.scenario_diff(base.value, variant.value).items()} if keep_levers else {}
     base.set(scenario)
     base_source.set(source)
+    variant_source.set(LEVERS_ONLY)
     try:
         variant.set(scenario.override(changes) if changes else scenario)
     except ScenarioError:
@@ -93,6 +97,20 @@ def pick_base(name: str) -> None:
     notice.set(f"Base scenario: {name}")
 
 
+def pick_variant(name: str) -> None:
+    """Compare the base with a shipped scenario (e.g. base ``hr_led``, variant ``supervisor_led``).
+
+    ``LEVERS_ONLY`` goes back to the base itself, ready for levers to be moved.
+    """
+    if name == LEVERS_ONLY:
+        variant.set(base.value)
+        notice.set("")
+    else:
+        variant.set(load_scenario(name))
+        notice.set(f"Variant: {name}, compared with {base_source.value}. Press Run.")
+    variant_source.set(name)
+
+
 def set_lever(key: str, value) -> str:
     """Change one lever of the variant; returns an error message ('' when valid)."""
     try:
@@ -104,6 +122,7 @@ def set_lever(key: str, value) -> str:
 
 def reset_levers() -> None:
     variant.set(base.value)
+    variant_source.set(LEVERS_ONLY)
 
 
 def load_pair(a: str, b: str) -> None:
@@ -112,6 +131,7 @@ def load_pair(a: str, b: str) -> None:
     base.set(sa)
     base_source.set(a)
     variant.set(sb)
+    variant_source.set(b)
     weeks.set(sa.sim.weeks)
     notice.set(f"Loaded lesson: {a} (baseline) vs {b} (variant). Press Run.")
 
@@ -142,6 +162,7 @@ def load_uploaded(name: str, data: bytes) -> bool:
     if scenario.name == "custom":
         scenario = scenario.override({"name": name.rsplit(".", 1)[0] or "uploaded"})
     variant.set(scenario)
+    variant_source.set(f"uploaded: {name}")
     weeks.set(scenario.sim.weeks)
     notice.set(f"Loaded {name} as the variant (compared with {base_source.value}).")
     return True

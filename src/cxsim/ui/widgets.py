@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import math
 
+import numpy as np
 import pandas as pd
 import solara
 
@@ -37,7 +38,23 @@ def fmt_num(x: float) -> str:
         return f"{x:,.0f}"
     if a >= 100:
         return f"{x:.1f}"
+    if 0 < a < 0.001:
+        # positional, never 4.92e-05: a strategist reads 0.0000492 as "about nothing"
+        return np.format_float_positional(x, precision=3, unique=False, fractional=False, trim="-")
     return f"{x:.3g}"
+
+
+#: KPIs where less is better (cost, churn, bankruptcy, the gap between promise and delivery):
+#: the table colours a significant difference green when it is good for the firm, not when it goes up.
+LOWER_IS_BETTER = frozenset({"churned", "churn_rate", "cost_total", "delivery_gap", "bankrupt"})
+
+
+def verdict(kpi: str, diff: float, significant: bool) -> str:
+    """'better', 'worse' (for the firm, beyond noise) or 'within noise'."""
+    if not significant or diff == 0:
+        return "within noise"
+    up_is_good = kpi not in LOWER_IS_BETTER
+    return "better" if (diff > 0) == up_is_good else "worse"
 
 
 def delta_table_frame(table: pd.DataFrame) -> pd.DataFrame:
@@ -49,30 +66,54 @@ def delta_table_frame(table: pd.DataFrame) -> pd.DataFrame:
             "per run": "total over the run" if r.kpi in FLOWS else "final week",
             "baseline": r.a_mean, "variant": r.b_mean, "difference": r.diff,
             "ci_low": r.ci_low, "ci_high": r.ci_high, "distinguishable from noise": bool(r.significant),
+            "verdict for the variant": verdict(r.kpi, r.diff, bool(r.significant)),
         })
     return pd.DataFrame(rows)
 
 
 def delta_table_html(table: pd.DataFrame, n_seeds: int) -> str:
-    """HTML table: baseline, variant, difference (B - A) with 95% CI; clear differences highlighted."""
-    head = ("<tr><th>KPI</th><th>per run</th><th>baseline</th><th>variant</th><th>difference</th>"
-            "<th>95% CI</th><th>beyond noise?</th></tr>")
+    """HTML table: baseline, variant, difference (B - A) with 95% CI; green/red when better/worse beyond noise."""
+    head = ("<tr><th>KPI</th><th>measured as</th><th>baseline</th><th>variant</th><th>difference</th>"
+            "<th>95% CI of the difference</th><th>verdict</th></tr>")
     body = []
     for r in table.itertuples(index=False):
-        cls = ""
-        if r.significant:
-            cls = "up" if r.diff > 0 else "down"
-        verdict = "yes" if r.significant else "no"
+        word = verdict(r.kpi, r.diff, bool(r.significant))
+        cls = {"better": "good", "worse": "bad"}.get(word, "")
         body.append(
             f"<tr class='{cls}'><td>{html.escape(kpi_label(r.kpi))}</td>"
-            f"<td>{'total' if r.kpi in FLOWS else 'final'}</td>"
+            f"<td>{'sum over the run' if r.kpi in FLOWS else 'last week'}</td>"
             f"<td>{fmt_num(r.a_mean)}</td><td>{fmt_num(r.b_mean)}</td>"
             f"<td><b>{'+' if r.diff > 0 else ''}{fmt_num(r.diff)}</b></td>"
-            f"<td>[{fmt_num(r.ci_low)}, {fmt_num(r.ci_high)}]</td><td>{verdict}</td></tr>"
+            f"<td>[{fmt_num(r.ci_low)}, {fmt_num(r.ci_high)}]</td><td>{word}</td></tr>"
         )
-    caption = (f"<caption>Variant minus baseline over {n_seeds} paired seeds (common random numbers). "
-               "Green/red: the 95% confidence interval excludes zero.</caption>")
+    caption = (f"<caption>Variant minus baseline, mean over {n_seeds} paired seeds (both firms meet the same "
+               "customers and the same luck in each seed). <span class='good'>Green: better for the firm</span>, "
+               "<span class='bad'>red: worse</span>, beyond noise (the 95% confidence interval excludes zero); "
+               "white: the difference is within noise.</caption>")
     return f"<table class='cx-table cx-delta-table'>{caption}<thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
+
+
+#: The KPIs the one-line answer above the charts speaks of, in this order.
+HEADLINE_KPIS = ("nps", "customers", "mean_engagement", "profit")
+
+
+def headline_html(table: pd.DataFrame, variant: str, baseline: str, n_seeds: int, weeks: int) -> str:
+    """The answer in one sentence: the variant's difference on the KPIs a strategist asks about first."""
+    rows = table.set_index("kpi")
+    parts = []
+    for kpi in HEADLINE_KPIS:
+        if kpi not in rows.index:
+            continue
+        r = rows.loc[kpi]
+        word = verdict(kpi, float(r["diff"]), bool(r["significant"]))
+        name = kpi_label(kpi).split(" (")[0]
+        sign = "+" if r["diff"] > 0 else ""
+        cls = {"better": "good", "worse": "bad"}.get(word, "")
+        parts.append(f"<span class='{cls}'><b>{html.escape(name)} {sign}{fmt_num(float(r['diff']))}</b> "
+                     f"[{fmt_num(float(r['ci_low']))}, {fmt_num(float(r['ci_high']))}]</span> ({word})")
+    return (f"<p class='cx-headline'>After {weeks} weeks, <b>{html.escape(variant)}</b> vs "
+            f"<b>{html.escape(baseline)}</b>: " + "; ".join(parts) +
+            f". <span class='cx-muted'>Mean difference [95% CI] over {n_seeds} paired seeds.</span></p>")
 
 
 def changes_html(changes: dict) -> str:
@@ -93,10 +134,13 @@ CSS = """
 .cx-table th, .cx-table td { border-bottom: 1px solid #ddd; padding: 4px 10px; text-align: right; }
 .cx-table th:first-child, .cx-table td:first-child { text-align: left; }
 .cx-table caption { caption-side: top; text-align: left; color: #555; font-size: 13px; padding-bottom: 4px; }
-.cx-table tr.up td { background: #e8f5e9; }
-.cx-table tr.down td { background: #ffebee; }
+.cx-table tr.good td, span.good { background: #e8f5e9; }
+.cx-table tr.bad td, span.bad { background: #ffebee; }
+.cx-headline { font-size: 16px; border-left: 4px solid #e65100; padding: 6px 12px; background: #fafafa; }
+.cx-preview pre, pre.cx-preview { white-space: pre-wrap; word-break: break-word; }
 .cx-changes td, .cx-changes th { text-align: left; }
 .cx-muted { color: #777; }
+.cx-live-figs img { width: 100%; max-width: 640px; height: auto; }
 .cx-question { border-left: 4px solid #e65100; padding: 4px 10px; background: #fff3e0; margin: 6px 0; }
 .cx-lever-changed { border-left: 3px solid #e65100; padding-left: 6px; }
 """
