@@ -376,3 +376,95 @@ def test_live_view_steps_one_model_per_session(tiny):
                 _OPEN.pop().close()
     assert sessions[0] is not sessions[1]
     assert sessions[0].model.week == 2 and sessions[1].model.week == 3
+
+
+# ------------------------------------------------------- what a strategist reads
+
+
+def test_delta_table_colours_what_is_good_for_the_firm_not_what_goes_up():
+    from cxsim.ui.widgets import delta_table_frame, delta_table_html, fmt_num, headline_html, verdict
+
+    table = pd.DataFrame([
+        # kpi, a, b, diff, ci, significant: fewer churned customers and lower cost are good news
+        {"kpi": "churned", "outcome": "total", "a_mean": 100.0, "b_mean": 80.0, "diff": -20.0, "ci_low": -25.0,
+         "ci_high": -15.0, "half_width": 5.0, "significant": True},
+        {"kpi": "cost_total", "outcome": "total", "a_mean": 9e6, "b_mean": 9.1e6, "diff": 1e5, "ci_low": 5e4,
+         "ci_high": 1.5e5, "half_width": 5e4, "significant": True},
+        {"kpi": "nps", "outcome": "final", "a_mean": 6.0, "b_mean": 32.0, "diff": 26.0, "ci_low": 25.0,
+         "ci_high": 27.0, "half_width": 1.0, "significant": True},
+        {"kpi": "delivery_gap", "outcome": "final", "a_mean": 0.18, "b_mean": 0.18, "diff": -4.92e-05,
+         "ci_low": -0.000118, "ci_high": 1.96e-05, "half_width": 6.9e-05, "significant": False},
+    ])
+    assert [verdict(r.kpi, r.diff, r.significant) for r in table.itertuples()] == [
+        "better", "worse", "better", "within noise"]
+    html = delta_table_html(table, 8)
+    rows = html.split("<tbody>")[1].split("</tr>")
+    assert "class='good'" in rows[0] and "class='bad'" in rows[1] and "class='good'" in rows[2]
+    assert "class=''" in rows[3] and "e-0" not in html  # small numbers are written out, not 4.92e-05
+    assert fmt_num(-4.92e-05) == "-0.0000492" and fmt_num(1234567.0) == "1,234,567" and fmt_num(0.5) == "0.5"
+    assert list(delta_table_frame(table)["verdict for the variant"]) == ["better", "worse", "better", "within noise"]
+    line = headline_html(table, "supervisor_led", "hr_led", 8, 104)
+    assert "After 104 weeks" in line and "supervisor_led" in line and "NPS +26" in line and "[25, 27]" in line
+
+
+def test_the_variant_can_be_another_shipped_scenario(session):
+    from cxsim.ui import app
+
+    rc = render(app.WhatIfPage())
+    state.pick_base("hr_led")
+    state.pick_variant("supervisor_led")
+    assert state.variant_source.value == "supervisor_led"
+    assert set(cxsim.scenario.diff(state.base.value, state.variant.value)) == {
+        "supervisors.coaching", "programs.hr_engagement"}
+    changes = [h for h in html_blocks(rc) if "cx-changes" in h]
+    assert changes and "supervisors.coaching" in changes[0] and "0.8" in changes[0]
+    # moving a lever keeps the scenario as the starting point; a new base starts over from the base
+    state.set_lever("supervisors.attention", 0.9)
+    assert state.variant.value.supervisors.coaching == 0.8 and state.variant.value.supervisors.attention == 0.9
+    state.pick_base("baseline")
+    assert state.variant.value == state.base.value and state.variant_source.value == state.LEVERS_ONLY
+    state.pick_variant("cx_team")
+    state.pick_variant(state.LEVERS_ONLY)
+    assert state.variant.value == state.base.value
+
+
+def test_file_chooser_upload_loads_a_valid_file_and_reports_an_invalid_one(session, tiny):
+    from cxsim.ui import app
+
+    state.set_base(tiny, "tiny")
+    rc = render(app.FilesPage())
+    app._on_upload(({"name": "mine.toml", "content": memoryview(b'extends = "hr_led"\nname = "mine"\n')},))
+    assert state.variant.value.name == "mine" and state.base_source.value == "hr_led"
+    assert state.variant_source.value == "uploaded: mine.toml"
+    app._on_upload(({"name": "bad.toml", "content": memoryview(b"[supervisors]\ncoaching = 3\n")},))
+    assert any("bad.toml" in a and "supervisors.coaching" in a for a in alerts(rc)), alerts(rc)
+    assert state.variant.value.name == "mine"
+    previews = [h for h in html_blocks(rc) if "name = &quot;mine&quot;" in h]
+    assert previews, "the variant file preview is missing"
+
+
+def test_why_page_names_levers_by_what_changed(session, tiny):
+    from cxsim.ui import app
+
+    assert app.lever_change_label("supervisors.coaching", 0.2, 0.8) == "Supervisor coaching quality\n0.2 -> 0.8"
+    assert app.lever_change_label("programs.cx_team", False, True).endswith("off -> on")
+    assert set(app.METHODS.values()) == {"auto", "shapley", "one_at_a_time"}
+
+
+def test_live_view_restarts_when_the_scenario_or_seed_changes(session):
+    from cxsim.ui import live
+
+    live.live_scenario.set("small_business")
+    rc = render(live.LivePage())
+    wait_until(lambda: live.session.value is not None, 30)
+    rc.find(v.Btn, class_="cx-step").widget.click()
+    assert live.session.value.model.week == 1
+    first = live.session.value
+    live._restart(live.live_seed, 5)
+    assert live.session.value is not first and live.session.value.seed == 5 and live.session.value.model.week == 0
+    same = live.session.value
+    live._restart(live.live_seed, 5)  # the same value again (a re-render) keeps the running model
+    assert live.session.value is same
+    live._restart(live.live_scenario, "baseline")
+    assert live.session.value.scenario_name == "baseline"
+    assert any(t.startswith("Week 0 | baseline") for t in texts(rc))
