@@ -11,7 +11,7 @@ draws ``docs/scaling.png`` and compares with the stored
 
 Usage::
 
-    python -m benchmarks.report                 # full run (~5 min on 2 cores)
+    python -m benchmarks.report                 # full run (~10 min on 2 cores)
     python -m benchmarks.report --quick         # 10^4 and 10^5 only, no cold compile / 10^7
     python -m benchmarks.report --save-baseline # also store this run as the baseline
     python -m benchmarks.report --compare-only benchmarks/results.json   # no measuring
