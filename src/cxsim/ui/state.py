@@ -244,6 +244,7 @@ def start_run() -> bool:
         run_error.set("weeks must be between 1 and 5200")
         return False
     result.set(None)
+    notice.set("")  # "... Press Run." is done with once the run starts
     run_task(base.value, variant.value, n, w)
     return True
 
