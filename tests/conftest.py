@@ -7,6 +7,9 @@ import os
 import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+# cxsim lets OpenMP use fewer threads than asked on a busy machine (OMP_DYNAMIC); the tests that compare 1 and 2
+# threads must really run 2, here and in the cxsim processes they start (which inherit this)
+os.environ.setdefault("OMP_DYNAMIC", "false")
 
 
 @pytest.fixture(scope="session")
