@@ -187,7 +187,7 @@ def run(
     checkpoint_every: Annotated[
         int | None, typer.Option(min=1, help="Save the model state every N weeks into the --out DIR (crash-safe long runs).")
     ] = None,
-    threads: Annotated[int | None, typer.Option(help="Numba threads (default: all cores).")] = None,
+    threads: Annotated[int | None, typer.Option(help="Numba threads (default: all cores; fewer while other jobs keep the cores busy, unless OMP_DYNAMIC=false).")] = None,
 ) -> None:
     """Simulate one scenario and print a summary of its KPIs."""
     from cxsim.atomic import FRAME_SUFFIXES
@@ -237,7 +237,7 @@ def run(
 @app.command()
 def resume(
     directory: Annotated[Path, typer.Argument(help="A run directory made by 'cxsim run ... --out DIR'.")],
-    threads: Annotated[int | None, typer.Option(help="Numba threads (default: all cores).")] = None,
+    threads: Annotated[int | None, typer.Option(help="Numba threads (default: all cores; fewer while other jobs keep the cores busy, unless OMP_DYNAMIC=false).")] = None,
 ) -> None:
     """Continue a killed run from its last checkpoint; the result is identical to an uninterrupted run."""
     from cxsim.checkpoint import read_run
