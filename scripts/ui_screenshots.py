@@ -44,13 +44,23 @@ def save(page, path: Path, full_page: bool = True) -> None:
 
 def pick(page, css_class: str, option: str) -> None:
     """Choose ``option`` in the Vuetify select that carries ``css_class``."""
-    page.locator(f".{css_class}").click()
-    # typed, as a user can: the menu's long list is virtual, so a far option is not in the page to click
-    page.wait_for_timeout(300)
-    page.keyboard.type(option, delay=30)
-    page.keyboard.press("Enter")
+    # typed, as a user can: the menu's long list is virtual, so a far option is not in the page to click;
+    # a busy machine may open the menu late and lose the keys, so try again
+    for attempt in range(4):
+        page.locator(f".{css_class}").click()
+        page.get_by_role("listbox").first.wait_for()
+        page.wait_for_timeout(300)
+        page.keyboard.type(option, delay=30)
+        page.keyboard.press("Enter")
+        chosen = page.locator(f".{css_class}").get_by_text(option, exact=True)
+        try:
+            chosen.wait_for(timeout=10_000)
+            break
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError; the last attempt raises
+            page.keyboard.press("Escape")
+            if attempt == 3:
+                raise
     # the page redraws after a pick: wait for it, or the next click lands on a menu that is replaced
-    page.locator(f".{css_class}").get_by_text(option, exact=True).wait_for()
     page.wait_for_timeout(500)
 
 
