@@ -1,6 +1,6 @@
 """Walk the what-if studio as a first-time strategist would, time it, and save docs/ui-*.png.
 
-    .venv/bin/python scripts/ui_screenshots.py [--out docs] [--seeds 8] [--skip-why]
+    .venv/bin/python scripts/ui_screenshots.py [--out docs] [--seeds 8] [--skip-why] [--only-live]
 
 Starts `cxsim ui` on a free loopback port with the shipped scenarios and asks the question of
 the README: "what if our supervisors coached instead of HR?". On the What-if page it picks the
@@ -64,11 +64,28 @@ def pick(page, css_class: str, option: str) -> None:
     page.wait_for_timeout(500)
 
 
+def live(page, out: Path) -> None:
+    """Play the live classroom (Mesa's ModelController: ▶ / ❚❚) to week 20 or so, print the pace, screenshot."""
+    page.set_viewport_size({"width": WIDTH, "height": 1250})
+    status = page.locator(".cx-live-status")
+    status.wait_for()
+    start = time.perf_counter()
+    page.get_by_role("button", name="▶").click()
+    page.get_by_text(re.compile(r"^Week (2[0-9]|[3-9]\d) \|")).wait_for()
+    page.get_by_role("button", name="❚❚").click()
+    page.get_by_role("button", name="▶").wait_for()
+    weeks = int(status.inner_text().split("|")[0].split()[1])
+    print(f"live classroom: {weeks} weeks played in {time.perf_counter() - start:.1f} s (one frame per week)")
+    page.wait_for_timeout(2500)  # the last weeks drawn
+    save(page, out / "ui-live.png")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=str(ROOT / "docs"))
     ap.add_argument("--seeds", type=int, default=8)
     ap.add_argument("--skip-why", action="store_true")
+    ap.add_argument("--only-live", action="store_true", help="only the live classroom screenshot")
     opts = ap.parse_args()
     out = Path(opts.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -93,6 +110,12 @@ def main() -> None:
             page.on("requestfailed", lambda r: failed.append(r.url))
             page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
 
+            if opts.only_live:
+                page.goto(url + "/live")
+                live(page, out)
+                browser.close()
+                print("failed requests:", failed or "none")
+                return
             t0 = time.perf_counter()
             page.goto(url + "/")
             page.locator(".cx-variant-pick").wait_for()
@@ -127,15 +150,8 @@ def main() -> None:
                 page.wait_for_timeout(1000)
                 save(page, out / "ui-why.png")
 
-            page.set_viewport_size({"width": WIDTH, "height": 1150})
             page.get_by_role("tab", name="Live classroom").click()
-            page.locator(".cx-live-status").wait_for()
-            page.get_by_role("button", name="Play").click()
-            page.get_by_text(re.compile(r"^Week (2[0-9]|[3-9]\d) \|")).wait_for()
-            page.get_by_role("button", name="Pause").click()
-            page.get_by_role("button", name="Play").wait_for()
-            page.wait_for_timeout(2500)  # the last weeks drawn
-            save(page, out / "ui-live.png")
+            live(page, out)
 
             page.set_viewport_size({"width": WIDTH, "height": 1000})
             page.get_by_role("tab", name="Lessons").click()

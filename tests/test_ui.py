@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import ipyvuetify as v
+import ipywidgets
 import pandas as pd
 import pytest
 import solara
@@ -351,31 +352,35 @@ def test_why_page_explains_the_last_run(session, tiny):
     assert len(tables) == 1 and "Supervisor coaching quality" in tables[0] and "shapley" in tables[0]
 
 
+def mesa_button(rc, label: str):
+    """A button of Mesa's ModelController, found by its label (Reset, ▶ / ❚❚, Step)."""
+    return rc.find(v.Btn, children=[label]).widget
+
+
 def test_live_view_steps_one_model_per_session(tiny):
     from cxsim.ui import live
 
     s = live.classroom_scenario("baseline")
     assert s.market.size <= live.CLASS_PEOPLE and s.workforce.employees <= live.CLASS_EMPLOYEES
-    sessions = []
+    models = []
     for i in range(2):
         ctx = kernel_context.VirtualKernelContext(id=f"live-{i}-{time.monotonic_ns()}", kernel=kernel.Kernel(),
                                                   session_id=f"s{i}")
         with ctx:
-            live.live_scenario.set("small_business")
-            live.live_seed.set(3)
+            live.model.set(live.LiveModel("small_business", 3))
             rc = render(live.LivePage())
-            wait_until(lambda: live.session.value is not None, 30)
             for _ in range(i + 2):
-                rc.find(v.Btn, class_="cx-step").widget.click()
-            assert live.session.value.model.week == i + 2
-            assert any(t.startswith(f"Week {i + 2} |") for t in texts(rc))
-            sessions.append(live.session.value)
-            rc.find(v.Btn, class_="cx-reset").widget.click()
-            assert live.session.value.model.week == 0
+                mesa_button(rc, "Step").click()  # Mesa's ModelController steps the session's model
+            assert live.model.value.week == i + 2
+            assert any(t.startswith(f"Week {i + 2} | small_business") for t in texts(rc))
+            models.append(live.model.value)
+            mesa_button(rc, "Reset").click()  # a new model from Mesa's ModelCreator parameters
+            assert live.model.value is not models[-1] and live.model.value.week == 0
+            assert any(t.startswith("Week 0 |") for t in texts(rc))
             while _OPEN:
                 _OPEN.pop().close()
-    assert sessions[0] is not sessions[1]
-    assert sessions[0].model.week == 2 and sessions[1].model.week == 3
+    assert models[0] is not models[1]
+    assert models[0].week == 2 and models[1].week == 3
 
 
 # ------------------------------------------------------- what a strategist reads
@@ -451,20 +456,36 @@ def test_why_page_names_levers_by_what_changed(session, tiny):
     assert set(app.METHODS.values()) == {"auto", "shapley", "one_at_a_time"}
 
 
-def test_live_view_restarts_when_the_scenario_or_seed_changes(session):
+def test_live_view_resets_to_the_scenario_and_seed_picked(session):
     from cxsim.ui import live
 
-    live.live_scenario.set("small_business")
+    live.model.set(live.LiveModel("small_business", 0))
     rc = render(live.LivePage())
-    wait_until(lambda: live.session.value is not None, 30)
-    rc.find(v.Btn, class_="cx-step").widget.click()
-    assert live.session.value.model.week == 1
-    first = live.session.value
-    live._restart(live.live_seed, 5)
-    assert live.session.value is not first and live.session.value.seed == 5 and live.session.value.model.week == 0
-    same = live.session.value
-    live._restart(live.live_seed, 5)  # the same value again (a re-render) keeps the running model
-    assert live.session.value is same
-    live._restart(live.live_scenario, "baseline")
-    assert live.session.value.scenario_name == "baseline"
-    assert any(t.startswith("Week 0 | baseline") for t in texts(rc))
+    mesa_button(rc, "Step").click()
+    assert live.model.value.week == 1
+    # Mesa's ModelCreator: the scenario menu and the seed field feed the next Reset
+    seed = rc.find(v.TextField, label="Seed").widget
+    seed.v_model = "5"
+    seed.fire_event("focusout", None)  # the field commits its text when it loses focus (the click on Reset)
+    rc.find(v.Select, label="Scenario").widget.v_model = "baseline"
+    assert live.model.value.week == 1, "a new scenario or seed waits for Reset"
+    mesa_button(rc, "Reset").click()
+    m = live.model.value
+    assert (m.scenario_name, m.seed_value, m.week) == ("baseline", 5, 0)
+    assert any(t.startswith("Week 0 | baseline") and "seed 5" in t for t in texts(rc))
+    assert len(rc.find(ipywidgets.Image).widgets) == 4  # the four figures
+    seed.v_model = "abc"
+    seed.fire_event("focusout", None)
+    mesa_button(rc, "Reset").click()
+    assert live.model.value.seed_value == 0
+    assert any("is not a whole number" in a for a in alerts(rc))
+
+
+def test_live_model_stops_running_when_bankrupt(tiny):
+    from cxsim.ui import live
+
+    m = live.LiveModel("small_business", 1)
+    assert m.running and live.parse_seed(" 7 ") == 7 and live.parse_seed("x") is None and live.parse_seed(-1) is None
+    m.cash = -1e12  # no week's profit covers this: the firm goes bankrupt this week
+    m.step()
+    assert m.bankrupt and not m.running  # Mesa's ModelController greys out Play and Step

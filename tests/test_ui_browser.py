@@ -260,23 +260,25 @@ def test_upload_and_download_scenario_files(tab):
 
 
 def test_live_view_steps_and_plays(tab):
+    """Mesa's ModelController (Reset, ▶ / ❚❚, Step) and ModelCreator (scenario, seed) drive the live firm."""
     page = tab.open("/live", "Live classroom: one firm")
     status = page.locator(".cx-live-status")
     status.wait_for()
     assert status.inner_text().startswith("Week 0")
-    page.locator(".cx-step").click()
+    step = page.get_by_role("button", name="Step", exact=True)
+    step.click()
     page.get_by_text(re.compile(r"^Week 1 \|")).wait_for()
-    page.locator(".cx-step").click()
+    step.click()
     page.get_by_text(re.compile(r"^Week 2 \|")).wait_for()
-    page.get_by_role("button", name="Play").click()
+    page.get_by_role("button", name="▶").click()
     # frames take seconds to draw on a busy 2-core machine: wait for the picture, not for the speed
     page.get_by_text(re.compile(r"^Week ([3-9]|\d\d+) \|")).wait_for(timeout=120_000)
-    page.get_by_role("button", name="Pause").click()
-    page.get_by_role("button", name="Play").wait_for()
+    page.get_by_role("button", name="❚❚").click()
+    page.get_by_role("button", name="▶").wait_for()
     week = status.inner_text().split("|")[0]
     page.wait_for_timeout(2500)
     assert status.inner_text().split("|")[0] == week, "still stepping after Pause"
-    assert page.locator("img").count() == 4
+    assert page.locator(".cx-live-figs img").count() == 4
     tab.shot("live")
     # a second browser session has its own model, at week 0 while the first one is paused later on
     other = tab.context.browser.new_context()
@@ -285,5 +287,7 @@ def test_live_view_steps_and_plays(tab):
     second.get_by_text(re.compile(r"^Week 0 \|")).wait_for(timeout=60_000)
     other.close()
     assert status.inner_text().split("|")[0] == week
-    page.locator(".cx-reset").click()
-    page.get_by_text(re.compile(r"^Week 0 \|")).wait_for()
+    # a seed typed in Mesa's parameter card is used by the next Reset
+    page.get_by_label("Seed").fill("7")
+    page.get_by_role("button", name="Reset", exact=True).click()
+    page.get_by_text(re.compile(r"^Week 0 \|.*\| seed 7\b")).wait_for()

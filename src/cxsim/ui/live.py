@@ -1,26 +1,37 @@
 """Live classroom view: one :class:`cxsim.CXModel` stepped week by week in front of a class.
 
-Each browser session has its own model (a session-scoped reactive), stepped in a
-background thread while playing, so the page stays responsive. The scenario is
-shrunk to classroom size (a few thousand people, about a hundred employees) so
-a week takes milliseconds and the employee grid stays readable.
+Built on Mesa's visualization components (:mod:`mesa.visualization`): Mesa's
+``ModelController`` gives Play/Pause, Step and Reset and plays the model in a
+background thread, Mesa's ``ModelCreator`` shows the model parameters (the
+scenario and the seed) that Reset builds the next model from, and the four
+figures are custom components redrawn on Mesa's ``update_counter``, as
+``SolaraViz`` redraws its components. ``SolaraViz`` itself is not used because it
+owns the whole page (its own app bar title, theme toggle, sidebar and a
+draggable grid whose script is one more CDN package), and this view is one page
+of a multi-page app that must work offline.
+
+Each browser session has its own model (a session-scoped reactive). The scenario
+is shrunk to classroom size (a few thousand people, about a hundred employees)
+so a week takes milliseconds and the employee grid stays readable.
 """
 
 from __future__ import annotations
 
-import asyncio
 import threading
-import time
 
 import solara
+from mesa.visualization.solara_viz import ModelController, ModelCreator
+from mesa.visualization.utils import update_counter
 
+from cxsim.model import CXModel
 from cxsim.params import Scenario
-from cxsim.scenario import ScenarioError, load_scenario, shipped_scenarios
+from cxsim.scenario import load_scenario, shipped_scenarios
 from cxsim.ui import charts
 
-MIN_REST = 0.05  # seconds the play loop yields to the event loop between frames, whatever the speed
 CLASS_PEOPLE = 5000
 CLASS_EMPLOYEES = 120
+PLAY_INTERVAL_MS = 100  # Mesa's pause between frames while playing: the page stays responsive to Pause
+DPI = 80  # drawing the four figures costs far more than a week of the model: a class watches motion, not detail
 
 
 def classroom_scenario(name: str | Scenario) -> Scenario:
@@ -54,123 +65,105 @@ def classroom_scenario(name: str | Scenario) -> Scenario:
     })
 
 
-class LiveSession:
-    """A model and the lock that keeps the stepping thread and the page from reading half a week."""
+def parse_seed(text: str | int) -> int | None:
+    """The seed typed in the page as a whole number, or None when it is not one."""
+    try:
+        seed = int(str(text).strip())
+    except ValueError:
+        return None
+    return seed if 0 <= seed < 2**63 else None
 
-    def __init__(self, scenario_name: str, seed: int):
-        from cxsim.model import CXModel
 
+class LiveModel(CXModel):
+    """A :class:`CXModel` at classroom size, built from what Mesa's ``ModelCreator`` passes on Reset.
+
+    Args:
+        scenario_name: a shipped scenario, shrunk with :func:`classroom_scenario`.
+        seed: a whole number, or the text of the page's seed field; text that is not a whole
+            number runs seed 0 and says so in ``seed_error`` (the page shows it).
+    """
+
+    def __init__(self, scenario_name: str = "baseline", seed: int | str = 0):
+        parsed = parse_seed(seed)
+        super().__init__(classroom_scenario(scenario_name), seed=0 if parsed is None else parsed)
         self.scenario_name = scenario_name
-        self.seed = seed
-        self.scenario = classroom_scenario(scenario_name)
-        self.model = CXModel(self.scenario, seed=seed)
+        self.seed_error = "" if parsed is not None else f"Seed {str(seed)!r} is not a whole number: seed 0 is used."
+        # Mesa plays in a thread while Step clicks and redraws come from the page: one week at a time
         self.lock = threading.Lock()
 
-    def step(self, n: int = 1) -> None:
+    def step(self) -> None:
         with self.lock:
-            for _ in range(n):
-                if self.model.bankrupt:
-                    break
-                self.model.step()
+            super().step()
+        # Mesa's controller stops playing (and greys out Play/Step) when the model stops running
+        self.running = not self.bankrupt
 
-    def snapshot(self):
-        """Copies of what the figures draw, taken under the lock."""
-        m = self.model
+    def snapshot(self) -> dict:
+        """Copies of what the figures draw, taken between weeks."""
         with self.lock:
-            w = m.workforce
+            w = self.workforce
             return {
-                "week": m.week,
+                "week": self.week,
                 "engagement": w.engagement.copy(),
                 "team": w.team.copy(),
                 "front": w.front.copy(),
-                "ts": m.timeseries(),
-                "bankrupt": m.bankrupt,
+                "ts": self.timeseries(),
+                "bankrupt": self.bankrupt,
             }
 
 
-session = solara.reactive(None)  # LiveSession | None, one per browser session
-playing = solara.reactive(False)
-tick = solara.reactive(0)  # bumped after each step so the figures redraw
-live_scenario = solara.reactive("baseline")
-live_seed = solara.reactive(0)
-live_error = solara.reactive("")
-speed = solara.reactive(2.0)  # weeks per second while playing
+model = solara.reactive(None)  # LiveModel | None, one per browser session (Solara scopes reactives per session)
+model_parameters = solara.reactive({})  # what Mesa's ModelCreator hands to the next Reset
+render_interval = solara.reactive(1)  # weeks per frame while playing (Mesa's "render interval")
+# Mesa's controller reads `.value` of these two even though its signature allows plain values
+play_interval = solara.reactive(PLAY_INTERVAL_MS)
+use_threads = solara.reactive(False)  # Mesa's second drawing thread: one thread steps and draws, frames in order
 
 
-def reset() -> None:
-    """A new model from the chosen scenario and seed (week 0)."""
-    playing.set(False)
-    try:
-        session.set(LiveSession(live_scenario.value, int(live_seed.value)))
-        live_error.set("")
-    except (ScenarioError, ValueError) as exc:
-        live_error.set(str(exc))
-    tick.set(tick.value + 1)
-
-
-def _restart(field: solara.Reactive, value) -> None:
-    if value != field.value:
-        field.set(value)
-        reset()
-
-
-def step_once() -> None:
-    if session.value is None:
-        reset()
-    session.value.step()
-    tick.set(tick.value + 1)
+def model_params(current: LiveModel | None) -> dict:
+    """Mesa ``model_params``: the scenario menu and the seed field, showing the running model's values."""
+    return {
+        "scenario_name": {"type": "Select", "value": current.scenario_name if current else "baseline",
+                          "values": list(shipped_scenarios()), "label": "Scenario"},
+        "seed": {"type": "InputText", "value": str(current.seed_value) if current else "0", "label": "Seed"},
+    }
 
 
 @solara.component
-def Player():
-    """Steps the model while ``playing`` is on, at ``speed`` weeks per second."""
-
-    async def loop() -> None:
-        # As Mesa's SolaraViz plays a model: a coroutine on the server's event loop that stops
-        # when `playing` changes. Each turn steps the weeks that are due (a classroom week takes
-        # milliseconds), sets `tick` (the page redraws), then awaits: the event loop sends the
-        # frame to the browser during the await. A thread that redrew and slept itself left the
-        # browser without any frame until Play stopped when drawing took longer than a week's slot.
-        last = time.perf_counter()
-        while playing.value:
-            s = session.value
-            if s is None:
-                break
-            now = time.perf_counter()
-            due = max(1, min(10, int((now - last) * speed.value)))
-            last = now
-            s.step(due)
-            tick.set(tick.value + 1)
-            if s.model.bankrupt:
-                playing.set(False)
-                break
-            await asyncio.sleep(max(MIN_REST, 1.0 / max(speed.value, 0.1) - (time.perf_counter() - now)))
-
-    solara.lab.use_task(loop, dependencies=[playing.value], prefer_threaded=False)
-
-
-@solara.component
-def LiveFigures(s: LiveSession, snap: dict):
+def LiveFigures(m: LiveModel):
+    """The four figures, redrawn whenever Mesa's controller bumps its ``update_counter``."""
+    update_counter.get()
+    snap = m.snapshot()
     ts = snap["ts"]
-    threshold = s.scenario.workforce.engaged_threshold
-    key = [id(s), snap["week"]]
+    threshold = m.params.workforce.engaged_threshold
+    shown = [id(m), snap["week"]]
     grid = solara.use_memo(lambda: charts.team_grid(snap["engagement"], snap["team"], snap["front"], threshold),
-                           dependencies=key)
-    mix = solara.use_memo(lambda: charts.nps_mix(ts), dependencies=key)
-    wom = solara.use_memo(lambda: charts.wom_channels(ts), dependencies=key)
-    kp = solara.use_memo(lambda: charts.live_kpis(ts), dependencies=key)
-    # while playing, frames are drawn at a lower resolution: drawing the four figures costs far more than
-    # stepping the model (measured ~3.6 s at 100 dpi vs ~1.8 s at 72 dpi on a loaded 2-core machine, vs
-    # 0.25 s for 10 weeks), and a class watches motion, not detail; a paused frame is sharp again
-    dpi = 72 if playing.value else 100
-    shown = [*key, dpi]
+                           dependencies=shown)
+    mix = solara.use_memo(lambda: charts.nps_mix(ts), dependencies=shown)
+    wom = solara.use_memo(lambda: charts.wom_channels(ts), dependencies=shown)
+    kp = solara.use_memo(lambda: charts.live_kpis(ts), dependencies=shown)
+    sc = m.params
+    status = f"Week {snap['week']} | {m.scenario_name} at classroom size ({sc.market.size:,} people, " \
+             f"{sc.workforce.employees} employees) | seed {m.seed_value}"
+    if len(ts):
+        last = ts.iloc[-1]
+        status += f" | customers {int(last['customers']):,} | NPS {last['nps']:+.1f} | cash ${last['cash']:,.0f}"
+    solara.Text(status, classes=["cx-live-status"], style={"font-weight": "bold"})
+    if m.seed_error:
+        solara.Warning(m.seed_error, dense=True)
+    if snap["bankrupt"]:
+        solara.Error(f"Bankrupt in week {m.bankrupt_week}: cash ran out and the firm stopped trading.")
     with solara.Columns([1, 1], classes=["cx-live-figs"]):
         with solara.Column():
-            solara.FigureMatplotlib(grid, dependencies=shown, format="png", dpi=dpi)
-            solara.FigureMatplotlib(kp, dependencies=shown, format="png", dpi=dpi)
+            solara.FigureMatplotlib(grid, dependencies=shown, format="png", dpi=DPI)
+            solara.FigureMatplotlib(kp, dependencies=shown, format="png", dpi=DPI)
         with solara.Column():
-            solara.FigureMatplotlib(mix, dependencies=shown, format="png", dpi=dpi)
-            solara.FigureMatplotlib(wom, dependencies=shown, format="png", dpi=dpi)
+            solara.FigureMatplotlib(mix, dependencies=shown, format="png", dpi=DPI)
+            solara.FigureMatplotlib(wom, dependencies=shown, format="png", dpi=DPI)
+
+
+def _first_model() -> None:
+    if model.value is None:
+        model.set(LiveModel("baseline", 0))
 
 
 @solara.component
@@ -179,44 +172,24 @@ def LivePage():
 
     solara.Style(CSS)
     solara.Title("Live classroom | cxsim what-if studio")
-    solara.use_effect(lambda: reset() if session.value is None else None, [])
-    if playing.value:
-        # mounted only while playing: the loop is a coroutine, and needs the server's event loop only then
-        Player()
-    s = session.value
-    _ = tick.value  # redraw on every step
-    names = list(shipped_scenarios())
-
+    solara.use_effect(_first_model, [])
     Md("## Live classroom: one firm, week by week")
-    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
-        # a new scenario or seed starts a new model at once: what the class sees always matches the fields
-        solara.Select("Scenario", value=live_scenario.value, values=names, on_value=lambda v: _restart(live_scenario, v),
-                      style={"min-width": "240px", "max-width": "320px"})
-        solara.InputInt("Seed", value=live_seed.value, on_value=lambda v: _restart(live_seed, v), continuous_update=False,
-                        style={"max-width": "110px"})
-        solara.Button("Reset", on_click=reset, outlined=True, classes=["cx-reset"])
-        solara.Button("Pause" if playing.value else "Play", on_click=lambda: playing.set(not playing.value),
-                      color="primary", classes=["cx-play"], disabled=s is None or (s is not None and s.model.bankrupt))
-        solara.Button("Step", on_click=step_once, disabled=playing.value, classes=["cx-step"])
-        with solara.Div(style={"min-width": "360px", "flex": "1 1 360px", "max-width": "480px"}):
-            # the label squeezes the slider beside it: give the pair room to be dragged in class
-            solara.SliderFloat("Weeks per second", value=speed, min=0.5, max=10, step=0.5)
-    if live_error.value:
-        solara.Error(live_error.value)
-    if s is None:
+    m = model.value
+    if m is None:
+        solara.Text("Building the firm ...")
         return
-    snap = s.snapshot()
-    ts = snap["ts"]
-    sc = s.scenario
-    status = f"Week {snap['week']} | {sc.name} at classroom size ({sc.market.size:,} people, " \
-             f"{sc.workforce.employees} employees) | seed {s.seed}"
-    if len(ts):
-        last = ts.iloc[-1]
-        status += f" | customers {int(last['customers']):,} | NPS {last['nps']:+.1f} | cash ${last['cash']:,.0f}"
-    solara.Text(status, classes=["cx-live-status"], style={"font-weight": "bold"})
-    if snap["bankrupt"]:
-        solara.Error(f"Bankrupt in week {s.model.bankrupt_week}: cash ran out and the firm stopped trading.")
-    LiveFigures(s, snap)
+    with solara.Row(style={"align-items": "flex-start", "flex-wrap": "wrap"}, classes=["cx-live-controls"]):
+        with solara.Card("Controls", style={"min-width": "280px", "max-width": "360px"}):
+            # Mesa's controller: Reset, Play/Pause (▶ / ❚❚), Step; it plays in a thread, one frame per
+            # `render_interval` weeks, and rebuilds the model from `model_parameters` on Reset
+            ModelController(model, model_parameters=model_parameters, play_interval=play_interval,
+                            render_interval=render_interval, use_threads=use_threads)
+            solara.SliderInt(f"Weeks per frame: {render_interval.value}", value=render_interval, min=1, max=10)
+        with solara.Card("Model parameters", style={"min-width": "280px", "max-width": "360px"}):
+            ModelCreator(model, model_params(m), model_parameters=model_parameters)
+            solara.Text("Pick a scenario and a seed, then press Reset to start that firm at week 0.",
+                        style={"color": "#666", "font-size": "0.9em"})
+    LiveFigures(m)
     Md(
         "Each tile is an employee, each row a supervisor's team: watch engagement spread (or fade) within teams. "
         "Outlined tiles face customers. Try the same seed with `supervisor_led` and `hr_led`, or "
