@@ -35,7 +35,18 @@ __all__ = [
 
 
 class ScenarioError(ValueError):
-    """A scenario (file, override or dict) that cannot be used, with a readable reason."""
+    """A scenario (file, override or dict) that cannot be used, with a readable reason.
+
+    The message is always one line: control characters that came from the user's input (a key
+    with a newline in it, say) are shown escaped, so the error cannot break the terminal or a log.
+    """
+
+    def __init__(self, message: object = "", *args: object) -> None:
+        text = str(message)
+        if any(ord(c) < 32 or c == "\x7f" for c in text):
+            text = "".join(c.encode("unicode_escape").decode("ascii") if ord(c) < 32 or c == "\x7f" else c
+                           for c in text)
+        super().__init__(text, *args)
 
 
 def scenarios_dir() -> Path:
