@@ -188,24 +188,13 @@ def test_what_if_from_a_lesson_then_why(tab):
 
 
 def pick(page, css_class: str, option: str) -> None:
-    # typed, as a user can: the menu's long list is virtual, so a far option is not in the page to click;
-    # a busy machine may open the menu late and lose the keys, so try again
-    for attempt in range(4):
-        page.locator(f".{css_class}").click()
-        page.get_by_role("listbox").first.wait_for()
-        page.wait_for_timeout(300)
-        page.keyboard.type(option, delay=30)
-        page.keyboard.press("Enter")
-        chosen = page.locator(f".{css_class}").get_by_text(option, exact=True)
-        try:
-            chosen.wait_for(timeout=10_000)
-            break
-        except Exception:  # noqa: BLE001 - playwright's TimeoutError; the last attempt raises
-            page.keyboard.press("Escape")
-            if attempt == 3:
-                raise
-    # the page redraws after a pick: wait for it, or the next click lands on a menu that is replaced
-    page.wait_for_timeout(500)
+    """Choose ``option`` in a Vuetify select, as scripts/ui_screenshots.py does (one implementation)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("ui_screenshots", ROOT / "scripts" / "ui_screenshots.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    script.pick(page, css_class, option)
 
 
 def test_second_click_while_running_starts_nothing(tab):
