@@ -9,6 +9,8 @@ from __future__ import annotations
 import gc
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -64,6 +66,25 @@ def progress_bar(transient: bool = True) -> Progress:
         console=err_console,
         transient=transient,
     )
+
+
+@contextmanager
+def progress_callback(label: str, total: int, *, weekly_name: str | None = None) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar and the ``progress(done, total)`` callback that the library's long calls take.
+
+    With ``weekly_name`` (one run), the bar reads '<name>: week N'; otherwise it follows the total the
+    library reports, which may grow (compare adds paired seeds while it chases a precision).
+    """
+    with progress_bar() as bar:
+        task = bar.add_task(label, total=total)
+
+        def tick(done: int, total: int) -> None:
+            if weekly_name is None:
+                bar.update(task, completed=done, total=total)
+            else:
+                bar.update(task, completed=done, description=f"{weekly_name}: week {done}")
+
+        yield tick
 
 
 def load_with_overrides(scenario: str, sets: list[str] | None):
@@ -207,12 +228,7 @@ def run(
 
     weeks = s.sim.weeks if steps is None else steps
     started = time.perf_counter()
-    with progress_bar() as bar:
-        task = bar.add_task(f"{s.name}: compiling/starting", total=weeks)
-
-        def tick(done: int, total: int) -> None:
-            bar.update(task, completed=done, description=f"{s.name}: week {done}")
-
+    with progress_callback(f"{s.name}: compiling/starting", weeks, weekly_name=s.name) as tick:
         if run_dir:
             from cxsim.checkpoint import run_to_dir
 
@@ -250,12 +266,8 @@ def resume(
         )
     set_threads(threads)
     started = time.perf_counter()
-    with progress_bar() as bar:
-        task = bar.add_task(f"{info.get('scenario', 'run')}: loading", total=info["steps"])
-
-        def tick(done: int, total: int) -> None:
-            bar.update(task, completed=done, description=f"{info.get('scenario', 'run')}: week {done}")
-
+    name = info.get("scenario", "run")
+    with progress_callback(f"{name}: loading", info["steps"], weekly_name=name) as tick:
         result = resume_run(directory, progress=tick)
     elapsed = time.perf_counter() - started
     print_summary(result, elapsed)

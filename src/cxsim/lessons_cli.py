@@ -135,12 +135,7 @@ def compare_command(
         cli.err_console.print(f"[yellow]note:[/] A and B differ in sim.weeks; both run {weeks} weeks (A's).")
 
     started = time.perf_counter()
-    with cli.progress_bar() as bar:
-        task = bar.add_task(f"{sa.name} vs {sb.name}: runs", total=2 * n_seeds)
-
-        def tick(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
+    with cli.progress_callback(f"{sa.name} vs {sb.name}: runs", 2 * n_seeds) as tick:
         c = compare(
             sa,
             sb,
@@ -257,12 +252,7 @@ def calibrate_command(
         cli.check_writable(json_out, "--json")
     weeks = s.sim.weeks if steps is None else steps
     started = time.perf_counter()
-    with cli.progress_bar() as bar:
-        task = bar.add_task(f"{s.name}: calibration runs", total=weeks * seeds)
-
-        def tick(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
+    with cli.progress_callback(f"{s.name}: calibration runs", weeks * seeds) as tick:
         rep = calibrate(s, seeds=seeds, steps=weeks, progress=tick)
     table = Table(
         title=f"Calibration of {s.name}: {seeds} seed(s) x {weeks} weeks, from simulated event counts",
