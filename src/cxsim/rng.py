@@ -19,49 +19,54 @@ import numpy as np
 from numba import njit
 
 # One stream per kind of decision. Never reuse a number.
-S_GRAPH = 1
-S_INIT_ATTITUDE = 2
-S_INIT_NEED = 3
-S_INIT_STATUS = 4
-S_EMP_INIT = 5
-S_SUP_INIT = 6
-S_ENGAGE_NOISE = 10
-S_QUIT = 11
-S_OVERTIME = 12
-S_GOOD_DEED = 13
-S_SUGGEST = 14
-S_ADOPT_SUGGESTION = 15
-S_HIRE_FIT = 16
-S_STAFF = 17
-S_CONTACT = 20
-S_ROUTE = 21
-S_NONSTANDARD = 22
-S_RESOLVE = 23
-S_HANDOFF = 24
-S_DROP = 25
-S_RECOVERY = 26
-S_FORGIVE = 30
-S_TRUST = 31
-S_FRIENDS = 40
-S_SOCIAL = 41
-S_REVIEW = 42
-S_TWEET = 43
-S_VIRAL = 44
-S_VIRAL_SIZE = 45
-S_SOCIAL_TARGET = 46
-S_TWEET_TARGET = 47
-S_RECOMMEND = 48
-S_POS_REVIEW = 49
-S_RALLY = 50
-S_CASCADE = 51
-S_CHURN = 60
-S_ADOPT = 61
-S_REPURCHASE = 62
-S_NEW_OFFER = 63
-S_VOC_PICK = 70
-S_VOC_NOISE = 71
-S_VOC_RESPOND = 72
-S_SWEEP_SEED = 80  # not a model decision: per-run seeds of a sweep (cxsim.sweep.design.run_seed)
+# numpy integers, not Python ints: Numba passes a Python int constant to a jitted
+# function as its literal value, so every stream would compile its own copy of
+# `uniform` (56 copies, ~9 s of the cold compile). The hash functions are not
+# inlined at Numba's level either (that multiplied the parallel kernels' IR and
+# their compile time); LLVM inlines them, so the kernels run as fast.
+S_GRAPH = np.int64(1)
+S_INIT_ATTITUDE = np.int64(2)
+S_INIT_NEED = np.int64(3)
+S_INIT_STATUS = np.int64(4)
+S_EMP_INIT = np.int64(5)
+S_SUP_INIT = np.int64(6)
+S_ENGAGE_NOISE = np.int64(10)
+S_QUIT = np.int64(11)
+S_OVERTIME = np.int64(12)
+S_GOOD_DEED = np.int64(13)
+S_SUGGEST = np.int64(14)
+S_ADOPT_SUGGESTION = np.int64(15)
+S_HIRE_FIT = np.int64(16)
+S_STAFF = np.int64(17)
+S_CONTACT = np.int64(20)
+S_ROUTE = np.int64(21)
+S_NONSTANDARD = np.int64(22)
+S_RESOLVE = np.int64(23)
+S_HANDOFF = np.int64(24)
+S_DROP = np.int64(25)
+S_RECOVERY = np.int64(26)
+S_FORGIVE = np.int64(30)
+S_TRUST = np.int64(31)
+S_FRIENDS = np.int64(40)
+S_SOCIAL = np.int64(41)
+S_REVIEW = np.int64(42)
+S_TWEET = np.int64(43)
+S_VIRAL = np.int64(44)
+S_VIRAL_SIZE = np.int64(45)
+S_SOCIAL_TARGET = np.int64(46)
+S_TWEET_TARGET = np.int64(47)
+S_RECOMMEND = np.int64(48)
+S_POS_REVIEW = np.int64(49)
+S_RALLY = np.int64(50)
+S_CASCADE = np.int64(51)
+S_CHURN = np.int64(60)
+S_ADOPT = np.int64(61)
+S_REPURCHASE = np.int64(62)
+S_NEW_OFFER = np.int64(63)
+S_VOC_PICK = np.int64(70)
+S_VOC_NOISE = np.int64(71)
+S_VOC_RESPOND = np.int64(72)
+S_SWEEP_SEED = np.int64(80)  # not a model decision: per-run seeds of a sweep (cxsim.sweep.design.run_seed)
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -73,14 +78,14 @@ _S11 = np.uint64(11)
 _INV53 = 1.0 / 9007199254740992.0
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _mix(z):
     z = (z ^ (z >> _S30)) * _M1
     z = (z ^ (z >> _S27)) * _M2
     return z ^ (z >> _S31)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def hash4(seed, stream, step, idx):
     """64-bit hash of four integers (splitmix64 chained)."""
     z = _mix(np.uint64(seed) + _GOLDEN)
@@ -89,13 +94,13 @@ def hash4(seed, stream, step, idx):
     return _mix(z ^ (np.uint64(idx) + _GOLDEN))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def uniform(seed, stream, step, idx):
     """A uniform number in [0, 1) for one decision of one agent at one step."""
     return float(hash4(seed, stream, step, idx) >> _S11) * _INV53
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def normal(seed, stream, step, idx):
     """A standard normal number (Box-Muller on two hashed uniforms)."""
     u1 = uniform(seed, stream, step, 2 * idx)
@@ -103,7 +108,7 @@ def normal(seed, stream, step, idx):
     return np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(2.0 * np.pi * u2)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def index(seed, stream, step, idx, n):
     """A uniform integer in [0, n)."""
     return int(uniform(seed, stream, step, idx) * n)
