@@ -109,6 +109,34 @@ def test_constant_hazard_gives_geometric_lifetime():
     assert abs(survival_26 - (1 - d) ** 26) < 0.015
 
 
+@pytest.mark.parametrize(
+    "base_hazard, sensitivity, contagion",
+    [(0.005, 4.0, 3.0), (0.02, 0.0, 0.0), (0.3, 20.0, 50.0), (1.0, 0.5, 0.0), (0.0, 4.0, 3.0)],
+)
+def test_churn_kernel_decides_exactly_as_the_churn_probability(base_hazard, sensitivity, contagion):
+    """The kernel skips the exact probability when a draw is above its value at attitude 0;
+    every customer must still churn iff their draw is below churn_probability."""
+    from cxsim.kernels.market import churn_spend_acquire
+    from cxsim.rng import S_CHURN, uniforms
+
+    n, seed, week = 20_000, 11, 5
+    rng = np.random.default_rng(0)
+    status = np.ones(n, dtype=np.int8)
+    attitude = rng.random(n).astype(np.float32)
+    attitude[:50] = 0.0  # the bound itself
+    attitude[50:100] = 1.0
+    defected = rng.random(n).astype(np.float32) * (rng.random(n) < 0.3)
+    t_churned = np.full(n, -1, dtype=np.int32)
+    f32 = lambda v: np.zeros(n, dtype=np.float32) + v  # noqa: E731
+    churn_spend_acquire(
+        seed, week, status, attitude, f32(0.5), f32(0.0), t_churned, f32(0.0), defected, np.zeros(n, np.uint8),
+        base_hazard, sensitivity, 0.72, 0.5, contagion, 0.1, 2.0, 0.05, 2.0, 0.01, 0.1, 1.0, 0.5, 0.5,
+    )
+    u = uniforms(seed, S_CHURN, week, n)
+    p = np.array([churn_probability(base_hazard, sensitivity, a, 0.72, 0.5, contagion, d) for a, d in zip(attitude, defected)])
+    np.testing.assert_array_equal(status == 2, u < p)
+
+
 def test_churn_probability_kernel_is_base_hazard_when_neutral():
     assert churn_probability(0.02, 0.0, 0.3, 0.72, 0.5, 0.0, 0.9) == pytest.approx(0.02)
     assert churn_probability(0.02, 4.0, 0.72, 0.72, 0.5, 0.0, 0.0) == pytest.approx(0.02)
