@@ -48,7 +48,7 @@ REGRESSION = 0.20  # flag a metric 20% worse than the baseline
 #: the issue's targets: metric -> (comparison, threshold, text)
 TARGETS = {
     "speedup_vs_mesa_100k": (">=", 100.0, ">= 100x (aim 250x)"),
-    "floor_ratio_1M": ("<=", 5.0, "<= 5x floor"),
+    "floor_ratio_1M_2threads": ("<=", 5.0, "<= 5x floor"),
     "run_104w_1M_s": ("<=", 15.0, "< 15 s"),
     "bytes_per_person_1M": ("<=", 300.0, "<= 300 B"),
     "warm_start_s": ("<=", 3.0, "< 3 s"),
@@ -301,6 +301,11 @@ def metrics(out: dict) -> dict:
     if "run_104w" in out:
         mt["run_104w_1M_s"] = out["run_104w"]["seconds"]
     th = out.get("threads")
+    if th and one_m and th["size"] == 1_000_000:
+        # the target's figure: a week on both cores (exactly 2 threads, best of the thread rounds) against the
+        # floor measured at the same size in this run; the default-threads step above follows the machine's load
+        mt["step_ms_1M_2threads"] = th["two"]["step_s"] * 1e3
+        mt["floor_ratio_1M_2threads"] = th["two"]["step_s"] * 1e3 / one_m["floor_ms"]
     if th:
         mt["thread_speedup_kernels_1M" if th["size"] == 1_000_000 else "thread_speedup_kernels"] = th["kernel_speedup"]
         mt["thread_speedup_step"] = th["step_speedup"]
@@ -400,7 +405,9 @@ def headline_rows(out: dict) -> list[tuple[str, str, str, str]]:
 
     add("Speed-up per step vs plain Mesa, 10k people", "speedup_vs_mesa_10k", "x")
     add("Speed-up per step vs plain Mesa, 100k people", "speedup_vs_mesa_100k", "x")
-    add("Step of 1M people / streaming floor", "floor_ratio_1M", "x")
+    add("Step of 1M people on 2 threads / streaming floor", "floor_ratio_1M_2threads", "x")
+    add("Step of 1M people, 2 threads (best week of the thread rounds)", "step_ms_1M_2threads", " ms")
+    add("Step of 1M people, default threads / streaming floor", "floor_ratio_1M", "x")
     add("Step of 1M people (default threads)", "step_ms_1M", " ms")
     add("104 weeks of baseline at 1M people (after compilation)", "run_104w_1M_s", " s")
     add("Bytes per person incl. graph, 1M", "bytes_per_person_1M", " B")
