@@ -10,6 +10,7 @@ move with the load (:func:`load` is recorded next to every measurement).
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -266,8 +267,20 @@ def _cxsim_cli() -> list[str]:
 
 
 _FIRST_STEP = """
-import time, sys
+import json, time, sys
 t0 = float(sys.argv[1])
+from numba.core import event
+compile_s, started = {}, []
+class CompileTimer(event.Listener):  # seconds compiling each kernel (with the helpers it compiled)
+    def on_start(self, ev):
+        started.append(time.perf_counter())
+    def on_end(self, ev):
+        t = started.pop()
+        if not started:
+            f = ev.data["dispatcher"].py_func
+            name = f"{f.__module__.removeprefix('cxsim.')}.{f.__qualname__}"
+            compile_s[name] = compile_s.get(name, 0.0) + time.perf_counter() - t
+event.register("numba:compile", CompileTimer())
 import cxsim
 from cxsim.model import CXModel
 t_import = time.time() - t0
@@ -275,6 +288,7 @@ m = CXModel("baseline", seed=0)
 t_init = time.time() - t0
 m.step()
 print(t_import, t_init, time.time() - t0)
+print(json.dumps(compile_s))
 """
 
 
@@ -282,7 +296,8 @@ def startup(cache_dir: str | None = None) -> dict[str, float]:
     """Seconds from process start to: cxsim + model imported, model built, first week stepped.
 
     With ``cache_dir`` an (empty) NUMBA_CACHE_DIR: a cold start that compiles every kernel. ``cpu`` is the
-    process's CPU time (user + system): what the wall time would be with a core to itself.
+    process's CPU time (user + system): what the wall time would be with a core to itself. ``compile_s``:
+    seconds spent compiling each kernel (each with the helpers it compiled first; empty when warm).
     """
     import resource
 
@@ -293,9 +308,10 @@ def startup(cache_dir: str | None = None) -> dict[str, float]:
     t0 = time.time()
     res = subprocess.run([_python(), "-c", _FIRST_STEP, repr(t0)], env=env, capture_output=True, text=True, check=True)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t_import, t_init, t_step = (float(x) for x in res.stdout.split())
+    times, compiled = res.stdout.splitlines()[-2:]
+    t_import, t_init, t_step = (float(x) for x in times.split())
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"import": t_import, "model": t_init, "first_step": t_step, "cpu": cpu}
+    return {"import": t_import, "model": t_init, "first_step": t_step, "cpu": cpu, "compile_s": json.loads(compiled)}
 
 
 def import_time(repeat: int = 3) -> float:

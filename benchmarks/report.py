@@ -488,6 +488,16 @@ def markdown(out: dict, comparison: list[dict] | None) -> str:
         if "cold_breakdown" in st:
             c = st["cold_breakdown"]
             lines.append(f"| empty Numba cache | {c['import']:.2f} | {c['model']:.2f} | {c['first_step']:.2f} | {_fmt(c.get('cpu'))} |")
+            compiled = sorted(c.get("compile_s", {}).items(), key=lambda kv: -kv[1])
+            if compiled:
+                total = sum(v for _, v in compiled)
+                lines += ["", f"Where the cold start's compile goes ({total:.1f} s in {len(compiled)} kernels; each kernel "
+                          "with the helpers it compiled first; `parallel` = a `prange` kernel):", "",
+                          "| kernel | compile |", "|---|---:|"]
+                lines += [f"| `{k}`{' (parallel)' if k.split('.', 1)[-1] in h.PARALLEL_KERNELS else ''} | {v:.2f} s |"
+                          for k, v in compiled[:12]]
+                if len(compiled) > 12:
+                    lines.append(f"| {len(compiled) - 12} others | {sum(v for _, v in compiled[12:]):.2f} s |")
     sw = out.get("sweep")
     if sw:
         lines += ["", f"## Sweep throughput: {sw['how']}", "", "| workers | runs | wall | runs/s | load |", "|---:|---:|---:|---:|---:|"]
