@@ -330,6 +330,26 @@ def metrics(out: dict) -> dict:
     return mt
 
 
+def _step_bound(out: dict, th: dict) -> list[str]:
+    """What the 2-thread week is made of, and the best it could be with every one-thread pass halved."""
+    at = _scaling_at(out, th["size"])
+    if not at:
+        return []
+    k2 = th["two"]["kernels"]
+    parallel = sum(k2.get(k, 0.0) for k in h.PARALLEL_KERNELS) * 1e3
+    serial = sum(v for k, v in k2.items() if k not in h.PARALLEL_KERNELS and k != "wom.receive") * 1e3
+    step = th["two"]["step_s"] * 1e3
+    rest = max(0.0, step - parallel - serial)
+    floor = at["floor_ms"]
+    halved = parallel + serial / 2 + rest
+    return ["", f"On 2 threads the week is {parallel:.1f} ms of parallel kernels, {serial:.1f} ms of one-thread passes "
+                f"(tallies, the word-of-mouth push and broadcast) and {rest:.1f} ms else (Python between kernels, and "
+                "the step's best week is not the sum of each kernel's best): "
+                f"{step / floor:.1f}x the floor ({floor:.2f} ms). With every one-thread pass made parallel and twice as "
+                f"fast, the week would be {halved:.1f} ms, {halved / floor:.1f}x the floor "
+                "(docs/performance.md: what bounds it and what was tried)."]
+
+
 def _size_tag(n: int) -> str:
     return f"{n // 1_000_000}M" if n >= 1_000_000 else f"{n // 1000}k"
 
@@ -479,6 +499,7 @@ def markdown(out: dict, comparison: list[dict] | None) -> str:
         lines.append(f"| load (highest seen) | {th['one']['load']:.2f} | {th['two']['load']:.2f} |")
         lines.append("")
         lines.append("(`wom.receive` is a Python wrapper: its time includes `wom.push_to_friends` and `wom.read_friends`.)")
+        lines += _step_bound(out, th)
     st = out.get("startup")
     if st:
         w = st["warm_breakdown"]
