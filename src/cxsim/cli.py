@@ -159,7 +159,8 @@ def set_threads(threads: int | None) -> None:
 def print_summary(result, elapsed: float) -> None:
     """The KPI summary table every run-like command prints."""
     s, summary = result.scenario, result.summary
-    table = Table(title=f"cxsim {result.version} | {s.name} | seed {result.seed} | {summary['weeks']} weeks | {s.market.size:,} people")
+    title = f"cxsim {result.version} | {s.name} | seed {result.seed} | {summary['weeks']} week{'s' if summary['weeks'] != 1 else ''} | {s.market.size:,} people"
+    table = Table(title=title, min_width=min(len(title), 100))  # as wide as its title (up to 100): no wrapped title
     table.add_column("KPI")
     table.add_column("value", justify="right")
     for label, k1, k2 in SUMMARY_ROWS:
