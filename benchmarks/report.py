@@ -11,7 +11,7 @@ draws ``docs/scaling.png`` and compares with the stored
 
 Usage::
 
-    python -m benchmarks.report                 # full run (~10 min on 2 cores)
+    python -m benchmarks.report                 # full run (~5 min on a quiet 2-core machine)
     python -m benchmarks.report --quick         # 10^4 and 10^5 only, no cold compile / 10^7
     python -m benchmarks.report --save-baseline # also store this run as the baseline
     python -m benchmarks.report --compare-only benchmarks/results.json   # no measuring
@@ -185,12 +185,17 @@ def measure_sweep(out: dict) -> None:
         # the issue-5 target sweep (benchmarks/sweep_throughput.py has the rounds and the `cxsim sweep` view)
         from benchmarks import sweep_throughput as st
 
-        for workers in (1, 2):
-            log(f"sweep: {st.RUNS} runs of baseline x {st.WEEKS} weeks, {workers} process(es)")
-            r = st.measure_library(str(workers))
-            rows[workers] = {"runs": r["runs"], "seconds": r["seconds"], "runs_per_s": r["runs_per_s"], "load": r["load_after"]}
-        out["sweep"] = {"how": f"cxsim.sweep.run: {st.RUNS} runs of baseline x {st.WEEKS} weeks (issue 5 target: "
-                               f"2 processes >= {st.TARGET}x 1; helper start-up included, kernels already loaded here)",
+        rounds = 2  # alternating, best of each (like every figure here: the least disturbed by other jobs)
+        for rnd in range(1, rounds + 1):
+            for workers in (1, 2):
+                log(f"sweep: {st.RUNS} runs of baseline x {st.WEEKS} weeks, {workers} process(es), round {rnd}")
+                r = st.measure_library(str(workers))
+                if workers not in rows or r["runs_per_s"] > rows[workers]["runs_per_s"]:
+                    rows[workers] = {"runs": r["runs"], "seconds": r["seconds"], "runs_per_s": r["runs_per_s"],
+                                     "load": r["load_after"]}
+        out["sweep"] = {"how": f"cxsim.sweep.run: {st.RUNS} runs of baseline x {st.WEEKS} weeks, best of {rounds} "
+                               f"alternating rounds (issue 5 target: 2 processes >= {st.TARGET}x 1; helper start-up "
+                               "included, kernels already loaded here)",
                         "workers": rows, "speedup": rows[2]["runs_per_s"] / rows[1]["runs_per_s"]}
     except ImportError:
         import cxsim
