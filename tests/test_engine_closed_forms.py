@@ -133,7 +133,7 @@ def test_churn_kernel_decides_exactly_as_the_churn_probability(base_hazard, sens
         base_hazard, sensitivity, 0.72, 0.5, contagion, 0.1, 2.0, 0.05, 2.0, 0.01, 0.1, 1.0, 0.5, 0.5,
     )
     u = uniforms(seed, S_CHURN, week, n)
-    p = np.array([churn_probability(base_hazard, sensitivity, a, 0.72, 0.5, contagion, d) for a, d in zip(attitude, defected)])
+    p = np.array([churn_probability(base_hazard, sensitivity, a, 0.72, 0.5, contagion, d) for a, d in zip(attitude, defected, strict=True)])
     np.testing.assert_array_equal(status == 2, u < p)
 
 

@@ -19,8 +19,8 @@ import os as _os  # noqa: E402
 _os.environ.setdefault("OMP_DYNAMIC", "true")
 
 from cxsim.params import Scenario  # noqa: E402
-from cxsim.scenario import ScenarioError, load_scenario, scenario_from_toml, shipped_scenarios  # noqa: E402
 from cxsim.run import Result, run, run_many, stack  # noqa: E402
+from cxsim.scenario import ScenarioError, load_scenario, scenario_from_toml, shipped_scenarios  # noqa: E402
 
 
 def __getattr__(name):  # lazy: importing the model compiles nothing until used
