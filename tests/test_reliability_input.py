@@ -28,6 +28,8 @@ BAD_FILES = {
     "bool_for_number": ("[workforce]\nemployees = true\nteam_size = 1\n", ["workforce.employees", "expected a whole number", "true"]),
     "fraction_for_int": ("[market]\nsize = 1000.5\n", ["market.size", "expected a whole number", "1000.5"]),
     "number_for_bool": ("[programs]\nvoc = 0.5\n", ["programs.voc", "expected true or false"]),
+    "int_for_bool": ("[programs]\nvoc = 1\n", ["programs.voc", "expected true or false, got 1"]),
+    "word_for_bool": ('[measurement]\nreality_check = "yes"\n', ["measurement.reality_check", "expected true or false", "'yes'"]),
     "list_for_number": ("[market]\nsize = [1, 2]\n", ["market.size", "got a list"]),
     "out_of_range": ("[market]\nsize = 5\n", ["market.size = 5 is out of range", "allowed: 10 to 50,000,000 people"]),
     "negative": ("[leadership]\nmarketing_spend = -1\n", ["leadership.marketing_spend = -1 is out of range", "$/week"]),
@@ -139,6 +141,9 @@ BAD_SETS = {
     "market.size=": "expected a whole number",
     "market.graph=foo": "must be one of",
     "programs.voc=0.5": "expected true or false",
+    "programs.voc=yes": "programs.voc: expected true or false, got 'yes'",  # pydantic alone would read it as true
+    "programs.voc=1": "programs.voc: expected true or false, got 1",
+    "programs.cx_team=on": "programs.cx_team: expected true or false, got 'on'",
     "workforce.team_size=1000": "workforce.team_size (1000) is larger than workforce.employees (500)",
     "market.initial_customer_share=nan": "is out of range",
     "market.size=true": "expected a whole number, got true",

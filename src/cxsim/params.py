@@ -27,6 +27,8 @@ def P(default: Any, lo: float | None = None, hi: float | None = None, *, unit: s
         kwargs["ge"] = lo
     if hi is not None:
         kwargs["le"] = hi
+    if isinstance(default, bool):
+        kwargs["strict"] = True  # a switch is true or false: not "yes", 1 or "on"
     return Field(default, description=doc, json_schema_extra={"unit": unit, "source": source}, **kwargs)
 
 
