@@ -192,8 +192,11 @@ class Person(mesa.Agent):
                 target = self.random.choice(people)
                 target.wom_in -= weight * wm.negative_multiplier
                 if (
-                    viral and wm.rally_prob > 0.0 and target.status == CUSTOMER
-                    and category(target.attitude) == DETRACTOR and rnd() < wm.rally_prob
+                    viral
+                    and wm.rally_prob > 0.0
+                    and target.status == CUSTOMER
+                    and category(target.attitude) == DETRACTOR
+                    and rnd() < wm.rally_prob
                 ):
                     target.rallied = True
 
@@ -237,7 +240,11 @@ class Person(mesa.Agent):
         if self.status == CUSTOMER:
             model.customers_before += 1
             a = self.attitude
-            h = ch.base_hazard * math.exp(-ch.attitude_sensitivity * (a - ch.reference_attitude)) * (0.5 + ch.switching_ease)
+            h = (
+                ch.base_hazard
+                * math.exp(-ch.attitude_sensitivity * (a - ch.reference_attitude))
+                * (0.5 + ch.switching_ease)
+            )
             h = min(1.0, h * (1.0 + ch.contagion * self.defected))
             if rnd() < h:
                 self.status, self.t_churned, self.churned = FORMER, model.week, True
@@ -249,7 +256,11 @@ class Person(mesa.Agent):
             model.spend_by_category[3 + cat] += self.repurchased
             model.spend_by_category[6 + cat] += self.new_offer
         elif self.status == PROSPECT:
-            p = (env.p_external + model.params.acquisition.referral_q * self.referral) * env.rating_factor * (1.0 + self.intent)
+            p = (
+                (env.p_external + model.params.acquisition.referral_q * self.referral)
+                * env.rating_factor
+                * (1.0 + self.intent)
+            )
             if rnd() < p:
                 self.status, self.adopted = CUSTOMER, True
                 self.attitude = clip01(c.neutral_attitude + 0.1 * self.intent)
@@ -332,7 +343,11 @@ class ReferenceModel(mesa.Model):
             return nx.gnm_random_graph(n, round(n * mean_degree / 2), seed=seed)
         if kind == "barabasi_albert":
             m_links = max(1, round(mean_degree / 2))
-            return nx.barabasi_albert_graph(n, m_links, seed=seed) if n > m_links + 1 and mean_degree > 0 else nx.empty_graph(n)
+            return (
+                nx.barabasi_albert_graph(n, m_links, seed=seed)
+                if n > m_links + 1 and mean_degree > 0
+                else nx.empty_graph(n)
+            )
         raise ValueError(f"unknown graph kind {kind!r}")
 
     # ------------------------------------------------------------------ week
@@ -362,7 +377,11 @@ class ReferenceModel(mesa.Model):
         env.front = [int(k) for k in w.front]
         env.process_quality = self.process_quality
         env.need_boost, env.repeat_prob = s.customers.unhappy_contact_boost, s.customers.repeat_contact_prob
-        env.nonstandard_share, env.empowerment, env.procedure_help = pr.nonstandard_share, pr.empowerment, pr.procedure_help
+        env.nonstandard_share, env.empowerment, env.procedure_help = (
+            pr.nonstandard_share,
+            pr.empowerment,
+            pr.procedure_help,
+        )
         env.complex_factor, env.effort_bonus = bh.complex_resolution_factor, bh.effort_bonus
         env.good_deed_quality = s.workforce.good_deed_quality
         env.strain = s.workforce.overload_loss * max(0.0, 1.0 - 1.0 / self.workload) if self.workload > 1.0 else 0.0
@@ -386,14 +405,23 @@ class ReferenceModel(mesa.Model):
         if contacts:
             self.perceived_quality = q_sum / contacts
         kpi.update(
-            workload=self.workload, contacts=contacts, handoffs=handoffs, dropped_cases=dropped,
-            resolution_rate=ratio(resolved, contacts, 1.0), repeat_contacts=repeat,
+            workload=self.workload,
+            contacts=contacts,
+            handoffs=handoffs,
+            dropped_cases=dropped,
+            resolution_rate=ratio(resolved, contacts, 1.0),
+            repeat_contacts=repeat,
             perceived_quality=self.perceived_quality,
         )
-        self._believed_raw = min(1.0, (
-            self.perceived_quality + ratio(handoffs, contacts) * pr.handoff_quality_loss
-            + 0.5 * ratio(dropped, contacts) + s.measurement.internal_optimism
-        ))
+        self._believed_raw = min(
+            1.0,
+            (
+                self.perceived_quality
+                + ratio(handoffs, contacts) * pr.handoff_quality_loss
+                + 0.5 * ratio(dropped, contacts)
+                + s.measurement.internal_optimism
+            ),
+        )
 
     def customer_attitude(self, lv, kpi: dict) -> None:
         self.env.service_recovery = lv.service_recovery
@@ -409,25 +437,37 @@ class ReferenceModel(mesa.Model):
         self.n_viral = self.viral_people = 0
         self.people.shuffle_do("post")
         people = self.people_list
-        count = {k: sum(getattr(p, k) for p in people) for k in
-                 ("tells_friends", "posts_social", "tweets", "reviews_bad", "recommends", "reviews_good")}
+        count = {
+            k: sum(getattr(p, k) for p in people)
+            for k in ("tells_friends", "posts_social", "tweets", "reviews_bad", "recommends", "reviews_good")
+        }
         n = len(people)
         window = self.params.churn.contagion_window
         recent = sum(1 for p in people if p.t_churned >= 0 and self.week - p.t_churned < window)
-        self.shares = {"friends": count["tells_friends"] / n, "social": count["posts_social"] / n,
-                       "recommend": count["recommends"] / n, "recent_churn": recent / n}
+        self.shares = {
+            "friends": count["tells_friends"] / n,
+            "social": count["posts_social"] / n,
+            "recommend": count["recommends"] / n,
+            "recent_churn": recent / n,
+        }
         self.people.shuffle_do("receive_wom")
         self.reviews_good = self.reviews_good * wm.review_memory + count["reviews_good"]
         self.reviews_bad = self.reviews_bad * wm.review_memory + count["reviews_bad"]
         self.review_rating = (
-            wm.review_prior * wm.review_prior_weight + GOOD_REVIEW_STARS * self.reviews_good
+            wm.review_prior * wm.review_prior_weight
+            + GOOD_REVIEW_STARS * self.reviews_good
             + BAD_REVIEW_STARS * self.reviews_bad
         ) / (wm.review_prior_weight + self.reviews_good + self.reviews_bad)
         kpi.update(
-            wom_friends_negative=count["tells_friends"], wom_social_negative=count["posts_social"],
-            wom_tweet_negative=count["tweets"], wom_review_negative=count["reviews_bad"],
-            wom_positive=count["recommends"], wom_review_positive=count["reviews_good"],
-            wom_viral=self.n_viral, wom_viral_reach=self.viral_people, review_rating=self.review_rating,
+            wom_friends_negative=count["tells_friends"],
+            wom_social_negative=count["posts_social"],
+            wom_tweet_negative=count["tweets"],
+            wom_review_negative=count["reviews_bad"],
+            wom_positive=count["recommends"],
+            wom_review_positive=count["reviews_good"],
+            wom_viral=self.n_viral,
+            wom_viral_reach=self.viral_people,
+            review_rating=self.review_rating,
         )
 
     def churn_spend_acquisition(self, kpi: dict) -> None:
@@ -449,8 +489,12 @@ class ReferenceModel(mesa.Model):
         # the same layout as cxsim.kernels.market.tally, which CXModel.finance reads
         self._market_counts = [*by_status, churned, adopted, repurchases, new_offers]
         kpi.update(
-            prospects=by_status[0], customers=by_status[1], former_customers=by_status[2],
-            churned=churned, new_customers=adopted, churn_rate=ratio(churned, self.customers_before),
+            prospects=by_status[0],
+            customers=by_status[1],
+            former_customers=by_status[2],
+            churned=churned,
+            new_customers=adopted,
+            churn_rate=ratio(churned, self.customers_before),
         )
 
     def measurement(self, lv, kpi: dict) -> None:
@@ -475,10 +519,14 @@ class ReferenceModel(mesa.Model):
                 self.service_recovery = min(1.0, self.service_recovery + step)
         kpi.update(
             nps=nps(pro, det, n_cust),
-            promoter_share=ratio(pro, n_cust), passive_share=ratio(pas, n_cust), detractor_share=ratio(det, n_cust),
+            promoter_share=ratio(pro, n_cust),
+            passive_share=ratio(pas, n_cust),
+            detractor_share=ratio(det, n_cust),
             mean_attitude=ratio(att_sum, n_cust),
-            believed_quality=believed, delivery_gap=believed - self.perceived_quality,
-            voc_nps=voc_nps, cx_weight=lv.cx_weight,
+            believed_quality=believed,
+            delivery_gap=believed - self.perceived_quality,
+            voc_nps=voc_nps,
+            cx_weight=lv.cx_weight,
         )
 
     def voc_survey(self, sample: int, response_bias: float, noise: float) -> tuple[float, float]:

@@ -95,12 +95,20 @@ def measure_scaling(sizes: list[int], out: dict) -> None:
         # the figure least disturbed by other people's jobs (the median is reported too)
         step = min(times)
         fl = min(f1, f2)
-        rows.append({
-            "size": n, "step_ms": step * 1e3, "step_median_ms": statistics.median(times) * 1e3,
-            "ms_per_million": step * 1e3 / (n / 1e6),
-            "floor_ms": fl * 1e3, "floor_ratio": step / fl, "bytes_per_person": h.bytes_per_customer(m),
-            "state_mb": h.state_bytes(m) / 1e6, "build_s": build, "load": h.load(),
-        })
+        rows.append(
+            {
+                "size": n,
+                "step_ms": step * 1e3,
+                "step_median_ms": statistics.median(times) * 1e3,
+                "ms_per_million": step * 1e3 / (n / 1e6),
+                "floor_ms": fl * 1e3,
+                "floor_ratio": step / fl,
+                "bytes_per_person": h.bytes_per_customer(m),
+                "state_mb": h.state_bytes(m) / 1e6,
+                "build_s": build,
+                "load": h.load(),
+            }
+        )
         del m, floor
     out["scaling"] = rows
 
@@ -122,8 +130,16 @@ def measure_reference(sizes: list[int], out: dict) -> None:
         del ref
         m = h.make_model(n, warm_steps=2)
         cx_t = min(h.step_times(m, 20 if n <= 10_000 else 10))
-        rows.append({"size": n, "mesa_step_ms": ref_t * 1e3, "cxsim_step_ms": cx_t * 1e3, "speedup": ref_t / cx_t,
-                     "mesa_build_s": ref_build, "load": h.load()})
+        rows.append(
+            {
+                "size": n,
+                "mesa_step_ms": ref_t * 1e3,
+                "cxsim_step_ms": cx_t * 1e3,
+                "speedup": ref_t / cx_t,
+                "mesa_build_s": ref_build,
+                "load": h.load(),
+            }
+        )
     out["reference"] = rows
 
 
@@ -151,7 +167,11 @@ def measure_threads(size: int, out: dict, rounds: int = 7) -> None:
     log("threads: identical results with 1 and 2 threads")
     same = h.same_run(size, steps=3)
     out["threads"] = {
-        "size": size, "one": best[1], "two": best[2], "identical": same, "rounds": rounds,
+        "size": size,
+        "one": best[1],
+        "two": best[2],
+        "identical": same,
+        "rounds": rounds,
         "kernel_speedup": best[1]["parallel_kernels_s"] / best[2]["parallel_kernels_s"],
         "step_speedup": best[1]["step_s"] / best[2]["step_s"],
     }
@@ -170,8 +190,12 @@ def measure_run_104(size: int, out: dict) -> None:
 def measure_startup(out: dict, cold: bool) -> None:
     log("start-up: import, warm start")
     cli_cpu: list[float] = []
-    st = {"import_s": h.import_time(), "warm_breakdown": h.startup(), "warm_cli_s": h.cli_first_step(cpu=cli_cpu),
-          "load": h.load()}
+    st = {
+        "import_s": h.import_time(),
+        "warm_breakdown": h.startup(),
+        "warm_cli_s": h.cli_first_step(cpu=cli_cpu),
+        "load": h.load(),
+    }
     st["warm_cli_cpu_s"] = cli_cpu[0]
     if cold:
         log("start-up: cold compile (empty NUMBA_CACHE_DIR)")
@@ -192,12 +216,19 @@ def measure_sweep(out: dict) -> None:
                 log(f"sweep: {st.RUNS} runs of baseline x {st.WEEKS} weeks, {workers} process(es), round {rnd}")
                 r = st.measure_library(str(workers))
                 if workers not in rows or r["runs_per_s"] > rows[workers]["runs_per_s"]:
-                    rows[workers] = {"runs": r["runs"], "seconds": r["seconds"], "runs_per_s": r["runs_per_s"],
-                                     "load": r["load_after"]}
-        out["sweep"] = {"how": f"cxsim.sweep.run: {st.RUNS} runs of baseline x {st.WEEKS} weeks, best of {rounds} "
-                               f"alternating rounds (issue 5 target: 2 processes >= {st.TARGET}x 1; helper start-up "
-                               "included, kernels already loaded here)",
-                        "workers": rows, "speedup": rows[2]["runs_per_s"] / rows[1]["runs_per_s"]}
+                    rows[workers] = {
+                        "runs": r["runs"],
+                        "seconds": r["seconds"],
+                        "runs_per_s": r["runs_per_s"],
+                        "load": r["load_after"],
+                    }
+        out["sweep"] = {
+            "how": f"cxsim.sweep.run: {st.RUNS} runs of baseline x {st.WEEKS} weeks, best of {rounds} "
+            f"alternating rounds (issue 5 target: 2 processes >= {st.TARGET}x 1; helper start-up "
+            "included, kernels already loaded here)",
+            "workers": rows,
+            "speedup": rows[2]["runs_per_s"] / rows[1]["runs_per_s"],
+        }
     except ImportError:
         import cxsim
 
@@ -236,15 +267,25 @@ def meta() -> dict:
     import cxsim
 
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
     except OSError:
         commit = ""
     return {
-        "date": time.strftime("%Y-%m-%d %H:%M"), "commit": commit, "cxsim": cxsim.__version__,
-        "python": platform.python_version(), "numpy": numpy.__version__, "numba": numba.__version__,
-        "cpus": os.cpu_count(), "numba_threads": numba.get_num_threads(), "threading_layer": _threading_layer(),
-        "machine": platform.machine(), "mem_available_gb": round(mem_available_gb(), 1),
-        "omp_dynamic": os.environ.get("OMP_DYNAMIC", ""), "load_15min": round(os.getloadavg()[2], 2),
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "commit": commit,
+        "cxsim": cxsim.__version__,
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "numba": numba.__version__,
+        "cpus": os.cpu_count(),
+        "numba_threads": numba.get_num_threads(),
+        "threading_layer": _threading_layer(),
+        "machine": platform.machine(),
+        "mem_available_gb": round(mem_available_gb(), 1),
+        "omp_dynamic": os.environ.get("OMP_DYNAMIC", ""),
+        "load_15min": round(os.getloadavg()[2], 2),
     }
 
 
@@ -348,12 +389,15 @@ def _step_bound(out: dict, th: dict) -> list[str]:
     rest = max(0.0, step - parallel - serial)
     floor = at["floor_ms"]
     halved = parallel + serial / 2 + rest
-    return ["", f"On 2 threads the week is {parallel:.1f} ms of parallel kernels, {serial:.1f} ms of one-thread passes "
-                f"(tallies, the word-of-mouth push and broadcast) and {rest:.1f} ms else (Python between kernels, and "
-                "the step's best week is not the sum of each kernel's best): "
-                f"{step / floor:.1f}x the floor ({floor:.2f} ms). With every one-thread pass made parallel and twice as "
-                f"fast, the week would be {halved:.1f} ms, {halved / floor:.1f}x the floor. What bounds each pass, "
-                f"and every variant tried with its figure: [docs/performance.md]({PERF_DOC_LINK})."]
+    return [
+        "",
+        f"On 2 threads the week is {parallel:.1f} ms of parallel kernels, {serial:.1f} ms of one-thread passes "
+        f"(tallies, the word-of-mouth push and broadcast) and {rest:.1f} ms else (Python between kernels, and "
+        "the step's best week is not the sum of each kernel's best): "
+        f"{step / floor:.1f}x the floor ({floor:.2f} ms). With every one-thread pass made parallel and twice as "
+        f"fast, the week would be {halved:.1f} ms, {halved / floor:.1f}x the floor. What bounds each pass, "
+        f"and every variant tried with its figure: [docs/performance.md]({PERF_DOC_LINK}).",
+    ]
 
 
 def _size_tag(n: int) -> str:
@@ -377,7 +421,10 @@ def normalised(out: dict) -> dict[str, tuple[float, str]]:
         elif k.startswith("sweep_runs_per_s"):
             res[k + "*cpu_unit"] = (v * unit, "higher")
     if "run_104w" in out and _scaling_at(out, 1_000_000):
-        res["run_104w_1M/floor_1M"] = (out["run_104w"]["seconds"] / (_scaling_at(out, 1_000_000)["floor_ms"] / 1e3), "lower")
+        res["run_104w_1M/floor_1M"] = (
+            out["run_104w"]["seconds"] / (_scaling_at(out, 1_000_000)["floor_ms"] / 1e3),
+            "lower",
+        )
     return res
 
 
@@ -391,7 +438,9 @@ def compare(out: dict, baseline: dict, tolerance: float = REGRESSION) -> list[di
         b = base[k][0]
         change = (v / b - 1.0) if b else math.inf
         worse = change if better == "lower" else (b / v - 1.0 if v else math.inf)
-        rows.append({"metric": k, "baseline": b, "now": v, "better": better, "worse_by": worse, "regressed": worse > tolerance})
+        rows.append(
+            {"metric": k, "baseline": b, "now": v, "better": better, "worse_by": worse, "regressed": worse > tolerance}
+        )
     return rows
 
 
@@ -469,13 +518,19 @@ def markdown(out: dict, comparison: list[dict] | None) -> str:
     ]
     for label, v, target, met in headline_rows(out):
         lines.append(f"| {label} | {v} | {target} | {met} |")
-    lines += ["", "## Scaling (baseline with `market.size` = N, 500 employees, default threads)", "",
-              f"Default threads: {m['numba_threads']} Numba threads with OpenMP's dynamic adjustment "
-              f"(OMP_DYNAMIC={m.get('omp_dynamic') or 'unset'}): at most the cores minus the 15-minute load average "
-              f"({m.get('load_15min', '-')} at the start), so on a busy machine the kernels run on one thread.", "",
-              "Step and floor: best of several (least disturbed by other jobs); the median step is shown too.", "",
-              "| people | step (best) | step (median) | ms/step per million | floor | step / floor | bytes/person | state MB | build | load |",
-              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines += [
+        "",
+        "## Scaling (baseline with `market.size` = N, 500 employees, default threads)",
+        "",
+        f"Default threads: {m['numba_threads']} Numba threads with OpenMP's dynamic adjustment "
+        f"(OMP_DYNAMIC={m.get('omp_dynamic') or 'unset'}): at most the cores minus the 15-minute load average "
+        f"({m.get('load_15min', '-')} at the start), so on a busy machine the kernels run on one thread.",
+        "",
+        "Step and floor: best of several (least disturbed by other jobs); the median step is shown too.",
+        "",
+        "| people | step (best) | step (median) | ms/step per million | floor | step / floor | bytes/person | state MB | build | load |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in out.get("scaling", []):
         lines.append(
             f"| {r['size']:,} | {r['step_ms']:.2f} ms | {r['step_median_ms']:.2f} ms | {r['ms_per_million']:.1f} | {r['floor_ms']:.2f} ms | "
@@ -483,19 +538,34 @@ def markdown(out: dict, comparison: list[dict] | None) -> str:
         )
     if "peak_rss_bytes_per_person" in out and "bytes" in out["peak_rss_bytes_per_person"]:
         pr = out["peak_rss_bytes_per_person"]
-        lines += ["", f"Peak resident memory added by building and stepping {pr['size']:,} people: "
-                      f"{pr['bytes']:.0f} bytes per person (includes the graph builder's temporary edge lists)."]
+        lines += [
+            "",
+            f"Peak resident memory added by building and stepping {pr['size']:,} people: "
+            f"{pr['bytes']:.0f} bytes per person (includes the graph builder's temporary edge lists).",
+        ]
     if out.get("reference"):
-        lines += ["", "## Plain-Mesa reference (`benchmarks/reference_mesa.py`), same scenario, same process", "",
-                  "| people | Mesa step | cxsim step | speed-up | Mesa model build | load |", "|---:|---:|---:|---:|---:|---:|"]
+        lines += [
+            "",
+            "## Plain-Mesa reference (`benchmarks/reference_mesa.py`), same scenario, same process",
+            "",
+            "| people | Mesa step | cxsim step | speed-up | Mesa model build | load |",
+            "|---:|---:|---:|---:|---:|---:|",
+        ]
         for r in out["reference"]:
-            lines.append(f"| {r['size']:,} | {r['mesa_step_ms']:.0f} ms | {r['cxsim_step_ms']:.2f} ms | {r['speedup']:.0f}x | "
-                         f"{r['mesa_build_s']:.1f} s | {r['load']:.2f} |")
+            lines.append(
+                f"| {r['size']:,} | {r['mesa_step_ms']:.0f} ms | {r['cxsim_step_ms']:.2f} ms | {r['speedup']:.0f}x | "
+                f"{r['mesa_build_s']:.1f} s | {r['load']:.2f} |"
+            )
     th = out.get("threads")
     if th:
-        lines += ["", f"## Where a step of {th['size']:,} people goes (best week of {th.get('rounds', 3)} interleaved rounds, "
-                      "ms per week)", "",
-                  "| kernel | 1 thread | 2 threads |", "|---|---:|---:|"]
+        lines += [
+            "",
+            f"## Where a step of {th['size']:,} people goes (best week of {th.get('rounds', 3)} interleaved rounds, "
+            "ms per week)",
+            "",
+            "| kernel | 1 thread | 2 threads |",
+            "|---|---:|---:|",
+        ]
         k1, k2 = th["one"]["kernels"], th["two"]["kernels"]
         for k in sorted(k1, key=lambda x: -k1[x]):
             if k1[k] * 1e3 >= 0.05:
@@ -504,40 +574,70 @@ def markdown(out: dict, comparison: list[dict] | None) -> str:
         lines.append(f"| **whole step** | **{th['one']['step_s'] * 1e3:.1f}** | **{th['two']['step_s'] * 1e3:.1f}** |")
         lines.append(f"| load (highest seen) | {th['one']['load']:.2f} | {th['two']['load']:.2f} |")
         lines.append("")
-        lines.append("(`wom.receive` is a Python wrapper: its time includes `wom.push_to_friends` and `wom.read_friends`.)")
+        lines.append(
+            "(`wom.receive` is a Python wrapper: its time includes `wom.push_to_friends` and `wom.read_friends`.)"
+        )
         lines += _step_bound(out, th)
     st = out.get("startup")
     if st:
         w = st["warm_breakdown"]
-        lines += ["", "## Start-up (seconds from process start)", "",
-                  "| | imports done | model built | first week done | CPU time (user + system) |", "|---|---:|---:|---:|---:|",
-                  f"| warm cache | {w['import']:.2f} | {w['model']:.2f} | {w['first_step']:.2f} | {_fmt(w.get('cpu'))} |"]
+        lines += [
+            "",
+            "## Start-up (seconds from process start)",
+            "",
+            "| | imports done | model built | first week done | CPU time (user + system) |",
+            "|---|---:|---:|---:|---:|",
+            f"| warm cache | {w['import']:.2f} | {w['model']:.2f} | {w['first_step']:.2f} | {_fmt(w.get('cpu'))} |",
+        ]
         if "cold_breakdown" in st:
             c = st["cold_breakdown"]
-            lines.append(f"| empty Numba cache | {c['import']:.2f} | {c['model']:.2f} | {c['first_step']:.2f} | {_fmt(c.get('cpu'))} |")
+            lines.append(
+                f"| empty Numba cache | {c['import']:.2f} | {c['model']:.2f} | {c['first_step']:.2f} | {_fmt(c.get('cpu'))} |"
+            )
             compiled = sorted(c.get("compile_s", {}).items(), key=lambda kv: -kv[1])
             if compiled:
                 total = sum(v for _, v in compiled)
-                lines += ["", f"Where the cold start's compile goes ({total:.1f} s in {len(compiled)} kernels; each kernel "
-                          "with the helpers it compiled first; `parallel` = a `prange` kernel):", "",
-                          "| kernel | compile |", "|---|---:|"]
-                lines += [f"| `{k}`{' (parallel)' if k.split('.', 1)[-1] in h.PARALLEL_KERNELS else ''} | {v:.2f} s |"
-                          for k, v in compiled[:12]]
+                lines += [
+                    "",
+                    f"Where the cold start's compile goes ({total:.1f} s in {len(compiled)} kernels; each kernel "
+                    "with the helpers it compiled first; `parallel` = a `prange` kernel):",
+                    "",
+                    "| kernel | compile |",
+                    "|---|---:|",
+                ]
+                lines += [
+                    f"| `{k}`{' (parallel)' if k.split('.', 1)[-1] in h.PARALLEL_KERNELS else ''} | {v:.2f} s |"
+                    for k, v in compiled[:12]
+                ]
                 if len(compiled) > 12:
                     lines.append(f"| {len(compiled) - 12} others | {sum(v for _, v in compiled[12:]):.2f} s |")
     sw = out.get("sweep")
     if sw:
-        lines += ["", f"## Sweep throughput: {sw['how']}", "", "| workers | runs | wall | runs/s | load |", "|---:|---:|---:|---:|---:|"]
+        lines += [
+            "",
+            f"## Sweep throughput: {sw['how']}",
+            "",
+            "| workers | runs | wall | runs/s | load |",
+            "|---:|---:|---:|---:|---:|",
+        ]
         for wk, r in sw["workers"].items():
             lines.append(f"| {wk} | {r['runs']} | {r['seconds']:.1f} s | {r['runs_per_s']:.2f} | {r['load']:.2f} |")
     if comparison is not None:
-        lines += ["", "## Against the stored baseline (`benchmarks/baseline.json`)", "",
-                  "Machine-independent forms: step times over the streaming floor, start-up over a pure-Python CPU "
-                  f"yardstick ({out['cpu_unit_s'] * 1e3:.0f} ms here). Flagged when more than {REGRESSION:.0%} worse.", "",
-                  "| metric | baseline | now | worse by | |", "|---|---:|---:|---:|---|"]
+        lines += [
+            "",
+            "## Against the stored baseline (`benchmarks/baseline.json`)",
+            "",
+            "Machine-independent forms: step times over the streaming floor, start-up over a pure-Python CPU "
+            f"yardstick ({out['cpu_unit_s'] * 1e3:.0f} ms here). Flagged when more than {REGRESSION:.0%} worse.",
+            "",
+            "| metric | baseline | now | worse by | |",
+            "|---|---:|---:|---:|---|",
+        ]
         for r in comparison:
-            lines.append(f"| {r['metric']} | {_fmt(r['baseline'])} | {_fmt(r['now'])} | {r['worse_by']:+.0%} | "
-                         f"{'REGRESSION' if r['regressed'] else ''} |")
+            lines.append(
+                f"| {r['metric']} | {_fmt(r['baseline'])} | {_fmt(r['now'])} | {r['worse_by']:+.0%} | "
+                f"{'REGRESSION' if r['regressed'] else ''} |"
+            )
     lines.append("")
     return "\n".join(lines)
 
@@ -573,7 +673,10 @@ def plot(out: dict, path: Path = PLOT) -> None:
     ax2.set_ylim(bottom=0)
     ax2.grid(True, which="both", alpha=0.3)
     ax2.legend(fontsize=8)
-    fig.suptitle(f"cxsim scaling, {out['meta']['date']}, load {out['load_start']:.1f}-{out['load_end']:.1f} on 2 cores", fontsize=9)
+    fig.suptitle(
+        f"cxsim scaling, {out['meta']['date']}, load {out['load_start']:.1f}-{out['load_end']:.1f} on 2 cores",
+        fontsize=9,
+    )
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
@@ -590,20 +693,35 @@ def print_table(out: dict, comparison: list[dict] | None) -> None:
     for row in headline_rows(out):
         t.add_row(*row)
     for r in out.get("scaling", []):
-        t.add_row(f"Step of {r['size']:,} people: ms (ms/step per million, x floor)",
-                  f"{r['step_ms']:.2f} ({r['ms_per_million']:.0f}, {r['floor_ratio']:.1f}x)", "", "")
+        t.add_row(
+            f"Step of {r['size']:,} people: ms (ms/step per million, x floor)",
+            f"{r['step_ms']:.2f} ({r['ms_per_million']:.0f}, {r['floor_ratio']:.1f}x)",
+            "",
+            "",
+        )
     if comparison:
         bad = [r for r in comparison if r["regressed"]]
-        t.add_row("Regressions vs baseline (>20%, floor-relative)",
-                  ", ".join(f"{r['metric']} {r['worse_by']:+.0%}" for r in bad) if bad else "none", "", "")
+        t.add_row(
+            "Regressions vs baseline (>20%, floor-relative)",
+            ", ".join(f"{r['metric']} {r['worse_by']:+.0%}" for r in bad) if bad else "none",
+            "",
+            "",
+        )
     Console().print(t)
     if comparison:
-        c = Table(title=f"against the baseline (machine-independent forms; flagged when more than {REGRESSION:.0%} worse)")
+        c = Table(
+            title=f"against the baseline (machine-independent forms; flagged when more than {REGRESSION:.0%} worse)"
+        )
         for col in ("metric", "baseline", "now", "worse by", ""):
             c.add_column(col, justify="left" if col in ("metric", "") else "right")
         for r in comparison:
-            c.add_row(r["metric"], _fmt(r["baseline"]), _fmt(r["now"]), f"{r['worse_by']:+.0%}",
-                      "[bold red]REGRESSION[/]" if r["regressed"] else "")
+            c.add_row(
+                r["metric"],
+                _fmt(r["baseline"]),
+                _fmt(r["now"]),
+                f"{r['worse_by']:+.0%}",
+                "[bold red]REGRESSION[/]" if r["regressed"] else "",
+            )
         Console().print(c)
 
 
@@ -612,7 +730,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="10^4 and 10^5 people only; no 10^7, no cold compile")
     ap.add_argument("--save-baseline", action="store_true", help=f"store this run as {BASELINE_JSON.name}")
     ap.add_argument("--baseline", type=Path, default=BASELINE_JSON, help="baseline to compare with")
-    ap.add_argument("--compare-only", type=Path, metavar="RESULTS_JSON", help="compare a stored results.json; measure nothing")
+    ap.add_argument(
+        "--compare-only", type=Path, metavar="RESULTS_JSON", help="compare a stored results.json; measure nothing"
+    )
     ap.add_argument("--check", action="store_true", help="exit 1 when a regression is flagged")
     ap.add_argument("--no-plot", action="store_true")
     args = ap.parse_args(argv)
@@ -631,9 +751,11 @@ def main(argv: list[str] | None = None) -> int:
             plot(out)
         if args.save_baseline:
             BASELINE_JSON.write_text(json.dumps(out, indent=1, default=float))
-        print(f"wrote {RESULTS_MD.relative_to(ROOT)}, {RESULTS_JSON.relative_to(ROOT)}"
-              + ("" if args.no_plot else f", {PLOT.relative_to(ROOT)}")
-              + (f", {BASELINE_JSON.relative_to(ROOT)}" if args.save_baseline else ""))
+        print(
+            f"wrote {RESULTS_MD.relative_to(ROOT)}, {RESULTS_JSON.relative_to(ROOT)}"
+            + ("" if args.no_plot else f", {PLOT.relative_to(ROOT)}")
+            + (f", {BASELINE_JSON.relative_to(ROOT)}" if args.save_baseline else "")
+        )
     if comparison and args.check and any(r["regressed"] for r in comparison):
         return 1
     return 0

@@ -15,8 +15,11 @@ def test_import_cxsim_and_model(benchmark):
     benchmark.group = "start-up"
     benchmark.extra_info.update(load=h.load())
     benchmark.pedantic(
-        subprocess.run, args=([sys.executable, "-c", "import cxsim, cxsim.model"],), kwargs={"check": True},
-        rounds=3, iterations=1,
+        subprocess.run,
+        args=([sys.executable, "-c", "import cxsim, cxsim.model"],),
+        kwargs={"check": True},
+        rounds=3,
+        iterations=1,
     )
 
 
@@ -25,8 +28,13 @@ def test_warm_cli_run_one_week(benchmark):
     benchmark.group = "start-up"
     benchmark.extra_info.update(load=h.load())
     with tempfile.TemporaryDirectory() as tmp:
-        benchmark.pedantic(subprocess.run, args=(cmd,), kwargs={"check": True, "capture_output": True, "cwd": tmp},
-                           rounds=3, iterations=1)
+        benchmark.pedantic(
+            subprocess.run,
+            args=(cmd,),
+            kwargs={"check": True, "capture_output": True, "cwd": tmp},
+            rounds=3,
+            iterations=1,
+        )
 
 
 @pytest.mark.slow

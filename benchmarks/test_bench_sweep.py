@@ -14,5 +14,7 @@ def test_run_many(benchmark, workers):
     s = h.scenario(5000, **{"sim.weeks": 26})
     benchmark.group = "sweep"
     benchmark.extra_info.update(workers=workers, runs=16, load=h.load())
-    results = benchmark.pedantic(cxsim.run_many, args=(s,), kwargs={"seeds": 16, "workers": workers}, rounds=2, iterations=1)
+    results = benchmark.pedantic(
+        cxsim.run_many, args=(s,), kwargs={"seeds": 16, "workers": workers}, rounds=2, iterations=1
+    )
     assert len(results) == 16

@@ -91,13 +91,28 @@ def figure(df: pd.DataFrame, fits: dict, path: Path, title: str) -> None:
             d = df[df["level"] == lv]
             color = cmap(i / max(1, len(levels) - 1))
             ax.scatter(d["engagement"], d[col], s=12, color=color, alpha=0.55, linewidths=0)
-            ax.errorbar(d["engagement"].mean(), d[col].mean(), yerr=d[col].std(ddof=1) * 1.96 / np.sqrt(len(d)),
-                        fmt="o", color=color, markeredgecolor="black", markersize=6, capsize=2, linewidth=1)
+            ax.errorbar(
+                d["engagement"].mean(),
+                d[col].mean(),
+                yerr=d[col].std(ddof=1) * 1.96 / np.sqrt(len(d)),
+                fmt="o",
+                color=color,
+                markeredgecolor="black",
+                markersize=6,
+                capsize=2,
+                linewidth=1,
+            )
         slope, lo, hi, r2 = fits[col]
         xs = np.linspace(df["engagement"].min(), df["engagement"].max(), 2)
         b0 = df[col].mean() - slope * df["engagement"].mean()
-        ax.plot(xs, b0 + slope * xs, color="black", linewidth=0.9, linestyle="--",
-                label=f"OLS: {short(slope / 10)} per +0.1 engagement, R$^2$ {r2:.2f}")
+        ax.plot(
+            xs,
+            b0 + slope * xs,
+            color="black",
+            linewidth=0.9,
+            linestyle="--",
+            label=f"OLS: {short(slope / 10)} per +0.1 engagement, R$^2$ {r2:.2f}",
+        )
         if col == "revenue_growth":
             ax.axhline(0, color="grey", linewidth=0.6)
         ax.set_title(name, fontsize=9)
@@ -139,18 +154,32 @@ def main(argv: list[str] | None = None) -> int:
         f"market of {base.market.size:,} people, {base.workforce.employees:,} employees"
         + ("" if args.scale == 1 else f" (baseline firm scaled by {args.scale:g}, money lines alike)")
     )
-    figure(df, fits, RESULTS / "engagement_chain.png",
-           f"Service-profit chain: {args.levels} engagement lever levels x {args.seeds} seeds, {args.weeks} weeks")
-    by = df.groupby("level").agg(
-        engagement=("engagement", "mean"), revenue_growth=("revenue_growth", "mean"),
-        revenue_growth_sd=("revenue_growth", "std"), nps=("nps", "mean"), nps_sd=("nps", "std"),
-        profit=("profit", "mean"), customers=("customers", "mean"),
-    ).reset_index()
+    figure(
+        df,
+        fits,
+        RESULTS / "engagement_chain.png",
+        f"Service-profit chain: {args.levels} engagement lever levels x {args.seeds} seeds, {args.weeks} weeks",
+    )
+    by = (
+        df.groupby("level")
+        .agg(
+            engagement=("engagement", "mean"),
+            revenue_growth=("revenue_growth", "mean"),
+            revenue_growth_sd=("revenue_growth", "std"),
+            nps=("nps", "mean"),
+            nps_sd=("nps", "std"),
+            profit=("profit", "mean"),
+            customers=("customers", "mean"),
+        )
+        .reset_index()
+    )
     lo_half = df[df["engagement"] <= df["engagement"].median()]
     hi_half = df[df["engagement"] > df["engagement"].median()]
     halves = {
-        c: (ols(lo_half["engagement"].to_numpy(), lo_half[c].to_numpy()),
-            ols(hi_half["engagement"].to_numpy(), hi_half[c].to_numpy()))
+        c: (
+            ols(lo_half["engagement"].to_numpy(), lo_half[c].to_numpy()),
+            ols(hi_half["engagement"].to_numpy(), hi_half[c].to_numpy()),
+        )
         for c in ("revenue_growth", "nps")
     }
 
@@ -207,11 +236,19 @@ def main(argv: list[str] | None = None) -> int:
     ]
     (RESULTS / "engagement_chain.md").write_text("\n".join(lines))
     out = {
-        "levers": LEVERS, "levels": args.levels, "seeds": args.seeds, "weeks": args.weeks,
-        "market_size": base.market.size, "employees": base.workforce.employees, "scale": args.scale,
-        "slopes_per_unit_engagement": {k: dict(zip(("slope", "ci_low", "ci_high", "r2"), v, strict=True))
-                                       for k, v in fits.items()},
-        "by_level": by.to_dict("records"), "runs": df.to_dict("records"), "seconds": round(seconds, 1),
+        "levers": LEVERS,
+        "levels": args.levels,
+        "seeds": args.seeds,
+        "weeks": args.weeks,
+        "market_size": base.market.size,
+        "employees": base.workforce.employees,
+        "scale": args.scale,
+        "slopes_per_unit_engagement": {
+            k: dict(zip(("slope", "ci_low", "ci_high", "r2"), v, strict=True)) for k, v in fits.items()
+        },
+        "by_level": by.to_dict("records"),
+        "runs": df.to_dict("records"),
+        "seconds": round(seconds, 1),
     }
     # not a lesson: kept out of results/*.json so the lesson index does not list it
     (RESULTS / "engagement_chain.data.json").write_text(json.dumps(out, indent=1) + "\n")

@@ -138,8 +138,9 @@ def git_version() -> str:
     """Commit the results were produced from (and whether the checkout had changes)."""
     try:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
-                               text=True, cwd=HERE)
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, cwd=HERE
+        )
         return head.stdout.strip() + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
     except OSError:
         return "unknown"
@@ -323,7 +324,9 @@ def ci_text(diff: float, lo: float, hi: float, kpi: str) -> str:
 def verdict(res: dict) -> str:
     want = "higher" if res["expect"] > 0 else "lower"
     if res["as_expected"]:
-        return f"As practice says: B is {want}, and the whole 95% CI is on that side of zero (distinguishable from noise)."
+        return (
+            f"As practice says: B is {want}, and the whole 95% CI is on that side of zero (distinguishable from noise)."
+        )
     if res["direction_matches"]:
         return (
             f"Direction as practice says (B {want}), but the 95% CI includes zero: not distinguishable from noise "
@@ -426,8 +429,11 @@ def build_index() -> str:
             lines.append(f"| {ls.title} | `{ls.a}` -> `{ls.b}` | {label(ls.kpi)} | | | not run yet | |")
             continue
         k = r["kpi"]
-        v = "as practice says" if r["as_expected"] else ("right direction, within noise" if r["direction_matches"]
-                                                        else "NOT as practice says")
+        v = (
+            "as practice says"
+            if r["as_expected"]
+            else ("right direction, within noise" if r["direction_matches"] else "NOT as practice says")
+        )
         lines.append(
             f"| [{r['title']}](results/{r['key']}.md) | `{r['a']}` -> `{r['b']}` | {label(k)} ({r['outcome']}) | "
             f"{number(r['a_mean'], k)} | {number(r['b_mean'], k)} | "
@@ -435,13 +441,20 @@ def build_index() -> str:
         )
     sizes = sorted({(r["market_size"], r["employees"], r["seeds"], r["weeks"]) for r in found.values()})
     if sizes:
-        lines += ["", "Runs: " + "; ".join(f"market {m:,}, {e:,} employees, {s} seeds, {w} weeks"
-                                             for m, e, s, w in sizes) + "."]
+        lines += [
+            "",
+            "Runs: " + "; ".join(f"market {m:,}, {e:,} employees, {s} seeds, {w} weeks" for m, e, s, w in sizes) + ".",
+        ]
     chain = HERE / "results" / "engagement_chain.md"
     if chain.is_file():
         lines += ["", "## The service-profit chain: revenue growth and NPS vs engagement", ""]
-        lines += [chain.read_text().split("\n", 2)[2].strip().replace("](engagement_chain.png)",
-                                                                      "](results/engagement_chain.png)"), ""]
+        lines += [
+            chain.read_text()
+            .split("\n", 2)[2]
+            .strip()
+            .replace("](engagement_chain.png)", "](results/engagement_chain.png)"),
+            "",
+        ]
     lines += ["", "## The lessons one by one", ""]
     for ls in LESSONS:
         r = found.get(ls.key)
@@ -500,8 +513,11 @@ def main(argv: list[str] | None = None) -> int:
         clean = {k: v for k, v in res.items() if not k.startswith("_")}
         (RESULTS / f"{ls.key}.json").write_text(json.dumps(clean, indent=1, default=float) + "\n")
         k = ls.kpi
-        print(f"  {label(k)}: B - A = {ci_text(res['diff'], res['ci_low'], res['ci_high'], k)}  "
-              f"[{verdict(res)}]  {res['seconds']:.0f} s", flush=True)
+        print(
+            f"  {label(k)}: B - A = {ci_text(res['diff'], res['ci_low'], res['ci_high'], k)}  "
+            f"[{verdict(res)}]  {res['seconds']:.0f} s",
+            flush=True,
+        )
     print(write_index())
     return 0
 

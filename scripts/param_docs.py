@@ -18,7 +18,12 @@ def render() -> str:
         "",
     ]
     for section in SECTIONS:
-        out += [f"## [{section}]", "", "| key | default | range | unit | meaning | source |", "|---|---|---|---|---|---|"]
+        out += [
+            f"## [{section}]",
+            "",
+            "| key | default | range | unit | meaning | source |",
+            "|---|---|---|---|---|---|",
+        ]
         for r in rows:
             if r["key"].split(".")[0] != section:
                 continue

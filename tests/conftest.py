@@ -20,4 +20,3 @@ def small():
     return cxsim.load_scenario("baseline").override(
         {"market.size": 3000, "workforce.employees": 60, "workforce.team_size": 6, "sim.weeks": 26}
     )
-

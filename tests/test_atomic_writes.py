@@ -15,8 +15,21 @@ from pathlib import Path
 import cxsim
 
 SRC = Path(cxsim.__file__).parent
-WRITERS = {"to_csv", "to_parquet", "to_json", "to_excel", "to_feather", "write_text", "write_bytes", "savefig",
-           "savez", "savez_compressed", "write_table", "dump", "tofile"}
+WRITERS = {
+    "to_csv",
+    "to_parquet",
+    "to_json",
+    "to_excel",
+    "to_feather",
+    "write_text",
+    "write_bytes",
+    "savefig",
+    "savez",
+    "savez_compressed",
+    "write_table",
+    "dump",
+    "tofile",
+}
 RENAMES = {"replace", "rename"}
 TEMP_HINTS = ("tmp", "temp")
 MEMORY_HINTS = ("buf", "bytesio", "stringio")

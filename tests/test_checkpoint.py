@@ -39,9 +39,17 @@ CLI = [sys.executable, "-c", "from cxsim.cli import main; main()"]
 def busy():
     """Small, with every moving part on: VoC with a reality check (levers move), viral tweets, rallies."""
     return cxsim.load_scenario("baseline").override(
-        {"market.size": 2500, "workforce.employees": 40, "workforce.team_size": 5, "sim.weeks": 30,
-         "programs.voc": True, "measurement.reality_check": True, "wom.viral_prob": 0.05, "wom.rally_prob": 0.3,
-         "name": "busy"}
+        {
+            "market.size": 2500,
+            "workforce.employees": 40,
+            "workforce.team_size": 5,
+            "sim.weeks": 30,
+            "programs.voc": True,
+            "measurement.reality_check": True,
+            "wom.viral_prob": 0.05,
+            "wom.rally_prob": 0.3,
+            "name": "busy",
+        }
     )
 
 
@@ -210,13 +218,17 @@ def _wait_for(predicate, timeout=300.0, proc=None):
 @pytest.mark.slow
 def test_sigkill_mid_run_then_resume_is_identical(tmp_path):
     """The real thing: SIGKILL a `cxsim run --checkpoint-every` process, `cxsim resume` it, compare bytes."""
-    scenario = cxsim.load_scenario("small_business").override({"sim.weeks": 200, "programs.voc": True,
-                                                               "measurement.reality_check": True})
+    scenario = cxsim.load_scenario("small_business").override(
+        {"sim.weeks": 200, "programs.voc": True, "measurement.reality_check": True}
+    )
     path = tmp_path / "long.toml"
     path.write_text(scenario.to_toml())
     run_dir = tmp_path / "run"
-    proc = subprocess.Popen([*CLI, "run", str(path), "--seed", "9", "--checkpoint-every", "10", "--out", str(run_dir)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [*CLI, "run", str(path), "--seed", "9", "--checkpoint-every", "10", "--out", str(run_dir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
     def checkpointed_twice():
         try:
@@ -257,4 +269,8 @@ def test_cli_run_dir_and_resume(tmp_path, capsys):
     out = " ".join(capsys.readouterr().out.split())
     assert "already finished" in out and "run directory ->" in out
     assert sorted(p.name for p in Path(tmp_path / "d").iterdir() if not p.name.startswith(".")) == [
-        "run.json", "scenario.toml", "timeseries.csv", "timeseries.parquet"]
+        "run.json",
+        "scenario.toml",
+        "timeseries.csv",
+        "timeseries.parquet",
+    ]

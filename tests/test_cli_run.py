@@ -52,7 +52,9 @@ def test_bad_input_is_one_message_and_exit_2(args, message, capsys):
 
 def test_console_script_end_to_end(tmp_path):
     exe = [sys.executable, "-m", "cxsim.cli"]
-    done = subprocess.run([*exe, "run", "baseline", "--steps", "3", *SMALL], capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [*exe, "run", "baseline", "--steps", "3", *SMALL], capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, done.stderr
     assert "Customers" in done.stdout
     bad = subprocess.run([*exe, "run", "baseline", "--set", "sim.weeks=0"], capture_output=True, text=True, timeout=600)

@@ -84,8 +84,9 @@ def test_precision_loop_adds_seeds_until_the_cap():
     a = cxsim.load_scenario("baseline").override({"market.size": 1000, "workforce.employees": 20})
     # coaching moves every employee's engagement by a seed-dependent amount: the paired differences vary
     b = a.override({"supervisors.coaching": 0.9})
-    c = compare(a, b, seeds=2, steps=4, kpis=["mean_engagement"], precision=1e-9, max_seeds=7,
-                precision_kpi="mean_engagement")
+    c = compare(
+        a, b, seeds=2, steps=4, kpis=["mean_engagement"], precision=1e-9, max_seeds=7, precision_kpi="mean_engagement"
+    )
     assert len(c.seeds) == 7 and c.seeds == list(range(7)) and c.precision_reached is False
     c = compare(a, b, seeds=3, steps=4, kpis=["mean_engagement"], precision=1e9, precision_kpi="mean_engagement")
     assert len(c.seeds) == 3 and c.precision_reached is True

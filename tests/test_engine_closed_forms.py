@@ -129,11 +129,38 @@ def test_churn_kernel_decides_exactly_as_the_churn_probability(base_hazard, sens
     t_churned = np.full(n, -1, dtype=np.int32)
     f32 = lambda v: np.zeros(n, dtype=np.float32) + v  # noqa: E731
     churn_spend_acquire(
-        seed, week, status, attitude, f32(0.5), f32(0.0), t_churned, f32(0.0), defected, np.zeros(n, np.uint8),
-        base_hazard, sensitivity, 0.72, 0.5, contagion, 0.1, 2.0, 0.05, 2.0, 0.01, 0.1, 1.0, 0.5, 0.5,
+        seed,
+        week,
+        status,
+        attitude,
+        f32(0.5),
+        f32(0.0),
+        t_churned,
+        f32(0.0),
+        defected,
+        np.zeros(n, np.uint8),
+        base_hazard,
+        sensitivity,
+        0.72,
+        0.5,
+        contagion,
+        0.1,
+        2.0,
+        0.05,
+        2.0,
+        0.01,
+        0.1,
+        1.0,
+        0.5,
+        0.5,
     )
     u = uniforms(seed, S_CHURN, week, n)
-    p = np.array([churn_probability(base_hazard, sensitivity, a, 0.72, 0.5, contagion, d) for a, d in zip(attitude, defected, strict=True)])
+    p = np.array(
+        [
+            churn_probability(base_hazard, sensitivity, a, 0.72, 0.5, contagion, d)
+            for a, d in zip(attitude, defected, strict=True)
+        ]
+    )
     np.testing.assert_array_equal(status == 2, u < p)
 
 

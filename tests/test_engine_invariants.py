@@ -8,8 +8,19 @@ from hypothesis import strategies as st
 
 import cxsim
 
-SHARES = ["churn_rate", "csat", "promoter_share", "passive_share", "detractor_share", "engaged_share",
-          "employee_attrition", "resolution_rate", "mean_engagement", "process_quality", "mean_attitude"]
+SHARES = [
+    "churn_rate",
+    "csat",
+    "promoter_share",
+    "passive_share",
+    "detractor_share",
+    "engaged_share",
+    "employee_attrition",
+    "resolution_rate",
+    "mean_engagement",
+    "process_quality",
+    "mean_attitude",
+]
 
 
 @st.composite

@@ -32,8 +32,10 @@ def test_golden_kpis_have_not_moved(stored, case, name, weeks):
     moved = golden.differences(stored["cases"][case], golden.measure(name, weeks))
     if moved:
         lines = [f"{case}: {len(moved)} KPI(s) moved from the golden baseline ({regen}):"]
-        lines += [f"  {k:22s} golden {g:>16,.6g}  now {n:>16,.6g}  change {n - g:>+14,.6g} ({rel:+.3%})"
-                  for k, g, n, rel in moved]
+        lines += [
+            f"  {k:22s} golden {g:>16,.6g}  now {n:>16,.6g}  change {n - g:>+14,.6g} ({rel:+.3%})"
+            for k, g, n, rel in moved
+        ]
         pytest.fail("\n".join(lines), pytrace=False)
 
 

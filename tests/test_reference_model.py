@@ -67,7 +67,9 @@ def test_reference_agrees_with_cxsim_on_baseline(scenario, cxsim_means):
 
     ref = _means(ReferenceModel, scenario)
     z = _z(ref, cxsim_means)
-    assert (z < 4.0).all(), f"reference and cxsim disagree:\n{pd.DataFrame({'ref': ref.mean(), 'cxsim': cxsim_means.mean(), 'z': z})[z >= 4.0]}"
+    assert (z < 4.0).all(), (
+        f"reference and cxsim disagree:\n{pd.DataFrame({'ref': ref.mean(), 'cxsim': cxsim_means.mean(), 'z': z})[z >= 4.0]}"
+    )
     # and not by much even where seeds vary a lot: means within one seed-to-seed standard deviation
     spread = np.sqrt((ref.var() + cxsim_means.var()) / 2.0)
     d = (ref.mean() - cxsim_means.mean()).abs() / spread.where(spread > 0, np.inf)

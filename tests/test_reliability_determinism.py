@@ -27,8 +27,14 @@ CLI = [sys.executable, "-c", "from cxsim.cli import main; main()"]
 @pytest.fixture(scope="module")
 def scenario_file(tmp_path_factory):
     s = cxsim.load_scenario("baseline").override(
-        {"market.size": 3000, "workforce.employees": 60, "workforce.team_size": 6, "programs.voc": True,
-         "measurement.reality_check": True, "name": "determinism_check"}
+        {
+            "market.size": 3000,
+            "workforce.employees": 60,
+            "workforce.team_size": 6,
+            "programs.voc": True,
+            "measurement.reality_check": True,
+            "name": "determinism_check",
+        }
     )
     path = tmp_path_factory.mktemp("det") / "det.toml"
     path.write_text(s.to_toml())
@@ -49,7 +55,9 @@ def test_two_processes_write_identical_bytes(scenario_file, tmp_path):
     _cli("run", path, "--seed", 7, "--steps", 12, "--threads", 2, "--out", tmp_path / "rundir", cwd=tmp_path)
     csv, parquet = (tmp_path / "a.csv").read_bytes(), (tmp_path / "b.parquet").read_bytes()
     assert csv == (tmp_path / "rundir" / "timeseries.csv").read_bytes(), "CSV differs between processes/threads"
-    assert parquet == (tmp_path / "rundir" / "timeseries.parquet").read_bytes(), "Parquet differs between processes/threads"
+    assert parquet == (tmp_path / "rundir" / "timeseries.parquet").read_bytes(), (
+        "Parquet differs between processes/threads"
+    )
     # ... and equal to what this process writes for the same run
     here = cxsim.run(s, seed=7, steps=12)
     write_result(here, tmp_path / "here.csv")

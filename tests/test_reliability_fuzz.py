@@ -27,7 +27,9 @@ NAMES = sorted({k.split(".")[1] for k in KEYS})
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 # CXSIM_FUZZ_EXAMPLES=100000 pytest -m slow tests/test_reliability_fuzz.py fuzzes for a long while
 LONG = settings(
-    max_examples=int(os.environ.get("CXSIM_FUZZ_EXAMPLES", "1500")), deadline=None, suppress_health_check=list(HealthCheck)
+    max_examples=int(os.environ.get("CXSIM_FUZZ_EXAMPLES", "1500")),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
 )
 
 # --------------------------------------------------------------- strategies
@@ -38,7 +40,9 @@ near_names = st.one_of(
     st.sampled_from(NAMES).map(str.upper),
     st.text(min_size=0, max_size=12),
 )
-sections = st.one_of(st.sampled_from(SECTIONS), st.sampled_from(["name", "description", "extends"]), st.text(max_size=10))
+sections = st.one_of(
+    st.sampled_from(SECTIONS), st.sampled_from(["name", "description", "extends"]), st.text(max_size=10)
+)
 
 toml_scalars = st.one_of(
     st.integers(-(2**70), 2**70).map(str),
@@ -90,7 +94,9 @@ json_leaves = st.one_of(
 )
 json_values = st.recursive(
     json_leaves,
-    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.one_of(near_names, st.integers()), inner, max_size=3)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.one_of(near_names, st.integers()), inner, max_size=3)
+    ),
     max_leaves=8,
 )
 tables = st.dictionaries(
@@ -98,7 +104,9 @@ tables = st.dictionaries(
     st.one_of(st.dictionaries(st.one_of(near_names, st.integers()), json_values, max_size=6), json_values),
     max_size=5,
 )
-dotted = st.one_of(st.sampled_from(KEYS), st.builds(lambda s, k: f"{s}.{k}", sections, near_names), st.text(max_size=15))
+dotted = st.one_of(
+    st.sampled_from(KEYS), st.builds(lambda s, k: f"{s}.{k}", sections, near_names), st.text(max_size=15)
+)
 
 
 def only_scenario_errors(fn, *args):

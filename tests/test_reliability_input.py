@@ -20,16 +20,22 @@ from cxsim.scenario import ScenarioError, load_scenario, override, parse_overrid
 # (file text, fragments the message must contain)
 BAD_FILES = {
     "syntax": ('name = "x"\n[market]\nsize = \n', ["TOML syntax error", "line 3"]),
-    "syntax_unclosed": ('[market\nsize = 1\n', ["TOML syntax error", "line 1"]),
+    "syntax_unclosed": ("[market\nsize = 1\n", ["TOML syntax error", "line 1"]),
     "unknown_key": ("[market]\nsiz = 100\n", ["market.siz", "unknown key", "did you mean 'market.size'"]),
     "unknown_section": ("[markt]\nsize = 100\n", ["markt", "did you mean 'market'"]),
     "unknown_top": ("colour = 1\n", ["colour", "known: extends, name"]),
     "wrong_type": ('[market]\nsize = "big"\n', ["market.size", "expected a whole number", "'big'", "10 to 50,000,000"]),
-    "bool_for_number": ("[workforce]\nemployees = true\nteam_size = 1\n", ["workforce.employees", "expected a whole number", "true"]),
+    "bool_for_number": (
+        "[workforce]\nemployees = true\nteam_size = 1\n",
+        ["workforce.employees", "expected a whole number", "true"],
+    ),
     "fraction_for_int": ("[market]\nsize = 1000.5\n", ["market.size", "expected a whole number", "1000.5"]),
     "number_for_bool": ("[programs]\nvoc = 0.5\n", ["programs.voc", "expected true or false"]),
     "int_for_bool": ("[programs]\nvoc = 1\n", ["programs.voc", "expected true or false, got 1"]),
-    "word_for_bool": ('[measurement]\nreality_check = "yes"\n', ["measurement.reality_check", "expected true or false", "'yes'"]),
+    "word_for_bool": (
+        '[measurement]\nreality_check = "yes"\n',
+        ["measurement.reality_check", "expected true or false", "'yes'"],
+    ),
     "list_for_number": ("[market]\nsize = [1, 2]\n", ["market.size", "got a list"]),
     "out_of_range": ("[market]\nsize = 5\n", ["market.size = 5 is out of range", "allowed: 10 to 50,000,000 people"]),
     "negative": ("[leadership]\nmarketing_spend = -1\n", ["leadership.marketing_spend = -1 is out of range", "$/week"]),
@@ -38,12 +44,19 @@ BAD_FILES = {
     "bad_choice": ('[market]\ngraph = "erdos"\n', ["market.graph", "must be one of", "did you mean 'erdos_renyi'"]),
     "section_not_table": ("market = 3\n", ["market: must be a table"]),
     "array_of_tables": ("[[market]]\nsize = 100\n", ["market: must be a table"]),
-    "team_bigger_than_firm": ("[workforce]\nemployees = 3\nteam_size = 10\n",
-                              ["workforce.team_size (10)", "workforce.employees (3)"]),
+    "team_bigger_than_firm": (
+        "[workforce]\nemployees = 3\nteam_size = 10\n",
+        ["workforce.team_size (10)", "workforce.employees (3)"],
+    ),
     "degree_not_below_size": ("[market]\nsize = 10\n", ["market.mean_degree (10)", "market.size (10)"]),
-    "reality_check_without_voc": ("[measurement]\nreality_check = true\n",
-                                  ["measurement.reality_check = true needs programs.voc = true"]),
-    "probability_above_one": ("[customers]\nrecommend_base = 0.5\n", ["customers.recommend_base x customers.recommend_ratio", "<= 1"]),
+    "reality_check_without_voc": (
+        "[measurement]\nreality_check = true\n",
+        ["measurement.reality_check = true needs programs.voc = true"],
+    ),
+    "probability_above_one": (
+        "[customers]\nrecommend_base = 0.5\n",
+        ["customers.recommend_base x customers.recommend_ratio", "<= 1"],
+    ),
     "several_errors": ("[market]\nsize = 5\nsiz = 3\n", ["market.size = 5", "market.siz"]),
     "extends_number": ("extends = 5\n", ["'extends' must be a scenario name"]),
     "extends_empty": ('extends = ""\n', ["'extends' must be a scenario name"]),
@@ -161,9 +174,18 @@ def test_bad_set_override_names_the_problem(item):
 
 
 def test_good_set_values_parse_like_toml():
-    s = override(load_scenario("baseline"), parse_overrides(
-        ["market.size=1_000", "programs.voc=true", "market.graph=erdos_renyi", "leadership.marketing_spend=1e3"]))
-    assert (s.market.size, s.programs.voc, s.market.graph, s.leadership.marketing_spend) == (1000, True, "erdos_renyi", 1000.0)
+    s = override(
+        load_scenario("baseline"),
+        parse_overrides(
+            ["market.size=1_000", "programs.voc=true", "market.graph=erdos_renyi", "leadership.marketing_spend=1e3"]
+        ),
+    )
+    assert (s.market.size, s.programs.voc, s.market.graph, s.leadership.marketing_spend) == (
+        1000,
+        True,
+        "erdos_renyi",
+        1000.0,
+    )
 
 
 # ------------------------------------------------------------------------- CLI
@@ -207,7 +229,11 @@ def test_cli_errors_for_scenario_files_and_folders(capsys, tmp_path):
     bad.write_text("[market]\nsiz = 1\n")
     folder = tmp_path / "folder"
     folder.mkdir()
-    for arg, fragment in [(bad, "did you mean 'market.size'"), (folder, "is a folder"), (tmp_path / "none.toml", "not found")]:
+    for arg, fragment in [
+        (bad, "did you mean 'market.size'"),
+        (folder, "is a folder"),
+        (tmp_path / "none.toml", "not found"),
+    ]:
         code, _, err = _main(capsys, "run", str(arg), "--out", str(tmp_path / "o.csv"))
         assert code == 2 and fragment in err and "Traceback" not in err, err
         assert "[market]" in err or fragment != "did you mean 'market.size'", "Rich must not eat [section] as markup"
@@ -216,8 +242,14 @@ def test_cli_errors_for_scenario_files_and_folders(capsys, tmp_path):
 
 @pytest.mark.parametrize(
     "argv",
-    [["run", "--steps", "abc"], ["run", "--steps", "0"], ["run", "--seed", "-1"], ["run", "--bogus"], ["run", "a", "b"],
-     ["nosuchcommand"]],
+    [
+        ["run", "--steps", "abc"],
+        ["run", "--steps", "0"],
+        ["run", "--seed", "-1"],
+        ["run", "--bogus"],
+        ["run", "a", "b"],
+        ["nosuchcommand"],
+    ],
 )
 def test_cli_usage_errors_exit_2_without_traceback(capsys, argv):
     code, out, err = _main(capsys, *argv)
@@ -281,4 +313,3 @@ def test_shipped_scenarios_all_load():
     assert "baseline" in names
     bad = {n: d for n, d in names.items() if d.startswith("(invalid")}
     assert not bad, bad
-

@@ -20,13 +20,49 @@ import cxsim
 from cxsim.params import parameter_table
 from golden import regenerate as golden
 
-SHARES = ["churn_rate", "csat", "promoter_share", "passive_share", "detractor_share", "engaged_share",
-          "employee_attrition", "resolution_rate", "mean_engagement", "frontline_engagement", "process_quality",
-          "mean_attitude", "cx_weight", "believed_quality", "perceived_quality"]
-COUNTS = ["customers", "prospects", "former_customers", "new_customers", "churned", "hires", "overtime", "good_deeds",
-          "suggestions", "adopted_suggestions", "contacts", "handoffs", "dropped_cases", "repeat_contacts",
-          "bad_experiences", "recoveries", "wom_friends_negative", "wom_social_negative", "wom_review_negative",
-          "wom_tweet_negative", "wom_viral", "wom_viral_reach", "wom_positive", "wom_review_positive"]
+SHARES = [
+    "churn_rate",
+    "csat",
+    "promoter_share",
+    "passive_share",
+    "detractor_share",
+    "engaged_share",
+    "employee_attrition",
+    "resolution_rate",
+    "mean_engagement",
+    "frontline_engagement",
+    "process_quality",
+    "mean_attitude",
+    "cx_weight",
+    "believed_quality",
+    "perceived_quality",
+]
+COUNTS = [
+    "customers",
+    "prospects",
+    "former_customers",
+    "new_customers",
+    "churned",
+    "hires",
+    "overtime",
+    "good_deeds",
+    "suggestions",
+    "adopted_suggestions",
+    "contacts",
+    "handoffs",
+    "dropped_cases",
+    "repeat_contacts",
+    "bad_experiences",
+    "recoveries",
+    "wom_friends_negative",
+    "wom_social_negative",
+    "wom_review_negative",
+    "wom_tweet_negative",
+    "wom_viral",
+    "wom_viral_reach",
+    "wom_positive",
+    "wom_review_positive",
+]
 
 
 def check_invariants(ts: pd.DataFrame, scenario) -> None:
@@ -47,7 +83,9 @@ def check_invariants(ts: pd.DataFrame, scenario) -> None:
     for week, (profit, cash_now) in enumerate(zip(ts["profit"], ts["cash"], strict=True), start=1):
         cash = cash + profit
         assert cash == cash_now, f"week {week}: cash {cash_now} != previous cash + profit {cash}"
-    assert math.isclose(scenario.finance.initial_cash + ts["profit"].sum(), ts["cash"].iloc[-1], rel_tol=1e-9, abs_tol=1e-3)
+    assert math.isclose(
+        scenario.finance.initial_cash + ts["profit"].sum(), ts["cash"].iloc[-1], rel_tol=1e-9, abs_tol=1e-3
+    )
     np.testing.assert_allclose(ts["revenue"] - ts["cost_total"], ts["profit"], rtol=1e-12, atol=1e-6)
     # scores and shares in range
     assert ts["nps"].between(-100, 100).all()
@@ -125,9 +163,19 @@ def test_nobody_customer_at_start(base):
 def test_no_employee_engaged(base, base_run):
     _, ts = _run(base, {"workforce.engaged_threshold": 1.0})
     assert (ts["engaged_share"] == 0).all()
-    _, ts = _run(base, {"supervisors.coaching": 0.0, "supervisors.attention": 0.0, "supervisors.spread": 0.0,
-                        "programs.hr_engagement": 0.0, "programs.training_budget": 0.0, "leadership.commitment": 0.0,
-                        "leadership.message_consistency": 0.0, "leadership.ceo_ownership": 0.0})
+    _, ts = _run(
+        base,
+        {
+            "supervisors.coaching": 0.0,
+            "supervisors.attention": 0.0,
+            "supervisors.spread": 0.0,
+            "programs.hr_engagement": 0.0,
+            "programs.training_budget": 0.0,
+            "leadership.commitment": 0.0,
+            "leadership.message_consistency": 0.0,
+            "leadership.ceo_ownership": 0.0,
+        },
+    )
     assert ts["mean_engagement"].iloc[-1] < base_run["mean_engagement"].iloc[-1], "neglect disengages"
 
 
@@ -141,18 +189,36 @@ def test_one_employee(base, base_run):
     assert ts["mean_engagement"].iloc[-1] < base_run["mean_engagement"].iloc[-1], "overload burns out"
 
 
-@pytest.mark.parametrize("graph,degree", [("watts_strogatz", 2), ("erdos_renyi", 9), ("barabasi_albert", 4),
-                                          ("watts_strogatz", 0)])
+@pytest.mark.parametrize(
+    "graph,degree", [("watts_strogatz", 2), ("erdos_renyi", 9), ("barabasi_albert", 4), ("watts_strogatz", 0)]
+)
 def test_market_of_ten_people(base, graph, degree):
-    s, ts = _run(base, {"market.size": 10, "market.graph": graph, "market.mean_degree": degree,
-                        "workforce.employees": 2, "workforce.team_size": 2, "finance.fixed_cost": 0.0})
+    s, ts = _run(
+        base,
+        {
+            "market.size": 10,
+            "market.graph": graph,
+            "market.mean_degree": degree,
+            "workforce.employees": 2,
+            "workforce.team_size": 2,
+            "finance.fixed_cost": 0.0,
+        },
+    )
     assert (ts["customers"] <= 10).all()
     assert (ts["contacts"] <= ts["customers"].shift(fill_value=4) + 10).all()
 
 
 def test_ten_people_market_full_mixing(base):
-    _run(base, {"market.size": 10, "market.mean_degree": 0, "market.mixing": "full",
-                "workforce.employees": 1, "workforce.team_size": 1})
+    _run(
+        base,
+        {
+            "market.size": 10,
+            "market.mean_degree": 0,
+            "market.mixing": "full",
+            "workforce.employees": 1,
+            "workforce.team_size": 1,
+        },
+    )
 
 
 def test_bankrupt_at_once(base):
@@ -177,7 +243,11 @@ def test_parameter_extremes_each_alone(base):
     """Every numeric parameter at its minimum and at its maximum, one at a time, runs 3 weeks and keeps
     the invariants (skipping combinations the schema rightly refuses, e.g. base x ratio > 1)."""
     skip = {"market.size", "workforce.employees", "workforce.team_size", "market.mean_degree", "sim.weeks"}
-    huge = {"wom.social_reach", "wom.tweet_reach", "measurement.voc_sample"}  # keep 100,000 reach from 3,000 people cheap
+    huge = {
+        "wom.social_reach",
+        "wom.tweet_reach",
+        "measurement.voc_sample",
+    }  # keep 100,000 reach from 3,000 people cheap
     failures = []
     for row in parameter_table():
         key = row["key"]

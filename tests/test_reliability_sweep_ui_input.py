@@ -21,8 +21,12 @@ KEYS = [row["key"] for row in parameter_table()]
 FAST = settings(max_examples=250, deadline=None, suppress_health_check=list(HealthCheck))
 
 leaves = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**40), 2**40), st.floats(allow_nan=True, allow_infinity=True),
-    st.text(max_size=8), st.sampled_from(["grid", "lhs", "sobol", "morris", "random", "log", "baseline", "profit"]),
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**40), 2**40),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=8),
+    st.sampled_from(["grid", "lhs", "sobol", "morris", "random", "log", "baseline", "profit"]),
 )
 values = st.recursive(
     leaves,
@@ -126,7 +130,10 @@ def test_sweep_spec_path_errors(tmp_path):
 def ui_state():
     """The UI's module-level state, put back as it was afterwards (other UI tests share it)."""
     state = pytest.importorskip("cxsim.ui.state")
-    saved = {name: getattr(state, name).value for name in ("base", "variant", "base_source", "weeks", "upload_error", "notice")}
+    saved = {
+        name: getattr(state, name).value
+        for name in ("base", "variant", "base_source", "weeks", "upload_error", "notice")
+    }
     yield state
     for name, value in saved.items():
         getattr(state, name).set(value)
@@ -137,9 +144,22 @@ def _snapshot(state):
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
-@given(data=st.one_of(st.binary(max_size=80), st.text(max_size=120).map(str.encode),
-                      st.sampled_from([b"[market]\nsize = 5\n", b"[markt]\n", b"extends = 5\n", b"\xff\xfe",
-                                       b'extends = "/dev/zero"\n', b"[" * 2000])))
+@given(
+    data=st.one_of(
+        st.binary(max_size=80),
+        st.text(max_size=120).map(str.encode),
+        st.sampled_from(
+            [
+                b"[market]\nsize = 5\n",
+                b"[markt]\n",
+                b"extends = 5\n",
+                b"\xff\xfe",
+                b'extends = "/dev/zero"\n',
+                b"[" * 2000,
+            ]
+        ),
+    )
+)
 def test_fuzz_ui_upload_never_raises_and_refusal_changes_nothing(ui_state, data):
     before = _snapshot(ui_state)
     ok = ui_state.load_uploaded("upload.toml", data)

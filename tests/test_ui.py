@@ -51,8 +51,9 @@ def _close_pages():
 @pytest.fixture()
 def session():
     """A fresh Solara virtual kernel: the state of one browser session."""
-    ctx = kernel_context.VirtualKernelContext(id=f"test-{time.monotonic_ns()}", kernel=kernel.Kernel(),
-                                              session_id="test-session")
+    ctx = kernel_context.VirtualKernelContext(
+        id=f"test-{time.monotonic_ns()}", kernel=kernel.Kernel(), session_id="test-session"
+    )
     with ctx:
         yield ctx
         while _OPEN:  # close this session's pages inside its own context
@@ -113,8 +114,9 @@ def test_seed_batches_keep_at_least_two_seeds_each():
 def test_progressive_compare_equals_one_compare_call(tiny):
     b = tiny.override({"supervisors.coaching": 0.9})
     partials, ticks = [], []
-    got = analysis.progressive_compare(tiny, b, seeds=5, steps=5, on_partial=partials.append,
-                                       on_progress=lambda d, t: ticks.append((d, t)))
+    got = analysis.progressive_compare(
+        tiny, b, seeds=5, steps=5, on_partial=partials.append, on_progress=lambda d, t: ticks.append((d, t))
+    )
     want = compare(tiny, b, seeds=5, steps=5, kpis=analysis.TABLE_KPIS)
     pd.testing.assert_frame_equal(got.table, want.table)
     pd.testing.assert_frame_equal(got.runs, want.runs)
@@ -158,7 +160,8 @@ def test_one_at_a_time_reports_the_rest_as_interaction(tiny):
     assert tab["contribution"].sum() == pytest.approx(c.table.set_index("kpi").loc["nps", "diff"])
     single = compare(tiny, tiny.override({"supervisors.coaching": 0.9}), seeds=2, steps=4)
     assert tab.set_index("lever").loc["supervisors.coaching", "contribution"] == pytest.approx(
-        single.table.set_index("kpi").loc["nps", "diff"])
+        single.table.set_index("kpi").loc["nps", "diff"]
+    )
 
 
 def test_decompose_refuses_what_it_cannot_explain(tiny):
@@ -308,8 +311,10 @@ def test_lessons_page_lists_only_present_lessons_and_loads_the_pair(session, tmp
     from cxsim.ui import app
 
     for name in ("baseline", "cx_room", "hr_led"):  # supervisor_led missing: its lesson is not listed
-        (tmp_path / f"{name}.toml").write_text(f'extends = "{cxsim.scenario.scenarios_dir() / "baseline.toml"}"\n'
-                                               f'name = "{name}"\n' + ("[programs]\ncx_room = true\n" if name == "cx_room" else ""))
+        (tmp_path / f"{name}.toml").write_text(
+            f'extends = "{cxsim.scenario.scenarios_dir() / "baseline.toml"}"\n'
+            f'name = "{name}"\n' + ("[programs]\ncx_room = true\n" if name == "cx_room" else "")
+        )
     monkeypatch.setenv("CXSIM_SCENARIOS", str(tmp_path))
     present = lessons.available_lessons()
     assert [ls.b for ls in present] == ["cx_room"]
@@ -323,11 +328,30 @@ def test_lessons_page_lists_only_present_lessons_and_loads_the_pair(session, tmp
 
 def test_every_lesson_names_scenarios_from_the_library_plan():
     planned = {
-        "supervisor_led", "hr_led", "frontline_least_engaged", "frontline_most_engaged", "incent_efficiency",
-        "incent_cx", "programs_committed", "programs_uncommitted", "leadership_consistent", "leadership_mixed",
-        "empowered", "rigid_procedures", "silos", "cx_team", "cx_room", "recruit_for_values",
-        "small_business_viral_detractor", "budget_retention", "budget_acquisition", "promise_overpromise",
-        "promise_honest", "voc_reality_check", "baseline", "small_business",
+        "supervisor_led",
+        "hr_led",
+        "frontline_least_engaged",
+        "frontline_most_engaged",
+        "incent_efficiency",
+        "incent_cx",
+        "programs_committed",
+        "programs_uncommitted",
+        "leadership_consistent",
+        "leadership_mixed",
+        "empowered",
+        "rigid_procedures",
+        "silos",
+        "cx_team",
+        "cx_room",
+        "recruit_for_values",
+        "small_business_viral_detractor",
+        "budget_retention",
+        "budget_acquisition",
+        "promise_overpromise",
+        "promise_honest",
+        "voc_reality_check",
+        "baseline",
+        "small_business",
     }
     for ls in lessons.LESSONS:
         assert {ls.a, ls.b} <= planned and "?" in ls.question and ls.a != ls.b
@@ -364,8 +388,9 @@ def test_live_view_steps_one_model_per_session(tiny):
     assert s.market.size <= live.CLASS_PEOPLE and s.workforce.employees <= live.CLASS_EMPLOYEES
     models = []
     for i in range(2):
-        ctx = kernel_context.VirtualKernelContext(id=f"live-{i}-{time.monotonic_ns()}", kernel=kernel.Kernel(),
-                                                  session_id=f"s{i}")
+        ctx = kernel_context.VirtualKernelContext(
+            id=f"live-{i}-{time.monotonic_ns()}", kernel=kernel.Kernel(), session_id=f"s{i}"
+        )
         with ctx:
             live.model.set(live.LiveModel("small_business", 3))
             rc = render(live.LivePage())
@@ -389,19 +414,61 @@ def test_live_view_steps_one_model_per_session(tiny):
 def test_delta_table_colours_what_is_good_for_the_firm_not_what_goes_up():
     from cxsim.ui.widgets import delta_table_frame, delta_table_html, fmt_num, headline_html, verdict
 
-    table = pd.DataFrame([
-        # kpi, a, b, diff, ci, significant: fewer churned customers and lower cost are good news
-        {"kpi": "churned", "outcome": "total", "a_mean": 100.0, "b_mean": 80.0, "diff": -20.0, "ci_low": -25.0,
-         "ci_high": -15.0, "half_width": 5.0, "significant": True},
-        {"kpi": "cost_total", "outcome": "total", "a_mean": 9e6, "b_mean": 9.1e6, "diff": 1e5, "ci_low": 5e4,
-         "ci_high": 1.5e5, "half_width": 5e4, "significant": True},
-        {"kpi": "nps", "outcome": "final", "a_mean": 6.0, "b_mean": 32.0, "diff": 26.0, "ci_low": 25.0,
-         "ci_high": 27.0, "half_width": 1.0, "significant": True},
-        {"kpi": "delivery_gap", "outcome": "final", "a_mean": 0.18, "b_mean": 0.18, "diff": -4.92e-05,
-         "ci_low": -0.000118, "ci_high": 1.96e-05, "half_width": 6.9e-05, "significant": False},
-    ])
+    table = pd.DataFrame(
+        [
+            # kpi, a, b, diff, ci, significant: fewer churned customers and lower cost are good news
+            {
+                "kpi": "churned",
+                "outcome": "total",
+                "a_mean": 100.0,
+                "b_mean": 80.0,
+                "diff": -20.0,
+                "ci_low": -25.0,
+                "ci_high": -15.0,
+                "half_width": 5.0,
+                "significant": True,
+            },
+            {
+                "kpi": "cost_total",
+                "outcome": "total",
+                "a_mean": 9e6,
+                "b_mean": 9.1e6,
+                "diff": 1e5,
+                "ci_low": 5e4,
+                "ci_high": 1.5e5,
+                "half_width": 5e4,
+                "significant": True,
+            },
+            {
+                "kpi": "nps",
+                "outcome": "final",
+                "a_mean": 6.0,
+                "b_mean": 32.0,
+                "diff": 26.0,
+                "ci_low": 25.0,
+                "ci_high": 27.0,
+                "half_width": 1.0,
+                "significant": True,
+            },
+            {
+                "kpi": "delivery_gap",
+                "outcome": "final",
+                "a_mean": 0.18,
+                "b_mean": 0.18,
+                "diff": -4.92e-05,
+                "ci_low": -0.000118,
+                "ci_high": 1.96e-05,
+                "half_width": 6.9e-05,
+                "significant": False,
+            },
+        ]
+    )
     assert [verdict(r.kpi, r.diff, r.significant) for r in table.itertuples()] == [
-        "better", "worse", "better", "within noise"]
+        "better",
+        "worse",
+        "better",
+        "within noise",
+    ]
     html = delta_table_html(table, 8)
     rows = html.split("<tbody>")[1].split("</tr>")
     assert "class='good'" in rows[0] and "class='bad'" in rows[1] and "class='good'" in rows[2]
@@ -420,7 +487,9 @@ def test_the_variant_can_be_another_shipped_scenario(session):
     state.pick_variant("supervisor_led")
     assert state.variant_source.value == "supervisor_led"
     assert set(cxsim.scenario.diff(state.base.value, state.variant.value)) == {
-        "supervisors.coaching", "programs.hr_engagement"}
+        "supervisors.coaching",
+        "programs.hr_engagement",
+    }
     changes = [h for h in html_blocks(rc) if "cx-changes" in h]
     assert changes and "supervisors.coaching" in changes[0] and "0.8" in changes[0]
     # moving a lever keeps the scenario as the starting point; a new base starts over from the base

@@ -26,9 +26,14 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts" / "ui"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update"]
-TINY_BASELINE = '''# baseline, shrunk for the browser tests: every lesson extends it
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+TINY_BASELINE = """# baseline, shrunk for the browser tests: every lesson extends it
 name = "baseline"
 description = "A tiny firm for browser tests: 40 employees, 2,000 people."
 
@@ -46,7 +51,7 @@ team_size = 5
 # a cash cushion that lasts: the tiny firm loses money, and a bankrupt firm stops the live view's Play
 [finance]
 initial_cash = 50000000
-'''
+"""
 
 
 def free_port() -> int:
@@ -68,8 +73,9 @@ def server(tmp_path_factory):
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "cxsim.cli"]
     log = open(tmp_path_factory.mktemp("log") / "server.log", "w+")  # noqa: SIM115 - closed below
     env = dict(os.environ, CXSIM_SCENARIOS=str(scenarios))
-    proc = subprocess.Popen([*cmd, "ui", "--host", "127.0.0.1", "--port", str(port)], stdout=log,
-                            stderr=subprocess.STDOUT, env=env)
+    proc = subprocess.Popen(
+        [*cmd, "ui", "--host", "127.0.0.1", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 300  # the first start may fetch the page assets with npm
     while True:
@@ -138,8 +144,13 @@ def tab(browser, server):
 
 
 def test_every_page_loads_with_local_assets_only(tab):
-    for path, text in (("/", "What if"), ("/why", "Why: which levers"), ("/live", "Live classroom: one firm"),
-                       ("/lessons", "Lessons: what CX practice claims"), ("/files", "Export and import")):
+    for path, text in (
+        ("/", "What if"),
+        ("/why", "Why: which levers"),
+        ("/live", "Live classroom: one firm"),
+        ("/lessons", "Lessons: what CX practice claims"),
+        ("/files", "Export and import"),
+    ):
         page = tab.open(path, text)
         page.wait_for_load_state("networkidle")
         tab.shot("page" + (path.replace("/", "-") if path != "/" else "-whatif"))

@@ -113,7 +113,9 @@ def capture(model) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         elif value is None or isinstance(value, (bool, int, float, str)):
             scalars[name] = value
         else:
-            raise CheckpointError(f"cannot save CXModel.{name} ({type(value).__name__}); teach cxsim.checkpoint about it")
+            raise CheckpointError(
+                f"cannot save CXModel.{name} ({type(value).__name__}); teach cxsim.checkpoint about it"
+            )
     frame = model.timeseries()
     for col in frame.columns:
         column = frame[col].to_numpy()
@@ -342,7 +344,9 @@ def run_to_dir(
         raise CheckpointError(f"{out_dir}: exists and is not a directory")
     if out_dir.is_dir():
         if (out_dir / RUN_JSON).exists():
-            raise CheckpointError(f"{out_dir} already holds a run: continue it with 'cxsim resume {out_dir}' or choose a new directory")
+            raise CheckpointError(
+                f"{out_dir} already holds a run: continue it with 'cxsim resume {out_dir}' or choose a new directory"
+            )
         if any(p.name != LOCK for p in out_dir.iterdir()):
             raise CheckpointError(f"{out_dir} is not empty: choose a new (or empty) directory for the run")
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -386,7 +390,9 @@ def resume(out_dir: str | os.PathLike, progress: Callable[[int, int], None] | No
     except (OSError, ScenarioError) as exc:
         raise CheckpointError(f"{out_dir / SCENARIO_TOML}: cannot use it ({exc})") from None
     if _sha(toml) != info["scenario_sha256"]:
-        raise CheckpointError(f"{out_dir / SCENARIO_TOML} was changed after the run started; a resumed run must use the scenario it started with")
+        raise CheckpointError(
+            f"{out_dir / SCENARIO_TOML} was changed after the run started; a resumed run must use the scenario it started with"
+        )
     with _locked(out_dir):
         if info["status"] != "running":
             return _read_result(out_dir, scenario, info)
@@ -421,7 +427,9 @@ def _continue(out_dir: Path, model, info: dict[str, Any], progress) -> Result:
 
 
 def _write_outputs(out_dir: Path, model, info: dict[str, Any]) -> Result:
-    result = Result(scenario=model.params, seed=info["seed"], timeseries=model.timeseries(), bankrupt_week=model.bankrupt_week)
+    result = Result(
+        scenario=model.params, seed=info["seed"], timeseries=model.timeseries(), bankrupt_week=model.bankrupt_week
+    )
     for name in TIMESERIES:
         write_result(result, out_dir / name)
     return result
@@ -435,4 +443,6 @@ def _read_result(out_dir: Path, scenario: Scenario, info: dict[str, Any]) -> Res
         raise CheckpointError(f"{path}: cannot read the finished run's KPIs ({exc})") from None
     ts = df.drop(columns=["scenario", "seed", "version"]).reset_index(drop=True)
     bankrupt_week = int(ts["week"].iloc[-1]) if info["status"] == "bankrupt" and len(ts) else None
-    return Result(scenario=scenario, seed=info["seed"], timeseries=ts, version=info["version"], bankrupt_week=bankrupt_week)
+    return Result(
+        scenario=scenario, seed=info["seed"], timeseries=ts, version=info["version"], bankrupt_week=bankrupt_week
+    )

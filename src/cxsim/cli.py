@@ -69,7 +69,9 @@ def progress_bar(transient: bool = True) -> Progress:
 
 
 @contextmanager
-def progress_callback(label: str, total: int, *, weekly_name: str | None = None) -> Iterator[Callable[[int, int], None]]:
+def progress_callback(
+    label: str, total: int, *, weekly_name: str | None = None
+) -> Iterator[Callable[[int, int], None]]:
     """A progress bar and the ``progress(done, total)`` callback that the library's long calls take.
 
     With ``weekly_name`` (one run), the bar reads '<name>: week N'; otherwise it follows the total the
@@ -168,7 +170,9 @@ def print_summary(result, elapsed: float) -> None:
         table.add_row(label, v)
     console.print(table)
     if summary.get("bankrupt"):
-        console.print(f"[bold red]BANKRUPT[/] in week {summary['bankrupt_week']}: cash ran out; the firm stopped trading.")
+        console.print(
+            f"[bold red]BANKRUPT[/] in week {summary['bankrupt_week']}: cash ran out; the firm stopped trading."
+        )
 
 
 # ------------------------------------------------------------------ run
@@ -199,17 +203,27 @@ def run(
     seed: Annotated[
         int, typer.Option(min=0, max=2**63 - 1, help="Random seed: same scenario + seed + version = same result.")
     ] = 0,
-    steps: Annotated[int | None, typer.Option(min=1, help="Weeks to simulate (default: the scenario's sim.weeks).")] = None,
+    steps: Annotated[
+        int | None, typer.Option(min=1, help="Weeks to simulate (default: the scenario's sim.weeks).")
+    ] = None,
     sets: SetOpt = None,
     out: Annotated[
         Path | None,
-        typer.Option(help="FILE.csv / FILE.parquet: the weekly KPIs. DIR (no suffix): a run directory with both, "
-                     "the scenario and (with --checkpoint-every) checkpoints for 'cxsim resume DIR'."),
+        typer.Option(
+            help="FILE.csv / FILE.parquet: the weekly KPIs. DIR (no suffix): a run directory with both, "
+            "the scenario and (with --checkpoint-every) checkpoints for 'cxsim resume DIR'."
+        ),
     ] = None,
     checkpoint_every: Annotated[
-        int | None, typer.Option(min=1, help="Save the model state every N weeks into the --out DIR (crash-safe long runs).")
+        int | None,
+        typer.Option(min=1, help="Save the model state every N weeks into the --out DIR (crash-safe long runs)."),
     ] = None,
-    threads: Annotated[int | None, typer.Option(help="Numba threads (default: all cores; fewer while other jobs keep the cores busy, unless OMP_DYNAMIC=false).")] = None,
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            help="Numba threads (default: all cores; fewer while other jobs keep the cores busy, unless OMP_DYNAMIC=false)."
+        ),
+    ] = None,
 ) -> None:
     """Simulate one scenario and print a summary of its KPIs."""
     from cxsim.atomic import FRAME_SUFFIXES
@@ -254,7 +268,12 @@ def run(
 @app.command()
 def resume(
     directory: Annotated[Path, typer.Argument(help="A run directory made by 'cxsim run ... --out DIR'.")],
-    threads: Annotated[int | None, typer.Option(help="Numba threads (default: all cores; fewer while other jobs keep the cores busy, unless OMP_DYNAMIC=false).")] = None,
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            help="Numba threads (default: all cores; fewer while other jobs keep the cores busy, unless OMP_DYNAMIC=false)."
+        ),
+    ] = None,
 ) -> None:
     """Continue a killed run from its last checkpoint; the result is identical to an uninterrupted run."""
     from cxsim.checkpoint import read_run
@@ -263,7 +282,8 @@ def resume(
     info = read_run(directory)
     if info["status"] != "running":
         console.print(
-            f"{directory}: the run already finished (week {info.get('week')}, {info['status']}); nothing to do.", soft_wrap=True
+            f"{directory}: the run already finished (week {info.get('week')}, {info['status']}); nothing to do.",
+            soft_wrap=True,
         )
     set_threads(threads)
     started = time.perf_counter()

@@ -29,8 +29,21 @@ from cxsim.scenario import load_scenario
 
 #: KPIs shown by default, in this order (what a strategist asks about first).
 DEFAULT_KPIS = [
-    "nps", "customers", "churned", "new_customers", "mean_engagement", "engaged_share", "csat",
-    "resolution_rate", "review_rating", "revenue", "cost_total", "profit", "cash", "delivery_gap", "bankrupt",
+    "nps",
+    "customers",
+    "churned",
+    "new_customers",
+    "mean_engagement",
+    "engaged_share",
+    "csat",
+    "resolution_rate",
+    "review_rating",
+    "revenue",
+    "cost_total",
+    "profit",
+    "cash",
+    "delivery_gap",
+    "bankrupt",
 ]
 
 
@@ -139,8 +152,9 @@ def _next_batch(table: pd.DataFrame, kpi: str, precision: float, n_done: int, ro
     return max(1, min(room, max(2, min(need, n_done))))
 
 
-def _run_arms(sa: Scenario, sb: Scenario, seeds: list[int], steps: int, workers: int | None,
-              tick: Callable[[int], None]) -> tuple[list[Result], list[Result]]:
+def _run_arms(
+    sa: Scenario, sb: Scenario, seeds: list[int], steps: int, workers: int | None, tick: Callable[[int], None]
+) -> tuple[list[Result], list[Result]]:
     """Both arms for ``seeds``; ``tick(k)`` after every k finished runs (each run when serial)."""
     if workers is not None and workers <= 1:
         ra, rb = [], []
@@ -233,10 +247,17 @@ def compare(
     runs_a.insert(0, "arm", "A")
     runs_b.insert(0, "arm", "B")
     return Comparison(
-        a=sa, b=sb, seeds=done_seeds, steps=steps, table=table,
+        a=sa,
+        b=sb,
+        seeds=done_seeds,
+        steps=steps,
+        table=table,
         runs=pd.concat([runs_a, runs_b], ignore_index=True),
-        changes=scenario_diff(sa, sb), results_a=ra, results_b=rb,
-        precision=precision, precision_kpi=precision_kpi if precision is not None else None,
+        changes=scenario_diff(sa, sb),
+        results_a=ra,
+        results_b=rb,
+        precision=precision,
+        precision_kpi=precision_kpi if precision is not None else None,
         precision_reached=reached,
     )
 

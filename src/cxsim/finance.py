@@ -29,12 +29,27 @@ def program_costs(s, employees: int) -> float:
         + (p.recognition_cost_per_employee if p.recognition else 0.0)
         + s.supervisors.coaching * s.supervisors.coaching_cost_per_employee
     )
-    fixed = (p.cx_team_cost if p.cx_team else 0.0) + (p.cx_room_cost if p.cx_room else 0.0) + (p.voc_cost if p.voc else 0.0)
+    fixed = (
+        (p.cx_team_cost if p.cx_team else 0.0) + (p.cx_room_cost if p.cx_room else 0.0) + (p.voc_cost if p.voc else 0.0)
+    )
     return per_employee * employees + fixed
 
 
-def week_accounts(s, *, n_employees, n_supervisors, repurchases, new_offers, adoptions, overtime, hires,
-                  contacts, handoffs, recoveries, contact_cost_factor) -> dict[str, float]:
+def week_accounts(
+    s,
+    *,
+    n_employees,
+    n_supervisors,
+    repurchases,
+    new_offers,
+    adoptions,
+    overtime,
+    hires,
+    contacts,
+    handoffs,
+    recoveries,
+    contact_cost_factor,
+) -> dict[str, float]:
     """Revenue and each cost component of one week (all in $)."""
     c = s.customers
     revenue = repurchases * c.purchase_value + new_offers * c.new_offer_value + adoptions * c.first_purchase_value

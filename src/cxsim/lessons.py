@@ -44,7 +44,8 @@ class Lesson:
 LESSONS: list[Lesson] = [
     Lesson(
         "Supervisors coach, or HR runs a program",
-        "hr_led", "supervisor_led",
+        "hr_led",
+        "supervisor_led",
         "Engagement is fed mainly by an employee's own supervisor (coaching, attention), only weakly by "
         "HR programs. Engaged front-line staff give better experiences, which customers repay with loyalty.",
         "If you had one budget for engagement, would you give it to HR or to your supervisors? What moves first: "
@@ -55,7 +56,8 @@ LESSONS: list[Lesson] = [
     ),
     Lesson(
         "Who faces customers?",
-        "frontline_least_engaged", "frontline_most_engaged",
+        "frontline_least_engaged",
+        "frontline_most_engaged",
         "The 'cost' excuse puts cheaper, disengaged staff in the most customer-facing roles. Every contact then "
         "runs through the people least willing to solve a problem.",
         "Does it matter who answers the phone if the process is the same? How big is the churn difference?",
@@ -65,7 +67,8 @@ LESSONS: list[Lesson] = [
     ),
     Lesson(
         "What is measured, incented and celebrated",
-        "incent_efficiency", "incent_cx",
+        "incent_efficiency",
+        "incent_cx",
         "Efficiency incentives shorten contacts and lower the resolution of complex needs; unresolved customers "
         "come back, cost more and talk. CX incentives do the reverse, at a higher cost per contact.",
         "Handle time went down and cost per contact too: is the firm better off? Look at repeat contacts and NPS.",
@@ -75,7 +78,8 @@ LESSONS: list[Lesson] = [
     ),
     Lesson(
         "Programs with or without commitment",
-        "programs_uncommitted", "programs_committed",
+        "programs_uncommitted",
+        "programs_committed",
         "Programs without real commitment cost money and change nothing: customers can't be fooled. "
         "Effect = program x commitment; cost = program.",
         "Both firms pay for the same programs. Where does the money show up, and where doesn't it?",
@@ -85,7 +89,8 @@ LESSONS: list[Lesson] = [
     ),
     Lesson(
         "Say what you expect: consistent leadership",
-        "leadership_mixed", "leadership_consistent",
+        "leadership_mixed",
+        "leadership_consistent",
         "Purposeful leadership states one set of expected behaviours, top-down. Mixed messages leave employees "
         "without purpose, and engagement drifts.",
         "Nothing is spent differently here. Can a message alone change customers' NPS?",
@@ -95,7 +100,8 @@ LESSONS: list[Lesson] = [
     ),
     Lesson(
         "Empowerment or rigid procedures",
-        "rigid_procedures", "empowered",
+        "rigid_procedures",
+        "empowered",
         "Procedures help on standard needs; non-standard needs are solved only by employees free to decide how "
         "to satisfy a customer.",
         "Which firm resolves more cases? What happens to customers with unusual needs?",
@@ -105,7 +111,8 @@ LESSONS: list[Lesson] = [
     ),
     Lesson(
         "Silos and handoffs, or a central CX team",
-        "silos", "cx_team",
+        "silos",
+        "cx_team",
         "Every handoff between departments loses quality, costs money and can drop the case. A central CX team "
         "removes handoffs (at a cost).",
         "Is the CX team worth its cost? Compare profit, not only NPS.",
@@ -115,7 +122,8 @@ LESSONS: list[Lesson] = [
     ),
     Lesson(
         "A CX room: empathy for the journey",
-        "baseline", "cx_room",
+        "baseline",
+        "cx_room",
         "A CX room lets employees live the customer's journey; seeing their impact on customers raises purpose "
         "and so engagement.",
         "Can a room change how customers feel? Through which employees' driver?",
@@ -125,7 +133,8 @@ LESSONS: list[Lesson] = [
     ),
     Lesson(
         "Recruit for values",
-        "baseline", "recruit_for_values",
+        "baseline",
+        "recruit_for_values",
         "Values are caught, not taught: hires who fit the firm's values engage faster and stay longer.",
         "Skills can be trained. Why would values matter more for the customer?",
         "mean_engagement",
@@ -134,7 +143,8 @@ LESSONS: list[Lesson] = [
     ),
     Lesson(
         "A small business and one viral detractor",
-        "small_business", "small_business_viral_detractor",
+        "small_business",
+        "small_business_viral_detractor",
         "A wedding photographer was driven bankrupt within 2 years by one unhappy client who worked in social "
         "media and rallied others online. Viral stories are rare, heavy-tailed, and can sink a small firm.",
         "How likely is bankruptcy over two years? What would fast service recovery change?",
@@ -144,7 +154,8 @@ LESSONS: list[Lesson] = [
     ),
     Lesson(
         "Retention or acquisition: the same money spent two ways",
-        "budget_acquisition", "budget_retention",
+        "budget_acquisition",
+        "budget_retention",
         "Keeping and growing existing customers is cheaper than acquiring new ones: retention spending compounds "
         "through loyalty, spend and referrals.",
         "Same total spend: which firm has more customers after two years, and which makes more profit?",
@@ -154,7 +165,8 @@ LESSONS: list[Lesson] = [
     ),
     Lesson(
         "Over-promising brand or honest promise",
-        "promise_overpromise", "promise_honest",
+        "promise_overpromise",
+        "promise_honest",
         "Over-promising raises expectations, so the same service disappoints more: bad surprises weigh more than "
         "good ones.",
         "Marketing promised more. Did customers get less, or did they only expect more?",
@@ -164,7 +176,8 @@ LESSONS: list[Lesson] = [
     ),
     Lesson(
         "No measurement, or VoC with a reality check",
-        "baseline", "voc_reality_check",
+        "baseline",
+        "voc_reality_check",
         "Firms believe they deliver a better experience than customers report. A voice-of-customer program with a "
         "reality-check policy shows the gap, and leadership adjusts levers.",
         "How far off is management's picture of its own service? Watch the delivery gap.",

@@ -146,12 +146,29 @@ class CXModel(mesa.Model):
     def employee_engagement(self, lv: Levers) -> None:
         s, w = self.params, self.workforce
         k_workforce.engagement_step(
-            self._seed, self.week, w.team, w.sup_coaching, w.sup_attention,
-            w.engagement, w.autonomy, w.mastery, w.purpose, w.affiliation, w.values_fit,
-            s.supervisors.supervisor_weight, lv.hr_effect, s.process.empowerment, lv.training_effect,
-            s.leadership.message_consistency, s.leadership.ceo_ownership, lv.cx_room_effect, lv.recognition_effect,
-            abs(lv.cx_weight - s.incentives.stated_cx_priority), self.workload,
-            s.workforce.engagement_inertia, s.workforce.engagement_noise,
+            self._seed,
+            self.week,
+            w.team,
+            w.sup_coaching,
+            w.sup_attention,
+            w.engagement,
+            w.autonomy,
+            w.mastery,
+            w.purpose,
+            w.affiliation,
+            w.values_fit,
+            s.supervisors.supervisor_weight,
+            lv.hr_effect,
+            s.process.empowerment,
+            lv.training_effect,
+            s.leadership.message_consistency,
+            s.leadership.ceo_ownership,
+            lv.cx_room_effect,
+            lv.recognition_effect,
+            abs(lv.cx_weight - s.incentives.stated_cx_priority),
+            self.workload,
+            s.workforce.engagement_inertia,
+            s.workforce.engagement_noise,
         )
 
     def incentive_behaviour(self, lv: Levers) -> Behaviour:
@@ -168,18 +185,41 @@ class CXModel(mesa.Model):
         s, w = self.params, self.workforce
         wf = s.workforce
         quits, adopted, n_eng, eng_ot, eng_gd, eng_sg = k_workforce.workforce_flows(
-            self._seed, self.week, w.engagement, w.autonomy, w.mastery, w.purpose, w.affiliation,
-            w.skill, w.values_fit, w.tenure, w.overtime, w.good_deed, w.suggestion,
-            wf.engaged_threshold, wf.overtime_base, wf.overtime_ratio, wf.good_deed_base, wf.good_deed_ratio,
-            wf.suggestion_base, wf.suggestion_ratio, wf.base_quit_rate, wf.disengaged_quit_multiplier,
-            wf.new_hire_skill, wf.skill_growth, s.programs.recruit_for_values, lv.suggestion_adoption,
+            self._seed,
+            self.week,
+            w.engagement,
+            w.autonomy,
+            w.mastery,
+            w.purpose,
+            w.affiliation,
+            w.skill,
+            w.values_fit,
+            w.tenure,
+            w.overtime,
+            w.good_deed,
+            w.suggestion,
+            wf.engaged_threshold,
+            wf.overtime_base,
+            wf.overtime_ratio,
+            wf.good_deed_base,
+            wf.good_deed_ratio,
+            wf.suggestion_base,
+            wf.suggestion_ratio,
+            wf.base_quit_rate,
+            wf.disengaged_quit_multiplier,
+            wf.new_hire_skill,
+            wf.skill_growth,
+            s.programs.recruit_for_values,
+            lv.suggestion_adoption,
         )
         n = w.size
         ot, gd, sg = int(w.overtime.sum()), int(w.good_deed.sum()), int(w.suggestion.sum())
         self.calibration[0:8] += (n_eng, n - n_eng, eng_ot, ot - eng_ot, eng_gd, gd - eng_gd, eng_sg, sg - eng_sg)
         pr = s.process
         gain = pr.suggestion_gain * adopted * 100.0 / n
-        self.process_quality = min(1.0, self.process_quality + gain - pr.quality_decay * (self.process_quality - pr.quality_floor))
+        self.process_quality = min(
+            1.0, self.process_quality + gain - pr.quality_decay * (self.process_quality - pr.quality_floor)
+        )
         kpi.update(
             mean_engagement=float(w.engagement.mean()),
             engaged_share=float((w.engagement >= wf.engaged_threshold).mean()),
@@ -194,7 +234,9 @@ class CXModel(mesa.Model):
 
     def staffing(self, kpi: dict) -> None:
         w = self.workforce
-        w.front = k_workforce.staff_front_line(self.params.workforce.staffing_policy, w.engagement, w.staff_key, self.n_front)
+        w.front = k_workforce.staff_front_line(
+            self.params.workforce.staffing_policy, w.engagement, w.staff_key, self.n_front
+        )
         self.front_line_mask[:] = False
         self.front_line_mask[w.front] = True
         kpi["frontline_engagement"] = float(w.engagement[w.front].mean())
@@ -207,12 +249,32 @@ class CXModel(mesa.Model):
         # last week's workload beyond capacity strains this week's contacts (0 while within capacity)
         strain = s.workforce.overload_loss * max(0.0, 1.0 - 1.0 / self.workload) if self.workload > 1.0 else 0.0
         k_encounters.serve(
-            self._seed, self.week, m.status, m.attitude, m.need, m.case, m.quality, m.enc,
-            w.front, w.engagement, w.skill, w.autonomy, w.good_deed,
-            self.process_quality, s.customers.unhappy_contact_boost, s.customers.repeat_contact_prob,
-            pr.nonstandard_share, pr.empowerment, pr.procedure_help, bh.complex_resolution_factor, bh.effort_bonus,
-            s.workforce.good_deed_quality, pr.handoff_prob * (1.0 - pr.cx_team_handoff_reduction * lv.cx_team_effect),
-            pr.handoff_quality_loss, pr.handoff_drop_prob, strain,
+            self._seed,
+            self.week,
+            m.status,
+            m.attitude,
+            m.need,
+            m.case,
+            m.quality,
+            m.enc,
+            w.front,
+            w.engagement,
+            w.skill,
+            w.autonomy,
+            w.good_deed,
+            self.process_quality,
+            s.customers.unhappy_contact_boost,
+            s.customers.repeat_contact_prob,
+            pr.nonstandard_share,
+            pr.empowerment,
+            pr.procedure_help,
+            bh.complex_resolution_factor,
+            bh.effort_bonus,
+            s.workforce.good_deed_quality,
+            pr.handoff_prob * (1.0 - pr.cx_team_handoff_reduction * lv.cx_team_effect),
+            pr.handoff_quality_loss,
+            pr.handoff_drop_prob,
+            strain,
         )
         contacts, resolved, dropped, repeat, handoffs, q_sum = k_encounters.tally(m.enc, m.quality)
         overtime_share = float(w.overtime[w.front].mean()) if w.front.size else 0.0
@@ -221,64 +283,139 @@ class CXModel(mesa.Model):
         if contacts:
             self.perceived_quality = q_sum / contacts
         kpi.update(
-            workload=self.workload, contacts=contacts, handoffs=handoffs, dropped_cases=dropped,
-            resolution_rate=ratio(resolved, contacts, 1.0), repeat_contacts=repeat,
+            workload=self.workload,
+            contacts=contacts,
+            handoffs=handoffs,
+            dropped_cases=dropped,
+            resolution_rate=ratio(resolved, contacts, 1.0),
+            repeat_contacts=repeat,
             perceived_quality=self.perceived_quality,
         )
-        self._believed_raw = min(1.0, (  # a quality score, like perceived quality: at most 1
-            self.perceived_quality
-            + ratio(handoffs, contacts) * pr.handoff_quality_loss  # handoff losses are invisible inside
-            + 0.5 * ratio(dropped, contacts)  # dropped cases look closed in the ticket system
-            + s.measurement.internal_optimism
-        ))
+        self._believed_raw = min(
+            1.0,
+            (  # a quality score, like perceived quality: at most 1
+                self.perceived_quality
+                + ratio(handoffs, contacts) * pr.handoff_quality_loss  # handoff losses are invisible inside
+                + 0.5 * ratio(dropped, contacts)  # dropped cases look closed in the ticket system
+                + s.measurement.internal_optimism
+            ),
+        )
 
     def customer_attitude(self, lv: Levers, kpi: dict) -> None:
         s, m = self.params, self.market
         c = s.customers
         k_attitude.update(
-            self._seed, self.week, m.status, m.attitude, m.expectation, m.quality, m.enc, m.exp,
-            c.attitude_rate, c.loss_aversion, c.bad_margin, c.expectation_adapt,
-            c.forgive_base, c.forgive_ratio, lv.service_recovery, c.recovery_restore,
-            c.trust_base, c.trust_ratio, c.promise_pull, s.leadership.brand_promise, c.attitude_drift, c.neutral_attitude,
+            self._seed,
+            self.week,
+            m.status,
+            m.attitude,
+            m.expectation,
+            m.quality,
+            m.enc,
+            m.exp,
+            c.attitude_rate,
+            c.loss_aversion,
+            c.bad_margin,
+            c.expectation_adapt,
+            c.forgive_base,
+            c.forgive_ratio,
+            lv.service_recovery,
+            c.recovery_restore,
+            c.trust_base,
+            c.trust_ratio,
+            c.promise_pull,
+            s.leadership.brand_promise,
+            c.attitude_drift,
+            c.neutral_attitude,
         )
         t = k_measurement.experience_tally(m.exp)
         self.calibration[8:14] += t[3:9]
-        kpi.update(bad_experiences=int(t[0]), recoveries=int(t[2]),
-                   csat=1.0 - ratio(t[0], kpi["contacts"]))
+        kpi.update(bad_experiences=int(t[0]), recoveries=int(t[2]), csat=1.0 - ratio(t[0], kpi["contacts"]))
 
     def word_of_mouth(self, kpi: dict) -> None:
         s, m = self.params, self.market
         wm, c = s.wom, s.customers
         k_wom.send(
-            self._seed, self.week, m.status, m.attitude, m.enc, m.exp, m.case, m.wom,
-            wm.bad_tell_friends, wm.bad_facebook, wm.bad_review, wm.bad_tweet,
-            c.recommend_base, c.recommend_ratio, wm.positive_review_prob,
+            self._seed,
+            self.week,
+            m.status,
+            m.attitude,
+            m.enc,
+            m.exp,
+            m.case,
+            m.wom,
+            wm.bad_tell_friends,
+            wm.bad_facebook,
+            wm.bad_review,
+            wm.bad_tweet,
+            c.recommend_base,
+            c.recommend_ratio,
+            wm.positive_review_prob,
         )
         n_viral, viral_people = k_wom.broadcast(
-            self._seed, self.week, m.status, m.attitude, m.case, m.wom, m.wom_in,
-            wm.social_reach, wm.social_weight, wm.tweet_reach, wm.viral_prob, wm.viral_min_reach,
-            wm.viral_alpha, wm.viral_weight, wm.negative_multiplier, wm.rally_prob,
+            self._seed,
+            self.week,
+            m.status,
+            m.attitude,
+            m.case,
+            m.wom,
+            m.wom_in,
+            wm.social_reach,
+            wm.social_weight,
+            wm.tweet_reach,
+            wm.viral_prob,
+            wm.viral_min_reach,
+            wm.viral_alpha,
+            wm.viral_weight,
+            wm.negative_multiplier,
+            wm.rally_prob,
         )
         # senders per channel (as k_wom.tally) + recent defectors, and each person's one-byte signal to friends
-        senders = k_wom.signals(self.week, m.wom, m.t_churned, s.churn.contagion_window, m.signal, m.referral, m.defected)
+        senders = k_wom.signals(
+            self.week, m.wom, m.t_churned, s.churn.contagion_window, m.signal, m.referral, m.defected
+        )
         n = m.size
         recent_churn = int(senders[6])
         k_wom.receive(
-            self.indptr, self.indices, m.status, m.attitude, m.intent, m.signal, m.wom_in, m.referral, m.defected,
-            m.heard, m.n_defected, s.market.mixing == "full", float(s.market.mean_degree),
-            senders[0] / n, senders[1] / n, senders[4] / n, recent_churn / n,
-            wm.friend_weight, wm.social_weight, wm.negative_multiplier, s.acquisition.intent_weight,
+            self.indptr,
+            self.indices,
+            m.status,
+            m.attitude,
+            m.intent,
+            m.signal,
+            m.wom_in,
+            m.referral,
+            m.defected,
+            m.heard,
+            m.n_defected,
+            s.market.mixing == "full",
+            float(s.market.mean_degree),
+            senders[0] / n,
+            senders[1] / n,
+            senders[4] / n,
+            recent_churn / n,
+            wm.friend_weight,
+            wm.social_weight,
+            wm.negative_multiplier,
+            s.acquisition.intent_weight,
         )
         self.reviews_good = self.reviews_good * wm.review_memory + senders[5]
         self.reviews_bad = self.reviews_bad * wm.review_memory + senders[3]
         self.review_rating = (
-            wm.review_prior * wm.review_prior_weight + GOOD_REVIEW_STARS * self.reviews_good + BAD_REVIEW_STARS * self.reviews_bad
+            wm.review_prior * wm.review_prior_weight
+            + GOOD_REVIEW_STARS * self.reviews_good
+            + BAD_REVIEW_STARS * self.reviews_bad
         ) / (wm.review_prior_weight + self.reviews_good + self.reviews_bad)
         kpi.update(
-            wom_friends_negative=int(senders[0]), wom_social_negative=int(senders[1]),
-            wom_tweet_negative=int(senders[2]), wom_review_negative=int(senders[3]),
-            wom_positive=int(senders[4]), wom_review_positive=int(senders[5]),
-            wom_viral=int(n_viral), wom_viral_reach=int(viral_people), review_rating=self.review_rating,
+            wom_friends_negative=int(senders[0]),
+            wom_social_negative=int(senders[1]),
+            wom_tweet_negative=int(senders[2]),
+            wom_review_negative=int(senders[3]),
+            wom_positive=int(senders[4]),
+            wom_review_positive=int(senders[5]),
+            wom_viral=int(n_viral),
+            wom_viral_reach=int(viral_people),
+            review_rating=self.review_rating,
         )
 
     def churn_spend_acquisition(self, kpi: dict) -> None:
@@ -287,19 +424,41 @@ class CXModel(mesa.Model):
         p_external = a.external_p * (s.leadership.marketing_spend / a.marketing_reference) ** a.marketing_elasticity
         rating_factor = math.exp(a.rating_sensitivity * (self.review_rating - 4.0))
         customers_before = k_market.churn_spend_acquire(
-            self._seed, self.week, m.status, m.attitude, m.expectation, m.intent, m.t_churned,
-            m.referral, m.defected, m.mkt,
-            ch.base_hazard, ch.attitude_sensitivity, ch.reference_attitude, ch.switching_ease, ch.contagion,
-            c.repurchase_base, c.repurchase_ratio, c.new_offer_base, c.new_offer_ratio,
-            p_external, a.referral_q, rating_factor, c.neutral_attitude,
+            self._seed,
+            self.week,
+            m.status,
+            m.attitude,
+            m.expectation,
+            m.intent,
+            m.t_churned,
+            m.referral,
+            m.defected,
+            m.mkt,
+            ch.base_hazard,
+            ch.attitude_sensitivity,
+            ch.reference_attitude,
+            ch.switching_ease,
+            ch.contagion,
+            c.repurchase_base,
+            c.repurchase_ratio,
+            c.new_offer_base,
+            c.new_offer_ratio,
+            p_external,
+            a.referral_q,
+            rating_factor,
+            c.neutral_attitude,
             0.5 * c.initial_expectation + 0.5 * s.leadership.brand_promise,
         )
         t = k_market.tally(m.status, m.mkt, m.t_churned, self.week, ch.contagion_window)
         self.calibration[14:16] += 0  # reserved
         self._market_counts = t
         kpi.update(
-            prospects=int(t[0]), customers=int(t[1]), former_customers=int(t[2]),
-            churned=int(t[3]), new_customers=int(t[4]), churn_rate=ratio(t[3], customers_before),
+            prospects=int(t[0]),
+            customers=int(t[1]),
+            former_customers=int(t[2]),
+            churned=int(t[3]),
+            new_customers=int(t[4]),
+            churn_rate=ratio(t[3], customers_before),
         )
         self.spend_by_category = t[8:17].copy()
 
@@ -326,20 +485,31 @@ class CXModel(mesa.Model):
                 self.service_recovery = min(1.0, self.service_recovery + step)
         kpi.update(
             nps=nps(pro, det, n_cust),
-            promoter_share=ratio(pro, n_cust), passive_share=ratio(pas, n_cust), detractor_share=ratio(det, n_cust),
+            promoter_share=ratio(pro, n_cust),
+            passive_share=ratio(pas, n_cust),
+            detractor_share=ratio(det, n_cust),
             mean_attitude=ratio(att_sum, n_cust),
-            believed_quality=believed, delivery_gap=believed - self.perceived_quality,
-            voc_nps=voc_nps, cx_weight=lv.cx_weight,
+            believed_quality=believed,
+            delivery_gap=believed - self.perceived_quality,
+            voc_nps=voc_nps,
+            cx_weight=lv.cx_weight,
         )
 
     def finance(self, lv: Levers, bh: Behaviour, kpi: dict) -> None:
         t = self._market_counts
         accounts = finance.week_accounts(
             self.params,
-            n_employees=self.workforce.size, n_supervisors=len(self.supervisors),
-            repurchases=int(t[5]), new_offers=int(t[6]), adoptions=int(t[4]),
-            overtime=kpi["overtime"], hires=kpi["hires"], contacts=kpi["contacts"], handoffs=kpi["handoffs"],
-            recoveries=kpi["recoveries"], contact_cost_factor=bh.contact_cost_factor,
+            n_employees=self.workforce.size,
+            n_supervisors=len(self.supervisors),
+            repurchases=int(t[5]),
+            new_offers=int(t[6]),
+            adoptions=int(t[4]),
+            overtime=kpi["overtime"],
+            hires=kpi["hires"],
+            contacts=kpi["contacts"],
+            handoffs=kpi["handoffs"],
+            recoveries=kpi["recoveries"],
+            contact_cost_factor=bh.contact_cost_factor,
         )
         self.cash += accounts["profit"]
         if self.cash < 0 and not self.bankrupt:

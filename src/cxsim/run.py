@@ -148,4 +148,3 @@ def stack(results: list[Result]) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=["scenario", "seed", *KPIS])
     return pd.concat(frames, ignore_index=True)
-

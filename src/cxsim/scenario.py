@@ -44,8 +44,9 @@ class ScenarioError(ValueError):
     def __init__(self, message: object = "", *args: object) -> None:
         text = str(message)
         if any(ord(c) < 32 or c == "\x7f" for c in text):
-            text = "".join(c.encode("unicode_escape").decode("ascii") if ord(c) < 32 or c == "\x7f" else c
-                           for c in text)
+            text = "".join(
+                c.encode("unicode_escape").decode("ascii") if ord(c) < 32 or c == "\x7f" else c for c in text
+            )
         super().__init__(text, *args)
 
 
@@ -243,7 +244,9 @@ def _resolve_file(name_or_path: str | os.PathLike, seen: tuple[Path, ...]) -> di
             names = [p.stem for p in scenarios_dir().glob("*.toml")]
             guess = difflib.get_close_matches(str(name_or_path), names, n=1)
             hint = f"; did you mean '{guess[0]}'?" if guess else ""
-            raise ScenarioError(f"no scenario named '{name_or_path}' (not a file, not shipped){hint}; see 'cxsim scenarios'")
+            raise ScenarioError(
+                f"no scenario named '{name_or_path}' (not a file, not shipped){hint}; see 'cxsim scenarios'"
+            )
         path = shipped
     if not path.exists():
         hint = ""
@@ -255,10 +258,14 @@ def _resolve_file(name_or_path: str | os.PathLike, seen: tuple[Path, ...]) -> di
     if not path.is_file():  # a device or a pipe (/dev/zero, /dev/stdin) would never finish reading
         raise ScenarioError(f"{path}: not a regular file")
     if path.stat().st_size > MAX_SCENARIO_BYTES:
-        raise ScenarioError(f"{path}: {path.stat().st_size:,} bytes is far too big for a scenario file (a TOML page of levers)")
+        raise ScenarioError(
+            f"{path}: {path.stat().st_size:,} bytes is far too big for a scenario file (a TOML page of levers)"
+        )
     path = path.resolve()
     if path in seen:
-        raise ScenarioError(f"{path.name}: 'extends' goes round in a circle: {' -> '.join(p.name for p in seen + (path,))}")
+        raise ScenarioError(
+            f"{path.name}: 'extends' goes round in a circle: {' -> '.join(p.name for p in seen + (path,))}"
+        )
     try:
         data = _parse_toml(path.read_text(encoding="utf-8"))
     except ScenarioError as exc:

@@ -39,7 +39,9 @@ class Market:
     wom_in: np.ndarray  # float32 attitude change from posts and tweets received
     referral: np.ndarray  # float32 share of friends recommending this week
     defected: np.ndarray  # float32 share of friends who left recently
-    heard: np.ndarray  # float64 bad word of mouth pushed by friends this week (kernels.wom.push_to_friends); 0 between weeks
+    heard: (
+        np.ndarray
+    )  # float64 bad word of mouth pushed by friends this week (kernels.wom.push_to_friends); 0 between weeks
     n_defected: np.ndarray  # int32 friends who left within the contagion window (kept up to date by kernels.wom)
 
     @property
@@ -89,9 +91,17 @@ def new_market(scenario, seed: int) -> Market:
         n_defected=np.zeros(n, np.int32),
     )
     _init_market(
-        seed, m.status, m.attitude, m.expectation, m.need,
-        scenario.market.initial_customer_share, c.initial_attitude, c.attitude_spread,
-        c.initial_expectation, c.need, c.need_heterogeneity,
+        seed,
+        m.status,
+        m.attitude,
+        m.expectation,
+        m.need,
+        scenario.market.initial_customer_share,
+        c.initial_attitude,
+        c.attitude_spread,
+        c.initial_expectation,
+        c.need,
+        c.need_heterogeneity,
     )
     return m
 

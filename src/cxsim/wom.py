@@ -20,4 +20,6 @@ def cascade(indptr, indices, sources, p: float, seed: int = 0) -> np.ndarray:
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"p must be a probability, got {p}")
     src = np.atleast_1d(np.asarray(sources, dtype=np.int64))
-    return _cascade(np.asarray(indptr, np.int64), np.asarray(indices, np.int32), src, float(p), int(seed) & 0x7FFFFFFFFFFF)
+    return _cascade(
+        np.asarray(indptr, np.int64), np.asarray(indices, np.int32), src, float(p), int(seed) & 0x7FFFFFFFFFFF
+    )

@@ -104,8 +104,11 @@ def regenerate(only: list[str] | None = None) -> dict:
         if only and name not in only:
             continue
         data["cases"][case] = measure(name, weeks)
-        print(f"{case:40s} nps {data['cases'][case]['nps']:8.2f}  customers {data['cases'][case]['customers']:>9,.0f}  "
-              f"cash {data['cases'][case]['cash']:>14,.0f}", flush=True)
+        print(
+            f"{case:40s} nps {data['cases'][case]['nps']:8.2f}  customers {data['cases'][case]['customers']:>9,.0f}  "
+            f"cash {data['cases'][case]['cash']:>14,.0f}",
+            flush=True,
+        )
     write_json(GOLDEN_FILE, data)
     print(f"wrote {GOLDEN_FILE}")
     return data

@@ -27,11 +27,28 @@ CAT_SHIFT = 4  # bits 4-5: NPS category at the moment of the experience
 
 @njit(cache=True, parallel=True)
 def update(
-    seed, week,
-    status, attitude, expectation, quality, enc, exp,
-    attitude_rate, loss_aversion, bad_margin, expectation_adapt,
-    forgive_base, forgive_ratio, recovery_prob, recovery_restore,
-    trust_base, trust_ratio, promise_pull, brand_promise, drift, neutral,
+    seed,
+    week,
+    status,
+    attitude,
+    expectation,
+    quality,
+    enc,
+    exp,
+    attitude_rate,
+    loss_aversion,
+    bad_margin,
+    expectation_adapt,
+    forgive_base,
+    forgive_ratio,
+    recovery_prob,
+    recovery_restore,
+    trust_base,
+    trust_ratio,
+    promise_pull,
+    brand_promise,
+    drift,
+    neutral,
 ):
     """Update attitude and expectation of every customer; write ``exp`` flags."""
     for i in prange(status.shape[0]):

@@ -34,12 +34,32 @@ UNRESOLVED = 1  # bit of the persistent per-customer ``case`` flags
 
 @njit(cache=True, parallel=True)
 def serve(
-    seed, week,
-    status, attitude, need, case, quality, enc,
-    front, engagement, skill, autonomy, good_deed,
-    process_quality, need_boost, repeat_prob, nonstandard_share,
-    empowerment, procedure_help, complex_factor, effort_bonus, good_deed_quality,
-    handoff_prob, handoff_loss, drop_prob, strain,
+    seed,
+    week,
+    status,
+    attitude,
+    need,
+    case,
+    quality,
+    enc,
+    front,
+    engagement,
+    skill,
+    autonomy,
+    good_deed,
+    process_quality,
+    need_boost,
+    repeat_prob,
+    nonstandard_share,
+    empowerment,
+    procedure_help,
+    complex_factor,
+    effort_bonus,
+    good_deed_quality,
+    handoff_prob,
+    handoff_loss,
+    drop_prob,
+    strain,
 ):
     """Decide who contacts the firm and what each contact is like.
 

@@ -38,10 +38,30 @@ def churn_probability(base_hazard, sensitivity, attitude, reference, switching_e
 
 @njit(cache=True, parallel=True)
 def churn_spend_acquire(
-    seed, week, status, attitude, expectation, intent, t_churned, referral, defected, mkt,
-    base_hazard, sensitivity, reference, switching_ease, contagion,
-    repurchase_base, repurchase_ratio, new_offer_base, new_offer_ratio,
-    p_external, referral_q, rating_factor, start_attitude, start_expectation,
+    seed,
+    week,
+    status,
+    attitude,
+    expectation,
+    intent,
+    t_churned,
+    referral,
+    defected,
+    mkt,
+    base_hazard,
+    sensitivity,
+    reference,
+    switching_ease,
+    contagion,
+    repurchase_base,
+    repurchase_ratio,
+    new_offer_base,
+    new_offer_ratio,
+    p_external,
+    referral_q,
+    rating_factor,
+    start_attitude,
+    start_expectation,
 ):
     """One week of market moves; writes ``mkt`` event flags.
 

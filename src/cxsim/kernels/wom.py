@@ -62,8 +62,21 @@ RALLY = 2  # bit of the persistent ``case`` flags: rallied by a viral story, wil
 
 @njit(cache=True, parallel=True)
 def send(
-    seed, week, status, attitude, enc, exp, case, wom,
-    p_friends, p_social, p_review, p_tweet, recommend_base, recommend_ratio, p_positive_review,
+    seed,
+    week,
+    status,
+    attitude,
+    enc,
+    exp,
+    case,
+    wom,
+    p_friends,
+    p_social,
+    p_review,
+    p_tweet,
+    recommend_base,
+    recommend_ratio,
+    p_positive_review,
 ):
     """Decide each customer's messages this week; writes ``wom`` flags."""
     for i in prange(status.shape[0]):
@@ -84,7 +97,9 @@ def send(
             if uniform(seed, S_TWEET, week, i) < p_tweet:
                 flags |= TWEET_NEG
         else:
-            if uniform(seed, S_RECOMMEND, week, i) < by_category(recommend_base, recommend_ratio, category(attitude[i])):
+            if uniform(seed, S_RECOMMEND, week, i) < by_category(
+                recommend_base, recommend_ratio, category(attitude[i])
+            ):
                 flags |= RECOMMEND
             if (enc[i] & CONTACTED) and uniform(seed, S_POS_REVIEW, week, i) < p_positive_review:
                 flags |= REVIEW_POS
@@ -102,9 +117,22 @@ def viral_reach(u, min_reach, alpha, n):
 
 @njit(cache=True)
 def broadcast(
-    seed, week, status, attitude, case, wom, wom_in,
-    social_reach, social_weight, tweet_reach, viral_prob, viral_min_reach, viral_alpha, viral_weight,
-    negative_multiplier, rally_prob,
+    seed,
+    week,
+    status,
+    attitude,
+    case,
+    wom,
+    wom_in,
+    social_reach,
+    social_weight,
+    tweet_reach,
+    viral_prob,
+    viral_min_reach,
+    viral_alpha,
+    viral_weight,
+    negative_multiplier,
+    rally_prob,
 ):
     """Deliver social posts and tweets to random audiences (serial: deterministic).
 
@@ -242,9 +270,27 @@ def push_to_friends(indptr, indices, signal, referral, n_defected, heard, friend
 
 
 def receive(
-    indptr, indices, status, attitude, intent, signal, wom_in, referral, defected, heard, n_defected,
-    full_mixing, mean_degree, share_friends_neg, share_social_neg, share_recommend, share_recent_churn,
-    friend_weight, social_weight, negative_multiplier, intent_weight,
+    indptr,
+    indices,
+    status,
+    attitude,
+    intent,
+    signal,
+    wom_in,
+    referral,
+    defected,
+    heard,
+    n_defected,
+    full_mixing,
+    mean_degree,
+    share_friends_neg,
+    share_social_neg,
+    share_recommend,
+    share_recent_churn,
+    friend_weight,
+    social_weight,
+    negative_multiplier,
+    intent_weight,
 ):
     """Each person reads what their friends said; customers' attitude and
     prospects' intent move. Also writes each person's share of recommending
@@ -257,17 +303,51 @@ def receive(
     if not full_mixing:
         push_to_friends(indptr, indices, signal, referral, n_defected, heard, friend_weight, social_weight)
     read_friends(
-        indptr, status, attitude, intent, signal, wom_in, referral, defected, heard, n_defected,
-        full_mixing, mean_degree, share_friends_neg, share_social_neg, share_recommend, share_recent_churn,
-        friend_weight, social_weight, negative_multiplier, intent_weight,
+        indptr,
+        status,
+        attitude,
+        intent,
+        signal,
+        wom_in,
+        referral,
+        defected,
+        heard,
+        n_defected,
+        full_mixing,
+        mean_degree,
+        share_friends_neg,
+        share_social_neg,
+        share_recommend,
+        share_recent_churn,
+        friend_weight,
+        social_weight,
+        negative_multiplier,
+        intent_weight,
     )
 
 
 @njit(cache=True, parallel=True)
 def read_friends(
-    indptr, status, attitude, intent, signal, wom_in, referral, defected, heard, n_defected,
-    full_mixing, mean_degree, share_friends_neg, share_social_neg, share_recommend, share_recent_churn,
-    friend_weight, social_weight, negative_multiplier, intent_weight,
+    indptr,
+    status,
+    attitude,
+    intent,
+    signal,
+    wom_in,
+    referral,
+    defected,
+    heard,
+    n_defected,
+    full_mixing,
+    mean_degree,
+    share_friends_neg,
+    share_social_neg,
+    share_recommend,
+    share_recent_churn,
+    friend_weight,
+    social_weight,
+    negative_multiplier,
+    intent_weight,
 ):
     """The second half of :func:`receive` (parallel, no write conflicts): turn the
     pushed counts into shares and move attitude or intent. The negative sum

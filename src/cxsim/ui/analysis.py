@@ -69,9 +69,15 @@ def combine(a: Scenario, b: Scenario, steps: int, ra: list[Result], rb: list[Res
     runs_a.insert(0, "arm", "A")
     runs_b.insert(0, "arm", "B")
     return Comparison(
-        a=a, b=b, seeds=[r.seed for r in ra], steps=steps, table=paired_table(va, vb),
-        runs=pd.concat([runs_a, runs_b], ignore_index=True), changes=scenario_diff(a, b),
-        results_a=list(ra), results_b=list(rb),
+        a=a,
+        b=b,
+        seeds=[r.seed for r in ra],
+        steps=steps,
+        table=paired_table(va, vb),
+        runs=pd.concat([runs_a, runs_b], ignore_index=True),
+        changes=scenario_diff(a, b),
+        results_a=list(ra),
+        results_b=list(rb),
     )
 
 
@@ -179,8 +185,14 @@ class Decomposition:
         for col in per.columns:
             x = per[col].to_numpy(float)
             half = tq * float(np.std(x, ddof=1)) / math.sqrt(n) if n > 1 else math.inf
-            rows.append({"lever": col, "contribution": float(x.mean()), "ci_low": float(x.mean() - half),
-                         "ci_high": float(x.mean() + half)})
+            rows.append(
+                {
+                    "lever": col,
+                    "contribution": float(x.mean()),
+                    "ci_low": float(x.mean() - half),
+                    "ci_high": float(x.mean() + half),
+                }
+            )
         return pd.DataFrame(rows)
 
     def endpoints(self, kpi: str) -> tuple[float, float]:
@@ -253,7 +265,9 @@ def decompose(
             scenario = a.override(changes)
         except ScenarioError as exc:
             names = ", ".join(sorted(subset))
-            raise ScenarioError(f"the levers cannot be separated: changing only {names} gives an invalid scenario ({exc})") from None
+            raise ScenarioError(
+                f"the levers cannot be separated: changing only {names} gives an invalid scenario ({exc})"
+            ) from None
         results = run_many(scenario, seeds, comparison.steps)
         values[subset] = pd.DataFrame([outcomes(r, kpis) for r in results])
         done += 1

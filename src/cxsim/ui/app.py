@@ -82,11 +82,23 @@ def BasePicker():
             state.pick_variant(name)
 
     with solara.Column(gap="2px"):
-        solara.Select(label="Baseline: the firm as it is", value=source, values=options, on_value=on_pick,
-                      style={"min-width": "260px"}, classes=["cx-base-pick"])
+        solara.Select(
+            label="Baseline: the firm as it is",
+            value=source,
+            values=options,
+            on_value=on_pick,
+            style={"min-width": "260px"},
+            classes=["cx-base-pick"],
+        )
         solara.Text(state.base.value.description, style={"color": "#555", "font-size": "13px"})
-        solara.Select(label="Variant: what if it were ...", value=vsource, values=voptions,
-                      on_value=on_pick_variant, style={"min-width": "260px"}, classes=["cx-variant-pick"])
+        solara.Select(
+            label="Variant: what if it were ...",
+            value=vsource,
+            values=voptions,
+            on_value=on_pick_variant,
+            style={"min-width": "260px"},
+            classes=["cx-variant-pick"],
+        )
         if vsource in described:
             solara.Text(described[vsource], style={"color": "#555", "font-size": "13px"})
 
@@ -113,8 +125,13 @@ def LeverPanel():
 
     with solara.Column(gap="4px"):
         with solara.Row():
-            solara.Button("Reset levers", on_click=state.reset_levers, outlined=True, small=True,
-                          disabled=state.variant.value == state.base.value)
+            solara.Button(
+                "Reset levers",
+                on_click=state.reset_levers,
+                outlined=True,
+                small=True,
+                disabled=state.variant.value == state.base.value,
+            )
         for title, blurb, items in lv.grouped_levers():
             n_changed = sum(state.variant.value.get(x.key) != state.base.value.get(x.key) for x in items)
             heading = f"{title} ({n_changed} changed)" if n_changed else title
@@ -123,8 +140,10 @@ def LeverPanel():
                 for item in items:
                     LeverControl(item, errors)
         with solara.Details("Any other parameter"):
-            solara.Text("Set any parameter of the model by its key (the list: `cxsim params`).",
-                        style={"color": "#666", "font-size": "13px"})
+            solara.Text(
+                "Set any parameter of the model by its key (the list: `cxsim params`).",
+                style={"color": "#666", "font-size": "13px"},
+            )
             solara.InputText("key, e.g. customers.need", value=raw_key, continuous_update=True)
             solara.InputText("value, e.g. 0.08", value=raw_value, continuous_update=True)
             solara.Button("Set", on_click=set_raw, small=True)
@@ -139,8 +158,9 @@ def RunControls():
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
         solara.InputInt("Seeds (paired)", value=state.seeds, continuous_update=False, style={"max-width": "140px"})
         solara.InputInt("Weeks", value=state.weeks, continuous_update=False, style={"max-width": "120px"})
-        solara.Button("Run", on_click=state.start_run, color="primary", disabled=running, icon_name="mdi-play",
-                      classes=["cx-run"])
+        solara.Button(
+            "Run", on_click=state.start_run, color="primary", disabled=running, icon_name="mdi-play", classes=["cx-run"]
+        )
         if running:
             solara.Button("Stop", on_click=state.stop_run, outlined=True, classes=["cx-stop"])
     if state.run_error.value:
@@ -164,8 +184,10 @@ def Results():
     view = state.result.value
     if view is None:
         if not state.run_task.pending:
-            solara.Info("Move a lever (left), then press Run: the baseline and the variant run over the same seeds, "
-                        "and the charts show how far apart they end up, with the uncertainty.")
+            solara.Info(
+                "Move a lever (left), then press Run: the baseline and the variant run over the same seeds, "
+                "and the charts show how far apart they end up, with the uncertainty."
+            )
         return
     c = view.comparison
     stale = (c.a != state.base.value) or (c.b != state.variant.value)
@@ -180,12 +202,17 @@ def Results():
     Md("### Difference at the end of the run")
     solara.HTML(tag="div", unsafe_innerHTML=delta_table_html(c.table, len(c.seeds)))
     with solara.Row():
-        solara.FileDownload(lambda: c.runs.to_csv(index=False).encode(), filename="cxsim_runs.csv",
-                            label="Download runs (CSV)")
-        solara.FileDownload(lambda: delta_table_frame(c.table).to_csv(index=False).encode(),
-                            filename="cxsim_differences.csv", label="Download table (CSV)")
-        solara.FileDownload(lambda: state.variant_toml().encode(), filename=f"{c.b.name}.toml",
-                            label="Download variant (TOML)")
+        solara.FileDownload(
+            lambda: c.runs.to_csv(index=False).encode(), filename="cxsim_runs.csv", label="Download runs (CSV)"
+        )
+        solara.FileDownload(
+            lambda: delta_table_frame(c.table).to_csv(index=False).encode(),
+            filename="cxsim_differences.csv",
+            label="Download table (CSV)",
+        )
+        solara.FileDownload(
+            lambda: state.variant_toml().encode(), filename=f"{c.b.name}.toml", label="Download variant (TOML)"
+        )
 
 
 @solara.component
@@ -203,8 +230,9 @@ def WhatIfPage():
             Md("## What if ...?")
             RunControls()
             Md("#### What changed")
-            solara.HTML(tag="div", unsafe_innerHTML=changes_html(analysis.scenario_diff(state.base.value,
-                                                                                         state.variant.value)))
+            solara.HTML(
+                tag="div", unsafe_innerHTML=changes_html(analysis.scenario_diff(state.base.value, state.variant.value))
+            )
             Results()
 
 
@@ -238,8 +266,10 @@ def WhyPage():
     Md("## Why: which levers explain the difference?")
     view = state.result.value
     if view is None or not view.complete:
-        solara.Info("Run a complete what-if first (What-if page). This page then splits the difference over the "
-                    "levers you changed.")
+        solara.Info(
+            "Run a complete what-if first (What-if page). This page then splits the difference over the "
+            "levers you changed."
+        )
         return
     c = view.comparison
     keys = list(c.changes)
@@ -258,10 +288,18 @@ def WhyPage():
     running = state.why_task.pending
     kpis = {kpi_label(k): k for k in analysis.TABLE_KPIS if k != "bankrupt"}
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
-        solara.ToggleButtonsSingle(value=METHOD_NAMES.get(state.why_method.value, "auto"), values=list(METHODS),
-                                   on_value=lambda name: state.why_method.set(METHODS[name]))
-        solara.Select("KPI to explain", value=kpi_label(state.why_kpi.value), values=list(kpis),
-                      on_value=lambda name: state.why_kpi.set(kpis[name]), style={"max-width": "260px"})
+        solara.ToggleButtonsSingle(
+            value=METHOD_NAMES.get(state.why_method.value, "auto"),
+            values=list(METHODS),
+            on_value=lambda name: state.why_method.set(METHODS[name]),
+        )
+        solara.Select(
+            "KPI to explain",
+            value=kpi_label(state.why_kpi.value),
+            values=list(kpis),
+            on_value=lambda name: state.why_kpi.set(kpis[name]),
+            style={"max-width": "260px"},
+        )
         solara.Button("Explain", on_click=state.start_why, color="primary", disabled=running, classes=["cx-explain"])
         if running:
             solara.Button("Stop", on_click=state.stop_why, outlined=True)
@@ -276,17 +314,23 @@ def WhyPage():
     kpi = state.why_kpi.value
     tab = d.table(kpi)
     start, end = d.endpoints(kpi)
-    labels = {k: lever_change_label(k, *c.changes[k]) for k in d.keys} | {"interaction": "interaction\n(levers together)"}
+    labels = {k: lever_change_label(k, *c.changes[k]) for k in d.keys} | {
+        "interaction": "interaction\n(levers together)"
+    }
     Waterfall(d, kpi, labels, (f"baseline\n{c.a.name}", f"variant\n{_variant_name(c)}"))
     rows = "".join(
         f"<tr><td>{labels.get(r.lever, r.lever).replace(chr(10), ': ')}</td><td>{r.contribution:+.3g}</td>"
         f"<td>[{r.ci_low:.3g}, {r.ci_high:.3g}]</td></tr>"
         for r in tab.itertuples(index=False)
     )
-    solara.HTML(tag="div", unsafe_innerHTML=(
-        f"<table class='cx-table cx-why-table'><caption>{kpi_label(kpi)}: baseline {start:.4g} -> variant {end:.4g} "
-        f"({d.method.replace('_', ' ')}, {len(d.seeds)} paired seeds)</caption><thead><tr><th>lever</th>"
-        f"<th>contribution</th><th>95% CI</th></tr></thead><tbody>{rows}</tbody></table>"))
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=(
+            f"<table class='cx-table cx-why-table'><caption>{kpi_label(kpi)}: baseline {start:.4g} -> variant {end:.4g} "
+            f"({d.method.replace('_', ' ')}, {len(d.seeds)} paired seeds)</caption><thead><tr><th>lever</th>"
+            f"<th>contribution</th><th>95% CI</th></tr></thead><tbody>{rows}</tbody></table>"
+        ),
+    )
 
 
 # ------------------------------------------------------------------ lessons page
@@ -303,19 +347,26 @@ def LessonsPage():
     if not lessons:
         solara.Info("No lesson scenarios are in the scenario folder yet.")
     for lesson in lessons:
+
         def open_pair(lesson=lesson) -> None:
             state.load_pair(lesson.a, lesson.b)
             router.push("/")
 
         with solara.Card(lesson.title, margin=0, classes=["cx-lesson"], style={"margin-bottom": "12px"}):
             Md(f"**{lesson.a}** (baseline) vs **{lesson.b}** (variant). {lesson.explanation}")
-            solara.HTML(tag="div", unsafe_innerHTML=f"<div class='cx-question'><b>Ask the class:</b> {lesson.question}"
-                                                    f" <i>Look first at: {kpi_label(lesson.kpi)}.</i></div>")
-            solara.Button("Open in what-if", on_click=open_pair, color="primary", outlined=True,
-                          classes=["cx-open-lesson"])
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML=f"<div class='cx-question'><b>Ask the class:</b> {lesson.question}"
+                f" <i>Look first at: {kpi_label(lesson.kpi)}.</i></div>",
+            )
+            solara.Button(
+                "Open in what-if", on_click=open_pair, color="primary", outlined=True, classes=["cx-open-lesson"]
+            )
     if waiting:
-        solara.Text(f"{waiting} more lesson(s) will appear here once their scenario files are in the library.",
-                    style={"color": "#777"})
+        solara.Text(
+            f"{waiting} more lesson(s) will appear here once their scenario files are in the library.",
+            style={"color": "#777"},
+        )
 
 
 # -------------------------------------------------------------------- files page
@@ -336,32 +387,52 @@ def FilesPage():
     with solara.Columns([1, 1]):
         with solara.Column():
             Md("### Export")
-            Md(f"Variant **{state.variant.value.name}**, compared with base **{state.base_source.value}**"
-                            f" ({len(analysis.scenario_diff(state.base.value, state.variant.value))} lever(s) changed).")
-            solara.FileDownload(lambda: state.variant_toml().encode(), filename="variant.toml",
-                                label="Download variant (TOML)")
+            Md(
+                f"Variant **{state.variant.value.name}**, compared with base **{state.base_source.value}**"
+                f" ({len(analysis.scenario_diff(state.base.value, state.variant.value))} lever(s) changed)."
+            )
+            solara.FileDownload(
+                lambda: state.variant_toml().encode(), filename="variant.toml", label="Download variant (TOML)"
+            )
             view = state.result.value
             if view is not None:
-                solara.FileDownload(lambda: view.comparison.runs.to_csv(index=False).encode(),
-                                    filename="cxsim_runs.csv", label="Download runs of the last what-if (CSV)")
+                solara.FileDownload(
+                    lambda: view.comparison.runs.to_csv(index=False).encode(),
+                    filename="cxsim_runs.csv",
+                    label="Download runs of the last what-if (CSV)",
+                )
             else:
                 solara.Text("Runs (CSV) can be downloaded after a what-if run.", style={"color": "#777"})
             Md("Preview of the variant file:")
             solara.HTML(tag="pre", unsafe_innerHTML=html.escape(state.variant_toml()), classes=["cx-preview"])
         with solara.Column():
             Md("### Import")
-            Md("Drop a scenario `.toml` below (or paste it) to make it the variant; a file with "
-                            "`extends = \"name\"` also sets that shipped scenario as the base.")
+            Md(
+                "Drop a scenario `.toml` below (or paste it) to make it the variant; a file with "
+                '`extends = "name"` also sets that shipped scenario as the base.'
+            )
             with solara.Row(style={"align-items": "center"}):
                 # a file chooser as well as the drop zone: not everyone can drag a file onto a browser
-                ipywidgets.FileUpload.element(accept=".toml", multiple=False, description="Choose a .toml file",
-                                              layout=ipywidgets.Layout(width="220px"), on_value=_on_upload)
+                ipywidgets.FileUpload.element(
+                    accept=".toml",
+                    multiple=False,
+                    description="Choose a .toml file",
+                    layout=ipywidgets.Layout(width="220px"),
+                    on_value=_on_upload,
+                )
                 solara.Text("or", style={"color": "#777"})
-            solara.FileDrop(label="Drop a scenario .toml file here",
-                            on_file=lambda f: state.load_uploaded(f["name"], f["data"]), lazy=False)
+            solara.FileDrop(
+                label="Drop a scenario .toml file here",
+                on_file=lambda f: state.load_uploaded(f["name"], f["data"]),
+                lazy=False,
+            )
             solara.InputTextArea("... or paste TOML here", value=pasted, rows=8, continuous_update=True)
-            solara.Button("Load pasted TOML", on_click=lambda: state.load_uploaded("pasted.toml", pasted.value.encode()),
-                          color="primary", classes=["cx-load-toml"])
+            solara.Button(
+                "Load pasted TOML",
+                on_click=lambda: state.load_uploaded("pasted.toml", pasted.value.encode()),
+                color="primary",
+                classes=["cx-load-toml"],
+            )
             if state.upload_error.value:
                 solara.Error(f"Not loaded: {state.upload_error.value}", classes=["cx-upload-error"])
             elif state.notice.value:

@@ -146,7 +146,9 @@ def ensure_assets(root: Path | None = None, quiet: bool = False) -> Path:
                 print(f"[cxsim ui] fetching page asset {name}@{version} (npm pack, once)", file=sys.stderr)
             proc = subprocess.run(
                 [npm, "pack", f"{name}@{version}", "--pack-destination", tmp, "--silent"],
-                capture_output=True, text=True, cwd=tmp,
+                capture_output=True,
+                text=True,
+                cwd=tmp,
             )
             if proc.returncode != 0:
                 raise RuntimeError(f"npm pack {name}@{version} failed: {proc.stderr.strip() or proc.stdout.strip()}")

@@ -70,8 +70,9 @@ def fan_charts(runs: pd.DataFrame, kpis: list[tuple[str, str]], labels: tuple[st
     return fig
 
 
-def waterfall(start: float, end: float, table: pd.DataFrame, labels: dict[str, str], kpi_title: str,
-              ends: tuple[str, str]) -> Figure:
+def waterfall(
+    start: float, end: float, table: pd.DataFrame, labels: dict[str, str], kpi_title: str, ends: tuple[str, str]
+) -> Figure:
     """Baseline bar, one floating bar per lever (with its 95% CI), variant bar."""
     steps = list(table.itertuples(index=False))
     names = [ends[0]] + [labels.get(s.lever, s.lever) for s in steps] + [ends[1]]
@@ -80,8 +81,17 @@ def waterfall(start: float, end: float, table: pd.DataFrame, labels: dict[str, s
     span = max([abs(start), abs(end)] + [abs(s.contribution) for s in steps] + [1e-9])
 
     def value_label(x: float, y: float, text: str) -> None:
-        ax.text(x, y, text, ha="center", va="center", fontsize=10, fontweight="bold", color="white",
-                bbox={"boxstyle": "round,pad=0.2", "facecolor": "#00000055", "edgecolor": "none"})
+        ax.text(
+            x,
+            y,
+            text,
+            ha="center",
+            va="center",
+            fontsize=10,
+            fontweight="bold",
+            color="white",
+            bbox={"boxstyle": "round,pad=0.2", "facecolor": "#00000055", "edgecolor": "none"},
+        )
 
     level = start
     ax.bar(0, start, color=BASE_COLOR, width=0.6)
@@ -91,8 +101,14 @@ def waterfall(start: float, end: float, table: pd.DataFrame, labels: dict[str, s
         ax.bar(i, s.contribution, bottom=level, color=color, width=0.6)
         top = level + s.contribution
         # the CI of a contribution, drawn at the end of its bar, offset so the label stays readable
-        ax.errorbar(i + 0.2, top, yerr=[[max(s.contribution - s.ci_low, 0)], [max(s.ci_high - s.contribution, 0)]],
-                    color="black", capsize=5, linewidth=1.4)
+        ax.errorbar(
+            i + 0.2,
+            top,
+            yerr=[[max(s.contribution - s.ci_low, 0)], [max(s.ci_high - s.contribution, 0)]],
+            color="black",
+            capsize=5,
+            linewidth=1.4,
+        )
         value_label(i, level + s.contribution / 2, f"{s.contribution:+.3g}")
         ax.plot([i - 0.7, i - 0.3], [level, level], color="#888888", linewidth=1, linestyle=":")
         level = top
@@ -103,8 +119,10 @@ def waterfall(start: float, end: float, table: pd.DataFrame, labels: dict[str, s
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_xticks(range(len(names)), names, fontsize=10)
     ax.set_ylabel(kpi_title)
-    ax.set_title(f"{kpi_title}: how each changed lever moves it from baseline to variant "
-                 "(error bars: 95% CI over paired seeds)", fontsize=11)
+    ax.set_title(
+        f"{kpi_title}: how each changed lever moves it from baseline to variant (error bars: 95% CI over paired seeds)",
+        fontsize=11,
+    )
     ax.margins(y=0.08 if span else 0.1)
     ax.grid(axis="y", alpha=0.3)
     return fig
@@ -132,8 +150,9 @@ def team_grid(engagement: np.ndarray, team: np.ndarray, front: np.ndarray, thres
         ys.extend([r] * len(cols))
     im = ax.imshow(grid, cmap=ENGAGEMENT_CMAP, vmin=0, vmax=1, aspect="auto", interpolation="nearest")
     # one artist for every outline: a patch per tile is slow to draw when the class watches it play
-    ax.scatter(xs, ys, marker="s", s=(220 / max(width, len(teams))) ** 2, facecolors="none", edgecolors="black",
-               linewidths=1.2)
+    ax.scatter(
+        xs, ys, marker="s", s=(220 / max(width, len(teams))) ** 2, facecolors="none", edgecolors="black", linewidths=1.2
+    )
     ax.set_xlim(-0.5, width - 0.5)
     ax.set_ylim(len(teams) - 0.5, -0.5)
     ax.set_yticks(range(len(teams)), [f"team {t + 1}" for t in teams], fontsize=8)
@@ -155,15 +174,24 @@ def nps_mix(ts: pd.DataFrame) -> Figure:
     colors = [UP, "#bdbdbd", DOWN]
     if len(ts):
         w = ts["week"]
-        ax.stackplot(w, ts["detractor_share"], ts["passive_share"], ts["promoter_share"], colors=colors[::-1],
-                     alpha=0.85)
+        ax.stackplot(
+            w, ts["detractor_share"], ts["passive_share"], ts["promoter_share"], colors=colors[::-1], alpha=0.85
+        )
         ax.set_xlim(w.iloc[0], max(w.iloc[-1], w.iloc[0] + 1))
         ax.set_title(f"Customers' NPS mix | NPS now: {ts['nps'].iloc[-1]:+.1f}", fontsize=10)
     else:
         ax.set_title("Customers' NPS mix (press Step or Play)", fontsize=10)
     # the legend in the stacking order, top to bottom, beside the chart: inside it would hide a band
-    ax.legend([Patch(color=c, alpha=0.85) for c in colors], names, loc="center left", bbox_to_anchor=(1.02, 0.5),
-              fontsize=8, frameon=False, title="NPS = promoters - detractors", title_fontsize=8)
+    ax.legend(
+        [Patch(color=c, alpha=0.85) for c in colors],
+        names,
+        loc="center left",
+        bbox_to_anchor=(1.02, 0.5),
+        fontsize=8,
+        frameon=False,
+        title="NPS = promoters - detractors",
+        title_fontsize=8,
+    )
     ax.set_ylim(0, 1)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_ylabel("share of customers", fontsize=9)
@@ -188,20 +216,32 @@ def wom_channels(ts: pd.DataFrame, last: int = 26) -> Figure:
     if len(d):
         neg = WOM_CHANNELS[:-1]
         # stacked areas: a bar per channel per week is too slow to redraw every week in class
-        ax.stackplot(d["week"], *[d[c].to_numpy(float) for c, _, _ in neg], colors=[c for _, _, c in neg],
-                     labels=[n for _, n, _ in neg], step="mid", alpha=0.9)
+        ax.stackplot(
+            d["week"],
+            *[d[c].to_numpy(float) for c, _, _ in neg],
+            colors=[c for _, _, c in neg],
+            labels=[n for _, n, _ in neg],
+            step="mid",
+            alpha=0.9,
+        )
         col, name, color = WOM_CHANNELS[-1]
         ax.fill_between(d["week"], -d[col].to_numpy(float), 0, step="mid", color=color, label=name, alpha=0.9)
         viral = d[d["wom_viral"] > 0]
         top = d[[c for c, _, _ in neg]].sum(axis=1)
         for w in viral["week"]:
-            ax.annotate("viral!", (w, float(top[d["week"] == w].iloc[0])), ha="center", va="bottom", fontsize=8,
-                        color="#1565c0")
+            ax.annotate(
+                "viral!", (w, float(top[d["week"] == w].iloc[0])), ha="center", va="bottom", fontsize=8, color="#1565c0"
+            )
         handles, names = ax.get_legend_handles_labels()
         # beside the chart, negative channels on top as in the stack, so it never hides a week
-        ax.legend(handles[-2::-1] + [handles[-1]],
-                  names[-2::-1] + [names[-1]], fontsize=8, loc="center left", bbox_to_anchor=(1.02, 0.5),
-                  frameon=False)
+        ax.legend(
+            handles[-2::-1] + [handles[-1]],
+            names[-2::-1] + [names[-1]],
+            fontsize=8,
+            loc="center left",
+            bbox_to_anchor=(1.02, 0.5),
+            frameon=False,
+        )
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_ylabel("negative up, positive down", fontsize=8)
     ax.set_title("Word of mouth by channel (messages per week)", fontsize=10)

@@ -21,9 +21,15 @@ GROUPS: list[tuple[str, str, list[str]]] = [
         "Leadership",
         "What the top says, means and funds: programs work only as far as commitment goes.",
         [
-            "leadership.ceo_ownership", "leadership.message_consistency", "leadership.commitment",
-            "programs.recognition", "programs.cx_room", "programs.recruit_for_values", "programs.training_budget",
-            "leadership.brand_promise", "leadership.marketing_spend",
+            "leadership.ceo_ownership",
+            "leadership.message_consistency",
+            "leadership.commitment",
+            "programs.recognition",
+            "programs.cx_room",
+            "programs.recruit_for_values",
+            "programs.training_budget",
+            "leadership.brand_promise",
+            "leadership.marketing_spend",
         ],
     ),
     (
@@ -54,8 +60,14 @@ GROUPS: list[tuple[str, str, list[str]]] = [
     (
         "Market",
         "The world the firm lives in: size, how easily customers switch, how stories spread.",
-        ["market.size", "market.initial_customer_share", "churn.switching_ease", "wom.viral_prob", "wom.rally_prob",
-         "finance.initial_cash"],
+        [
+            "market.size",
+            "market.initial_customer_share",
+            "churn.switching_ease",
+            "wom.viral_prob",
+            "wom.rally_prob",
+            "finance.initial_cash",
+        ],
     ),
 ]
 

@@ -48,21 +48,23 @@ def classroom_scenario(name: str | Scenario) -> Scenario:
         return s
     size = max(20, round(s.market.size * factor))
     employees = max(1, round(s.workforce.employees * factor))
-    return s.override({
-        "market.size": size,
-        "market.mean_degree": min(s.market.mean_degree, size - 1),
-        "workforce.employees": employees,
-        "workforce.team_size": min(s.workforce.team_size, employees),
-        "leadership.marketing_spend": s.leadership.marketing_spend * factor,
-        "acquisition.marketing_reference": max(1.0, s.acquisition.marketing_reference * factor),
-        "finance.fixed_cost": s.finance.fixed_cost * factor,
-        "finance.initial_cash": s.finance.initial_cash * factor,
-        "programs.cx_team_cost": s.programs.cx_team_cost * factor,
-        "programs.cx_room_cost": s.programs.cx_room_cost * factor,
-        "programs.voc_cost": s.programs.voc_cost * factor,
-        # a viral story reaches a share of the market, not a head count fixed for a big one
-        "wom.viral_min_reach": max(1.0, s.wom.viral_min_reach * factor),
-    })
+    return s.override(
+        {
+            "market.size": size,
+            "market.mean_degree": min(s.market.mean_degree, size - 1),
+            "workforce.employees": employees,
+            "workforce.team_size": min(s.workforce.team_size, employees),
+            "leadership.marketing_spend": s.leadership.marketing_spend * factor,
+            "acquisition.marketing_reference": max(1.0, s.acquisition.marketing_reference * factor),
+            "finance.fixed_cost": s.finance.fixed_cost * factor,
+            "finance.initial_cash": s.finance.initial_cash * factor,
+            "programs.cx_team_cost": s.programs.cx_team_cost * factor,
+            "programs.cx_room_cost": s.programs.cx_room_cost * factor,
+            "programs.voc_cost": s.programs.voc_cost * factor,
+            # a viral story reaches a share of the market, not a head count fixed for a big one
+            "wom.viral_min_reach": max(1.0, s.wom.viral_min_reach * factor),
+        }
+    )
 
 
 def parse_seed(text: str | int) -> int | None:
@@ -122,8 +124,12 @@ use_threads = solara.reactive(False)  # Mesa's second drawing thread: one thread
 def model_params(current: LiveModel | None) -> dict:
     """Mesa ``model_params``: the scenario menu and the seed field, showing the running model's values."""
     return {
-        "scenario_name": {"type": "Select", "value": current.scenario_name if current else "baseline",
-                          "values": list(shipped_scenarios()), "label": "Scenario"},
+        "scenario_name": {
+            "type": "Select",
+            "value": current.scenario_name if current else "baseline",
+            "values": list(shipped_scenarios()),
+            "label": "Scenario",
+        },
         "seed": {"type": "InputText", "value": str(current.seed_value) if current else "0", "label": "Seed"},
     }
 
@@ -136,14 +142,17 @@ def LiveFigures(m: LiveModel):
     ts = snap["ts"]
     threshold = m.params.workforce.engaged_threshold
     shown = [id(m), snap["week"]]
-    grid = solara.use_memo(lambda: charts.team_grid(snap["engagement"], snap["team"], snap["front"], threshold),
-                           dependencies=shown)
+    grid = solara.use_memo(
+        lambda: charts.team_grid(snap["engagement"], snap["team"], snap["front"], threshold), dependencies=shown
+    )
     mix = solara.use_memo(lambda: charts.nps_mix(ts), dependencies=shown)
     wom = solara.use_memo(lambda: charts.wom_channels(ts), dependencies=shown)
     kp = solara.use_memo(lambda: charts.live_kpis(ts), dependencies=shown)
     sc = m.params
-    status = f"Week {snap['week']} | {m.scenario_name} at classroom size ({sc.market.size:,} people, " \
-             f"{sc.workforce.employees} employees) | seed {m.seed_value}"
+    status = (
+        f"Week {snap['week']} | {m.scenario_name} at classroom size ({sc.market.size:,} people, "
+        f"{sc.workforce.employees} employees) | seed {m.seed_value}"
+    )
     if len(ts):
         last = ts.iloc[-1]
         status += f" | customers {int(last['customers']):,} | NPS {last['nps']:+.1f} | cash ${last['cash']:,.0f}"
@@ -182,13 +191,20 @@ def LivePage():
         with solara.Card("Controls", style={"min-width": "280px", "max-width": "360px"}):
             # Mesa's controller: Reset, Play/Pause (▶ / ❚❚), Step; it plays in a thread, one frame per
             # `render_interval` weeks, and rebuilds the model from `model_parameters` on Reset
-            ModelController(model, model_parameters=model_parameters, play_interval=play_interval,
-                            render_interval=render_interval, use_threads=use_threads)
+            ModelController(
+                model,
+                model_parameters=model_parameters,
+                play_interval=play_interval,
+                render_interval=render_interval,
+                use_threads=use_threads,
+            )
             solara.SliderInt(f"Weeks per frame: {render_interval.value}", value=render_interval, min=1, max=10)
         with solara.Card("Model parameters", style={"min-width": "280px", "max-width": "360px"}):
             ModelCreator(model, model_params(m), model_parameters=model_parameters)
-            solara.Text("Pick a scenario and a seed, then press Reset to start that firm at week 0.",
-                        style={"color": "#666", "font-size": "0.9em"})
+            solara.Text(
+                "Pick a scenario and a seed, then press Reset to start that firm at week 0.",
+                style={"color": "#666", "font-size": "0.9em"},
+            )
     LiveFigures(m)
     Md(
         "Each tile is an employee, each row a supervisor's team: watch engagement spread (or fade) within teams. "

@@ -18,8 +18,19 @@ APP_MODULE = "cxsim.ui.app"
 
 def solara_command(host: str, port: int) -> list[str]:
     """The command line that serves the app (the venv's own Python runs Solara's CLI)."""
-    return [sys.executable, "-m", "solara", "run", APP_MODULE, "--host", host, "--port", str(port), "--production",
-            "--no-open"]
+    return [
+        sys.executable,
+        "-m",
+        "solara",
+        "run",
+        APP_MODULE,
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--production",
+        "--no-open",
+    ]
 
 
 def server_environment(host: str, port: int) -> dict[str, str]:

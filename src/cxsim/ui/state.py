@@ -218,8 +218,9 @@ def run_task(a: Scenario, b: Scenario, n_seeds: int, steps: int) -> None:
         run_status.set(f"{done} of {total} runs done ({n_seeds} seeds x 2 scenarios, {steps} weeks each)")
 
     try:
-        final = analysis.progressive_compare(a, b, n_seeds, steps, on_partial=partial, on_progress=progress,
-                                             should_stop=stop.is_set)
+        final = analysis.progressive_compare(
+            a, b, n_seeds, steps, on_partial=partial, on_progress=progress, should_stop=stop.is_set
+        )
         result.set(RunView(final, n_seeds, complete=True))
         run_status.set(f"done: {n_seeds} paired seeds x {steps} weeks")
     except analysis.Stopped:

@@ -15,11 +15,22 @@ from cxsim.ui import state
 
 #: How the delta table names a KPI's per-run outcome.
 KPI_LABELS = {
-    "nps": "NPS (points)", "customers": "Customers", "churned": "Churned customers", "new_customers": "New customers",
-    "mean_engagement": "Mean engagement", "engaged_share": "Engaged employees (share)", "csat": "CSAT",
-    "resolution_rate": "Resolution rate", "review_rating": "Review rating (stars)", "revenue": "Revenue ($)",
-    "cost_total": "Total cost ($)", "profit": "Profit ($)", "cash": "Cash ($)", "delivery_gap": "Delivery gap",
-    "bankrupt": "Bankrupt (share of runs)", "churn_rate": "Churn rate (per week)",
+    "nps": "NPS (points)",
+    "customers": "Customers",
+    "churned": "Churned customers",
+    "new_customers": "New customers",
+    "mean_engagement": "Mean engagement",
+    "engaged_share": "Engaged employees (share)",
+    "csat": "CSAT",
+    "resolution_rate": "Resolution rate",
+    "review_rating": "Review rating (stars)",
+    "revenue": "Revenue ($)",
+    "cost_total": "Total cost ($)",
+    "profit": "Profit ($)",
+    "cash": "Cash ($)",
+    "delivery_gap": "Delivery gap",
+    "bankrupt": "Bankrupt (share of runs)",
+    "churn_rate": "Churn rate (per week)",
 }
 
 
@@ -61,20 +72,28 @@ def delta_table_frame(table: pd.DataFrame) -> pd.DataFrame:
     """The comparison table as people read it (also what the CSV download of the table holds)."""
     rows = []
     for r in table.itertuples(index=False):
-        rows.append({
-            "KPI": kpi_label(r.kpi),
-            "per run": "total over the run" if r.kpi in FLOWS else "final week",
-            "baseline": r.a_mean, "variant": r.b_mean, "difference": r.diff,
-            "ci_low": r.ci_low, "ci_high": r.ci_high, "distinguishable from noise": bool(r.significant),
-            "verdict for the variant": verdict(r.kpi, r.diff, bool(r.significant)),
-        })
+        rows.append(
+            {
+                "KPI": kpi_label(r.kpi),
+                "per run": "total over the run" if r.kpi in FLOWS else "final week",
+                "baseline": r.a_mean,
+                "variant": r.b_mean,
+                "difference": r.diff,
+                "ci_low": r.ci_low,
+                "ci_high": r.ci_high,
+                "distinguishable from noise": bool(r.significant),
+                "verdict for the variant": verdict(r.kpi, r.diff, bool(r.significant)),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def delta_table_html(table: pd.DataFrame, n_seeds: int) -> str:
     """HTML table: baseline, variant, difference (B - A) with 95% CI; green/red when better/worse beyond noise."""
-    head = ("<tr><th>KPI</th><th>measured as</th><th>baseline</th><th>variant</th><th>difference</th>"
-            "<th>95% CI of the difference</th><th>verdict</th></tr>")
+    head = (
+        "<tr><th>KPI</th><th>measured as</th><th>baseline</th><th>variant</th><th>difference</th>"
+        "<th>95% CI of the difference</th><th>verdict</th></tr>"
+    )
     body = []
     for r in table.itertuples(index=False):
         word = verdict(r.kpi, r.diff, bool(r.significant))
@@ -86,11 +105,15 @@ def delta_table_html(table: pd.DataFrame, n_seeds: int) -> str:
             f"<td><b>{'+' if r.diff > 0 else ''}{fmt_num(r.diff)}</b></td>"
             f"<td>[{fmt_num(r.ci_low)}, {fmt_num(r.ci_high)}]</td><td>{word}</td></tr>"
         )
-    caption = (f"<caption>Variant minus baseline, mean over {n_seeds} paired seeds (both firms meet the same "
-               "customers and the same luck in each seed). <span class='good'>Green: better for the firm</span>, "
-               "<span class='bad'>red: worse</span>, beyond noise (the 95% confidence interval excludes zero); "
-               "white: the difference is within noise.</caption>")
-    return f"<table class='cx-table cx-delta-table'>{caption}<thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
+    caption = (
+        f"<caption>Variant minus baseline, mean over {n_seeds} paired seeds (both firms meet the same "
+        "customers and the same luck in each seed). <span class='good'>Green: better for the firm</span>, "
+        "<span class='bad'>red: worse</span>, beyond noise (the 95% confidence interval excludes zero); "
+        "white: the difference is within noise.</caption>"
+    )
+    return (
+        f"<table class='cx-table cx-delta-table'>{caption}<thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
+    )
 
 
 #: The KPIs the one-line answer above the charts speaks of, in this order.
@@ -109,11 +132,16 @@ def headline_html(table: pd.DataFrame, variant: str, baseline: str, n_seeds: int
         name = kpi_label(kpi).split(" (")[0]
         sign = "+" if r["diff"] > 0 else ""
         cls = {"better": "good", "worse": "bad"}.get(word, "")
-        parts.append(f"<span class='{cls}'><b>{html.escape(name)} {sign}{fmt_num(float(r['diff']))}</b> "
-                     f"[{fmt_num(float(r['ci_low']))}, {fmt_num(float(r['ci_high']))}]</span> ({word})")
-    return (f"<p class='cx-headline'>After {weeks} weeks, <b>{html.escape(variant)}</b> vs "
-            f"<b>{html.escape(baseline)}</b>: " + "; ".join(parts) +
-            f". <span class='cx-muted'>Mean difference [95% CI] over {n_seeds} paired seeds.</span></p>")
+        parts.append(
+            f"<span class='{cls}'><b>{html.escape(name)} {sign}{fmt_num(float(r['diff']))}</b> "
+            f"[{fmt_num(float(r['ci_low']))}, {fmt_num(float(r['ci_high']))}]</span> ({word})"
+        )
+    return (
+        f"<p class='cx-headline'>After {weeks} weeks, <b>{html.escape(variant)}</b> vs "
+        f"<b>{html.escape(baseline)}</b>: "
+        + "; ".join(parts)
+        + f". <span class='cx-muted'>Mean difference [95% CI] over {n_seeds} paired seeds.</span></p>"
+    )
 
 
 def changes_html(changes: dict) -> str:
@@ -125,8 +153,10 @@ def changes_html(changes: dict) -> str:
         f"<td>{html.escape(lv.format_value(a))}</td><td><b>{html.escape(lv.format_value(b))}</b></td></tr>"
         for k, (a, b) in changes.items()
     )
-    return ("<table class='cx-table cx-changes'><thead><tr><th>lever</th><th>key</th><th>baseline</th>"
-            f"<th>variant</th></tr></thead><tbody>{rows}</tbody></table>")
+    return (
+        "<table class='cx-table cx-changes'><thead><tr><th>lever</th><th>key</th><th>baseline</th>"
+        f"<th>variant</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
 
 
 CSS = """
@@ -183,8 +213,15 @@ def LeverControl(lever: lv.Lever, error: solara.Reactive[dict]):
         elif lever.kind == "slider":
             # label on its own line: beside a slider it squeezes the slider in a narrow column
             solara.Text(f"{label}: {lv.format_value(value)}", style={"font-size": "14px"})
-            solara.SliderFloat(label="", value=float(value), min=lever.lo, max=lever.hi, step=lever.step,
-                               on_value=on_value, thumb_label=False)
+            solara.SliderFloat(
+                label="",
+                value=float(value),
+                min=lever.lo,
+                max=lever.hi,
+                step=lever.step,
+                on_value=on_value,
+                thumb_label=False,
+            )
         elif lever.kind == "integer":
             solara.InputInt(label=label, value=int(value), on_value=on_value, continuous_update=False)
         else:
