@@ -8,6 +8,7 @@ kernel (``cxsim.kernels``) on the state arrays and records its KPIs.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import mesa
@@ -124,6 +125,29 @@ class CXModel(mesa.Model):
         self.measurement(levers, kpi)  # 10. believed vs perceived quality, VoC, reality check
         self.finance(levers, behaviour, kpi)  # 11. revenue, costs, profit, cash, bankruptcy
         self.collect(kpi)  # 12. one row of KPIs
+
+    def run_weeks(
+        self,
+        until: int,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        after_week: Callable[[CXModel], None] | None = None,
+    ) -> None:
+        """The run loop: step until week ``until`` or until the firm is bankrupt, whichever comes first.
+
+        ``run``, calibration and checkpointed runs all go through here, so the stop conditions live in one place.
+
+        Args:
+            until: the last week to simulate (an absolute week, so a resumed model continues where it stopped).
+            progress: called as ``progress(week, until)`` after each week.
+            after_week: called with the model after each week (e.g. to write a checkpoint).
+        """
+        while self.week < until and not self.bankrupt:
+            self.step()
+            if progress is not None:
+                progress(self.week, until)
+            if after_week is not None:
+                after_week(self)
 
     # ------------------------------------------------------------ phase 1-5
 
