@@ -291,17 +291,10 @@ def calibrate(
     spend = np.zeros(9, np.int64)
     wom = np.zeros(N_WOM, np.int64)
     total = steps * len(seed_list)
-    done = 0
     for k, seed in enumerate(seed_list):
         model = ProbeModel(s, seed=seed)
-        for _ in range(steps):
-            if model.bankrupt:
-                break
-            model.step()
-            done += 1
-            if progress:
-                progress(done, total)
-        done = (k + 1) * steps  # a bankrupt run ends early; its remaining weeks count as done
+        # progress counts weeks over all runs; a bankrupt run ends early and its remaining weeks count as done
+        model.run_weeks(steps, progress=_progress_over_runs(progress, k * steps, total))
         engaged += model.calibration[0:8]
         bad += model.calibration[8:14]
         spend += model.spend_counts
@@ -310,3 +303,12 @@ def calibrate(
         progress(total, total)
     counts = {"engaged": engaged.tolist(), "bad": bad.tolist(), "spend": spend.tolist(), "wom": wom.tolist()}
     return CalibrationReport(s, seed_list, steps, ratios_from_counts(engaged, bad, spend, wom), counts)
+
+
+def _progress_over_runs(
+    progress: Callable[[int, int], None] | None, weeks_before: int, total: int
+) -> Callable[[int, int], None] | None:
+    """A run's ``progress(week, weeks)`` as ``progress(weeks done over all runs, total)``."""
+    if progress is None:
+        return None
+    return lambda week, _weeks: progress(weeks_before + week, total)

@@ -407,16 +407,17 @@ def resume(out_dir: str | os.PathLike, progress: Callable[[int, int], None] | No
 
 
 def _continue(out_dir: Path, model, info: dict[str, Any], progress) -> Result:
-    """The same loop as :func:`cxsim.run.run`, with a checkpoint every N weeks."""
+    """The model's run loop (:meth:`~cxsim.model.CXModel.run_weeks`, as :func:`cxsim.run.run`), with a checkpoint
+    every N weeks; none at the last week or after bankruptcy, where the finished files say it all."""
     steps, every = info["steps"], info.get("checkpoint_every")
-    while model.week < steps and not model.bankrupt:
-        model.step()
-        if progress is not None:
-            progress(model.week, steps)
-        if every and model.week % every == 0 and model.week < steps and not model.bankrupt:
+
+    def checkpoint(model) -> None:
+        if model.week % every == 0 and model.week < steps and not model.bankrupt:
             save_checkpoint(model, out_dir / CHECKPOINT)
             _write_outputs(out_dir, model, info)
             atomic.write_json(out_dir / RUN_JSON, {**info, "week": model.week, "checkpoint_week": model.week})
+
+    model.run_weeks(steps, progress=progress, after_week=checkpoint if every else None)
     result = _write_outputs(out_dir, model, info)
     final = {**info, "week": model.week, "status": "bankrupt" if model.bankrupt else "done"}
     final.pop("checkpoint_week", None)

@@ -80,12 +80,7 @@ def run(
     if steps < 0:
         raise ValueError(f"steps must be >= 0, got {steps}")
     model = CXModel(s, seed=seed)
-    for week in range(steps):
-        model.step()
-        if progress is not None:
-            progress(week + 1, steps)
-        if model.bankrupt:
-            break
+    model.run_weeks(steps, progress=progress)
     return Result(scenario=s, seed=int(seed), timeseries=model.timeseries(), bankrupt_week=model.bankrupt_week)
 
 
