@@ -8,6 +8,7 @@ written.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -15,6 +16,7 @@ import cxsim
 from cxsim import checkpoint
 from cxsim.calibration import calibrate
 from cxsim.checkpoint import resume, run_to_dir
+from cxsim.run import run_many, seed_list
 
 WEEKS = 12
 
@@ -45,6 +47,45 @@ class Recorder:
         self.calls.append((done, total))
         if done == self.crash_at:
             raise Crash  # a kill in the middle of the run
+
+
+# ------------------------------------------------------------------ seeds
+
+
+def test_seed_list_takes_a_count_or_seeds():
+    assert seed_list(3) == [0, 1, 2]
+    assert seed_list(np.int64(2)) == [0, 1]
+    assert seed_list(0) == []
+    assert seed_list([7, np.uint32(5), 2**63 - 1]) == [7, 5, 2**63 - 1]
+    assert seed_list(range(4, 6)) == [4, 5]
+    assert all(type(s) is int for s in seed_list(np.arange(3)))
+
+
+@pytest.mark.parametrize(
+    "seeds, message",
+    [
+        (-1, "count of seeds must be >= 0"),
+        ([-1], "got -1"),
+        ([2**63], "from 0 to 2\\*\\*63 - 1"),
+        ([1.5], "got 1.5"),
+        ([2.0], "got 2.0"),  # 2.0 is a float, not a whole-number type: never silently truncated
+        ([True], "got True"),
+        ([1, "2"], "got '2'"),
+        ("12", "a count or a list"),
+        (2.0, "a count or a list"),
+        (None, "a count or a list"),
+    ],
+)
+def test_seed_list_refuses_what_is_not_a_seed(seeds, message):
+    with pytest.raises(ValueError, match=message):
+        seed_list(seeds)
+
+
+def test_run_many_and_calibrate_check_seeds_before_running(small):
+    with pytest.raises(ValueError, match="got -3"):
+        run_many(small, [1, -3], steps=1)
+    with pytest.raises(ValueError, match="got 0.5"):
+        calibrate(small, seeds=[0.5], steps=1)
 
 
 # --------------------------------------------------------------- one loop

@@ -41,6 +41,7 @@ from cxsim.kernels.common import category
 from cxsim.kernels.wom import FRIENDS_NEG, RECOMMEND, REVIEW_NEG, SOCIAL_NEG, TWEET_NEG
 from cxsim.model import CXModel
 from cxsim.params import Scenario
+from cxsim.run import seed_list
 from cxsim.scenario import load_scenario, override
 
 CUSTOMER = 1
@@ -283,15 +284,15 @@ def calibrate(
     if overrides:
         s = override(s, overrides)
     steps = s.sim.weeks if steps is None else int(steps)
-    seed_list = list(range(seeds)) if isinstance(seeds, int) else [int(x) for x in seeds]
-    if not seed_list:
+    seeds = seed_list(seeds)
+    if not seeds:
         raise ValueError("calibration needs at least one seed")
     engaged = np.zeros(8, np.int64)
     bad = np.zeros(6, np.int64)
     spend = np.zeros(9, np.int64)
     wom = np.zeros(N_WOM, np.int64)
-    total = steps * len(seed_list)
-    for k, seed in enumerate(seed_list):
+    total = steps * len(seeds)
+    for k, seed in enumerate(seeds):
         model = ProbeModel(s, seed=seed)
         # progress counts weeks over all runs; a bankrupt run ends early and its remaining weeks count as done
         model.run_weeks(steps, progress=_progress_over_runs(progress, k * steps, total))
@@ -302,7 +303,7 @@ def calibrate(
     if progress:
         progress(total, total)
     counts = {"engaged": engaged.tolist(), "bad": bad.tolist(), "spend": spend.tolist(), "wom": wom.tolist()}
-    return CalibrationReport(s, seed_list, steps, ratios_from_counts(engaged, bad, spend, wom), counts)
+    return CalibrationReport(s, seeds, steps, ratios_from_counts(engaged, bad, spend, wom), counts)
 
 
 def _progress_over_runs(

@@ -6,6 +6,7 @@ version: together they reproduce it exactly.
 
 from __future__ import annotations
 
+import operator
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -17,11 +18,45 @@ from cxsim.metrics import FLOWS, KPIS
 from cxsim.params import Scenario
 from cxsim.scenario import load_scenario, override
 
+MAX_SEED = 2**63 - 1  # the largest seed CXModel takes (seeds are stored as int64)
+
 
 def version() -> str:
     from cxsim import __version__
 
     return __version__
+
+
+def seed_list(seeds: int | Iterable[int]) -> list[int]:
+    """The seeds of a set of replications: ``8`` means seeds 0..7; an iterable of seeds is taken as given.
+
+    Raises:
+        ValueError: a negative count, or a seed that is not a whole number from 0 to 2**63 - 1.
+    """
+    count = _whole(seeds)
+    if count is not None:
+        if count < 0:
+            raise ValueError(f"seeds: a count of seeds must be >= 0, got {seeds!r}")
+        return list(range(count))
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Iterable):
+        raise ValueError(f"seeds must be a count or a list of whole numbers, got {seeds!r}")
+    out = []
+    for seed in seeds:
+        value = _whole(seed)
+        if value is None or not 0 <= value <= MAX_SEED:
+            raise ValueError(f"seed must be a whole number from 0 to 2**63 - 1, got {seed!r}")
+        out.append(value)
+    return out
+
+
+def _whole(value) -> int | None:
+    """``value`` as an int if it is a whole-number type (int, NumPy integer; not bool), else None."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return operator.index(value)
+    except TypeError:
+        return None
 
 
 @dataclass
@@ -123,8 +158,7 @@ def run_many(
     serial run and returned in seed order.
     """
     s = _as_scenario(scenario, overrides)
-    seed_list = list(range(seeds)) if isinstance(seeds, int) else [int(x) for x in seeds]
-    jobs = [(s, seed, steps) for seed in seed_list]
+    jobs = [(s, seed, steps) for seed in seed_list(seeds)]
     workers = workers or os.cpu_count() or 1
     if workers <= 1 or len(jobs) <= 1:
         return [_run_one(j) for j in jobs]
