@@ -8,6 +8,7 @@ written.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,6 +17,7 @@ import cxsim
 from cxsim import checkpoint
 from cxsim.calibration import calibrate
 from cxsim.checkpoint import resume, run_to_dir
+from cxsim.parallel import process_pool, set_threads, using_threads
 from cxsim.run import run_many, seed_list
 
 WEEKS = 12
@@ -86,6 +88,45 @@ def test_run_many_and_calibrate_check_seeds_before_running(small):
         run_many(small, [1, -3], steps=1)
     with pytest.raises(ValueError, match="got 0.5"):
         calibrate(small, seeds=[0.5], steps=1)
+
+
+# ---------------------------------------------------------------- threads
+
+
+def test_set_threads_clamps_to_numbas_pool_and_says_what_is_in_force():
+    most = numba.config.NUMBA_NUM_THREADS
+    before = numba.get_num_threads()
+    try:
+        assert set_threads(1) == 1 == numba.get_num_threads()
+        assert set_threads(most + 5) == most == numba.get_num_threads()
+        assert set_threads(np.int64(1)) == 1
+    finally:
+        numba.set_num_threads(before)
+
+
+@pytest.mark.parametrize("bad", [0, -2, 1.5, True, None, "2"])
+def test_set_threads_refuses_fewer_than_one_or_not_a_whole_number(bad):
+    before = numba.get_num_threads()
+    with pytest.raises(ValueError, match="whole number >= 1"):
+        set_threads(bad)
+    assert numba.get_num_threads() == before
+
+
+def test_using_threads_restores_the_previous_count():
+    before = numba.get_num_threads()
+    with using_threads(1):
+        assert numba.get_num_threads() == 1
+    assert numba.get_num_threads() == before
+    with using_threads(None):
+        assert numba.get_num_threads() == before
+
+
+@pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="one thread is both the default and the setting")
+def test_process_pool_workers_use_the_threads_asked():
+    with process_pool(1) as pool:
+        assert pool.submit(numba.get_num_threads).result() == 1
+    with process_pool(1, threads_per_worker=2) as pool:
+        assert pool.submit(numba.get_num_threads).result() == 2
 
 
 # --------------------------------------------------------------- one loop

@@ -9,12 +9,12 @@ from __future__ import annotations
 import operator
 import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from cxsim.metrics import FLOWS, KPIS
+from cxsim.parallel import process_pool
 from cxsim.params import Scenario
 from cxsim.scenario import load_scenario, override
 
@@ -117,26 +117,6 @@ def run(
     model = CXModel(s, seed=seed)
     model.run_weeks(steps, progress=progress)
     return Result(scenario=s, seed=int(seed), timeseries=model.timeseries(), bankrupt_week=model.bankrupt_week)
-
-
-def _init_worker(threads: int) -> None:
-    import numba
-
-    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
-
-
-def process_pool(workers: int, threads_per_worker: int = 1) -> ProcessPoolExecutor:
-    """A process pool safe for Numba: 'spawn' start (fork after OpenMP threads
-    is unsafe) and one Numba thread per worker (no oversubscription).
-    Workers load compiled kernels from Numba's on-disk cache."""
-    import multiprocessing
-
-    return ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_init_worker,
-        initargs=(threads_per_worker,),
-    )
 
 
 def _run_one(args):

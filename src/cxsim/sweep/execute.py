@@ -27,6 +27,8 @@ from typing import Any, Protocol
 
 import pandas as pd
 
+from cxsim.parallel import process_pool, using_threads
+
 
 @dataclass
 class ChunkTask:
@@ -44,17 +46,6 @@ class ChunkTask:
     keep: str
     runs: list[tuple[int, int, int, int, dict[str, Any]]]
     threads: int | None = None
-
-
-def _set_threads(threads: int | None) -> int | None:
-    """Set this thread's Numba thread count; return the previous one."""
-    if not threads:
-        return None
-    import numba
-
-    before = numba.get_num_threads()
-    numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
-    return before
 
 
 @dataclass
@@ -82,8 +73,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     from cxsim.scenario import override, scenario_from_dict
 
     started = time.perf_counter()
-    before = _set_threads(task.threads)
-    try:
+    with using_threads(task.threads):
         base = scenario_from_dict(task.base)
         frames, rows = [], []
         for run_index, point, replicate, seed, changes in task.runs:
@@ -107,9 +97,6 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
         out = pd.concat(frames, ignore_index=True) if task.keep == "timeseries" else pd.DataFrame(rows)
         host = f"{socket.gethostname()}:{os.getpid()}"
         return ChunkResult(task.chunk, out, __version__, host, time.perf_counter() - started)
-    finally:
-        if before is not None:
-            _set_threads(before)
 
 
 # ------------------------------------------------------------------ executors
@@ -154,10 +141,9 @@ def _die_with_parent() -> None:
         threading.Thread(target=watch, daemon=True).start()
 
 
-def _init_local_worker(threads: int) -> None:
+def _init_local_worker() -> None:
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle, once
-    _set_threads(threads)
 
 
 class LocalExecutor:
@@ -188,6 +174,8 @@ class LocalExecutor:
         cores = os.cpu_count() or 1
         self.workers = max(1, int(workers or cores))
         self.threads = int(threads or 1)
+        if self.threads < 1:
+            raise ValueError(f"threads must be a whole number >= 1, got {threads!r}")
         self.driver_runs = bool(driver_runs)
         self._pool = None
 
@@ -211,15 +199,7 @@ class LocalExecutor:
 
     def start(self) -> None:
         if self.helpers and self._pool is None:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.helpers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_init_local_worker,
-                initargs=(self.threads,),
-            )
+            self._pool = process_pool(self.helpers, self.threads, initializer=_init_local_worker)
 
     def map(self, tasks: list[ChunkTask]) -> Iterator[ChunkResult]:
         for t in tasks:
