@@ -22,6 +22,7 @@ MAX_SEED = 2**63 - 1  # the largest seed CXModel takes (seeds are stored as int6
 
 
 def version() -> str:
+    """The cxsim version every output is stamped with (read when called, so a test can pretend another)."""
     from cxsim import __version__
 
     return __version__

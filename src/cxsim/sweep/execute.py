@@ -67,9 +67,8 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     (``total_profit``, ``final_nps`` ... as :func:`cxsim.compare.outcomes`).
     Timeseries mode: one row per run and week with the KPI columns.
     """
-    from cxsim import __version__
     from cxsim.compare import outcome_name, outcomes
-    from cxsim.run import run
+    from cxsim.run import run, version
     from cxsim.scenario import override, scenario_from_dict
 
     started = time.perf_counter()
@@ -96,7 +95,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
                 rows.append(row)
         out = pd.concat(frames, ignore_index=True) if task.keep == "timeseries" else pd.DataFrame(rows)
         host = f"{socket.gethostname()}:{os.getpid()}"
-        return ChunkResult(task.chunk, out, __version__, host, time.perf_counter() - started)
+        return ChunkResult(task.chunk, out, version(), host, time.perf_counter() - started)
 
 
 # ------------------------------------------------------------------ executors
@@ -295,7 +294,7 @@ class DaskExecutor:
     def map(self, tasks: list[ChunkTask]) -> Iterator[ChunkResult]:
         from distributed import as_completed
 
-        from cxsim import __version__
+        from cxsim.run import version
         from cxsim.sweep.spec import SweepError
 
         self.start()
@@ -306,9 +305,9 @@ class DaskExecutor:
             futures.append(fut)
         try:
             for _fut, result in as_completed(futures, loop=self._client.loop, with_results=True):
-                if result.version != __version__:
+                if result.version != version():
                     raise SweepError(
-                        f"a Dask worker ({result.host}) runs cxsim {result.version}, this driver {__version__}: "
+                        f"a Dask worker ({result.host}) runs cxsim {result.version}, this driver {version()}: "
                         "install the same version on every worker"
                     )
                 yield result
