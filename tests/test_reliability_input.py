@@ -188,6 +188,14 @@ def test_good_set_values_parse_like_toml():
     )
 
 
+def test_load_scenario_applies_overrides():
+    base = load_scenario("baseline")
+    assert load_scenario("baseline", {"market.size": 1000}) == override(base, {"market.size": 1000})
+    assert load_scenario(base, {}) is base
+    with pytest.raises(ScenarioError, match="market.size = 5 is out of range"):
+        load_scenario(base, {"market.size": 5})
+
+
 # ------------------------------------------------------------------------- CLI
 
 

@@ -42,7 +42,7 @@ from cxsim.kernels.wom import FRIENDS_NEG, RECOMMEND, REVIEW_NEG, SOCIAL_NEG, TW
 from cxsim.model import CXModel
 from cxsim.params import Scenario
 from cxsim.run import seed_list
-from cxsim.scenario import load_scenario, override
+from cxsim.scenario import load_scenario
 
 CUSTOMER = 1
 TOLERANCE = 0.15  # relative: the issue asks baseline to land within 15% of every target
@@ -280,9 +280,7 @@ def calibrate(
         overrides: dotted parameter overrides.
         progress: called with (weeks done, weeks planned) over all runs.
     """
-    s = load_scenario(scenario)
-    if overrides:
-        s = override(s, overrides)
+    s = load_scenario(scenario, overrides)
     steps = s.sim.weeks if steps is None else int(steps)
     seeds = seed_list(seeds)
     if not seeds:

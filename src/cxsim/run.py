@@ -16,7 +16,7 @@ import pandas as pd
 from cxsim.metrics import FLOWS, KPIS
 from cxsim.parallel import process_pool
 from cxsim.params import Scenario
-from cxsim.scenario import load_scenario, override
+from cxsim.scenario import load_scenario
 
 MAX_SEED = 2**63 - 1  # the largest seed CXModel takes (seeds are stored as int64)
 
@@ -91,11 +91,6 @@ class Result:
         return out
 
 
-def _as_scenario(scenario: Scenario | str, overrides: dict | None) -> Scenario:
-    s = load_scenario(scenario)
-    return override(s, overrides) if overrides else s
-
-
 def run(
     scenario: Scenario | str = "baseline",
     seed: int = 0,
@@ -111,7 +106,7 @@ def run(
     """
     from cxsim.model import CXModel
 
-    s = _as_scenario(scenario, overrides)
+    s = load_scenario(scenario, overrides)
     steps = s.sim.weeks if steps is None else int(steps)
     if steps < 0:
         raise ValueError(f"steps must be >= 0, got {steps}")
@@ -138,7 +133,7 @@ def run_many(
     ``workers`` > 1 runs them in a process pool; results are identical to a
     serial run and returned in seed order.
     """
-    s = _as_scenario(scenario, overrides)
+    s = load_scenario(scenario, overrides)
     jobs = [(s, seed, steps) for seed in seed_list(seeds)]
     workers = workers or os.cpu_count() or 1
     if workers <= 1 or len(jobs) <= 1:

@@ -292,20 +292,26 @@ def _resolve_file(name_or_path: str | os.PathLike, seen: tuple[Path, ...]) -> di
     return data
 
 
-def load_scenario(name_or_path: str | os.PathLike | Scenario) -> Scenario:
+def load_scenario(name_or_path: str | os.PathLike | Scenario, overrides: Mapping[str, Any] | None = None) -> Scenario:
     """Load a shipped scenario by name (``"baseline"``) or a TOML file by path.
+
+    Args:
+        name_or_path: a shipped name, a TOML path, or a :class:`Scenario` (returned as it is).
+        overrides: dotted keys to change afterwards (:func:`override`), e.g. ``{"market.size": 1000}``.
 
     Raises:
         ScenarioError: the file is missing, not valid TOML, or has a key, type
             or value the schema does not allow (the message names the key).
     """
     if isinstance(name_or_path, Scenario):
-        return name_or_path
-    data = _resolve(name_or_path)
-    try:
-        return scenario_from_dict(data)
-    except ScenarioError as exc:
-        raise ScenarioError(f"{Path(str(name_or_path)).name}: {exc}") from None
+        scenario = name_or_path
+    else:
+        data = _resolve(name_or_path)
+        try:
+            scenario = scenario_from_dict(data)
+        except ScenarioError as exc:
+            raise ScenarioError(f"{Path(str(name_or_path)).name}: {exc}") from None
+    return override(scenario, overrides) if overrides else scenario
 
 
 def _parse_toml(text: str) -> dict[str, Any]:
