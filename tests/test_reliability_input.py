@@ -15,6 +15,7 @@ import pytest
 
 import cxsim
 from cxsim import cli
+from cxsim.params import Market, field_bounds, parameter_table
 from cxsim.scenario import ScenarioError, load_scenario, override, parse_overrides, scenario_from_toml
 
 # (file text, fragments the message must contain)
@@ -194,6 +195,18 @@ def test_load_scenario_applies_overrides():
     assert load_scenario(base, {}) is base
     with pytest.raises(ScenarioError, match="market.size = 5 is out of range"):
         load_scenario(base, {"market.size": 5})
+
+
+def test_bounds_come_from_one_place_for_the_table_and_the_errors():
+    size = Market.model_fields["size"]
+    assert field_bounds(size) == (10, 50_000_000)
+    assert field_bounds(Market.model_fields["graph"]) == (None, None)
+    row = next(r for r in parameter_table() if r["key"] == "market.size")
+    assert (row["min"], row["max"]) == field_bounds(size)
+    with pytest.raises(
+        ScenarioError, match="market.size: expected a whole number, got true \\(allowed: 10 to 50,000,000"
+    ):
+        load_scenario("baseline", {"market.size": True})
 
 
 # ------------------------------------------------------------------------- CLI

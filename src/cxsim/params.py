@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.fields import FieldInfo
 
 
 def P(default: Any, lo: float | None = None, hi: float | None = None, *, unit: str, source: str, doc: str):
@@ -925,16 +926,22 @@ class Scenario(BaseModel):
 SECTIONS = [name for name in Scenario.model_fields if name not in ("name", "description")]
 
 
+def field_bounds(field: FieldInfo) -> tuple[float | None, float | None]:
+    """A parameter's inclusive bounds ``(lo, hi)`` as :func:`P` declared them; None where it has none."""
+    lo = hi = None
+    for m in field.metadata:
+        lo = getattr(m, "ge", lo)
+        hi = getattr(m, "le", hi)
+    return lo, hi
+
+
 def parameter_table() -> list[dict[str, Any]]:
     """Every parameter as a row: key, default, bounds, unit, source, meaning."""
     rows = []
     for section in SECTIONS:
         cls = Scenario.model_fields[section].annotation
         for key, field in cls.model_fields.items():
-            lo = hi = None
-            for m in field.metadata:
-                lo = getattr(m, "ge", lo)
-                hi = getattr(m, "le", hi)
+            lo, hi = field_bounds(field)
             extra = field.json_schema_extra or {}
             rows.append(
                 {

@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from cxsim.params import SECTIONS, Scenario
+from cxsim.params import SECTIONS, Scenario, field_bounds
 
 __all__ = [
     "Scenario",
@@ -81,10 +81,7 @@ def _bounds(section: str, key: str) -> str:
     if cls is None or key not in cls.model_fields:
         return ""
     field = cls.model_fields[key]
-    lo = hi = None
-    for m in field.metadata:
-        lo = getattr(m, "ge", lo)
-        hi = getattr(m, "le", hi)
+    lo, hi = field_bounds(field)
     unit = (field.json_schema_extra or {}).get("unit", "")
     if lo is not None or hi is not None:
         return f" (allowed: {_number(lo)} to {_number(hi)} {unit})".rstrip().replace(" )", ")")
