@@ -16,7 +16,7 @@ import pytest
 import cxsim
 from cxsim import cli
 from cxsim.params import Market, field_bounds, parameter_table
-from cxsim.scenario import ScenarioError, load_scenario, override, parse_overrides, scenario_from_toml
+from cxsim.scenario import ScenarioError, diff, load_scenario, override, parse_overrides, scenario_from_toml, to_toml
 
 # (file text, fragments the message must contain)
 BAD_FILES = {
@@ -207,6 +207,19 @@ def test_bounds_come_from_one_place_for_the_table_and_the_errors():
         ScenarioError, match="market.size: expected a whole number, got true \\(allowed: 10 to 50,000,000"
     ):
         load_scenario("baseline", {"market.size": True})
+
+
+def test_scenario_methods_are_the_module_functions():
+    base = load_scenario("baseline")
+    changed = base.override({"market.size": 1000})
+    assert changed == override(base, {"market.size": 1000})
+    assert changed.get("market.size") == 1000
+    assert changed.diff(base) == {"market.size": (1000, base.market.size)} == diff(changed, base)
+    assert scenario_from_toml(changed.to_toml()) == changed
+    assert changed.to_toml(only_changes_from=base) == to_toml(changed, base)
+    assert changed.to_toml(only_changes_from=base).splitlines()[0] == 'extends = "baseline"'
+    with pytest.raises(ScenarioError, match="market.size = 5 is out of range"):
+        base.override({"market.size": 5})
 
 
 # ------------------------------------------------------------------------- CLI

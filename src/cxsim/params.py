@@ -15,6 +15,7 @@ set so the baseline behaves like a mid-size service firm; change them and see.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -921,6 +922,44 @@ class Scenario(BaseModel):
                 "voice-of-customer survey shows, and without a survey there is nothing to check against"
             )
         return self
+
+    # The scenario's everyday operations, as methods. They live in cxsim.scenario (which imports this module),
+    # hence the imports inside them.
+
+    def override(self, changes: Mapping[str, Any]) -> Scenario:
+        """A validated copy with dotted keys changed (:func:`cxsim.scenario.override`).
+
+        Example: ``s.override({"market.size": 1000, "incentives.cx_weight": 0.9})``.
+
+        Raises:
+            ScenarioError: an unknown key or a value the schema does not allow (the message names the key).
+        """
+        from cxsim.scenario import override
+
+        return override(self, changes)
+
+    def to_toml(self, only_changes_from: Scenario | None = None) -> str:
+        """The scenario as TOML text that loads back to an equal scenario (:func:`cxsim.scenario.to_toml`).
+
+        Args:
+            only_changes_from: write ``extends = <its name>`` and only the parameters that differ from it.
+        """
+        from cxsim.scenario import to_toml
+
+        return to_toml(self, only_changes_from)
+
+    def get(self, dotted: str) -> Any:
+        """The value of a dotted key, e.g. ``s.get("market.size")`` (:func:`cxsim.scenario.get`)."""
+        from cxsim.scenario import get
+
+        return get(self, dotted)
+
+    def diff(self, other: Scenario) -> dict[str, tuple[Any, Any]]:
+        """Dotted keys whose values differ from ``other``'s: ``{key: (own value, other's value)}``
+        (:func:`cxsim.scenario.diff`)."""
+        from cxsim.scenario import diff
+
+        return diff(self, other)
 
 
 SECTIONS = [name for name in Scenario.model_fields if name not in ("name", "description")]

@@ -444,9 +444,3 @@ def get(scenario: Scenario, dotted: str) -> Any:
     """Read a dotted key from a scenario."""
     section, key = dotted.split(".")
     return getattr(getattr(scenario, section), key)
-
-
-# convenience methods on the scenario object itself
-Scenario.override = override  # type: ignore[attr-defined]
-Scenario.to_toml = to_toml  # type: ignore[attr-defined]
-Scenario.get = get  # type: ignore[attr-defined]
