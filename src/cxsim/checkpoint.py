@@ -391,7 +391,8 @@ def resume(out_dir: str | os.PathLike, progress: Callable[[int, int], None] | No
         raise CheckpointError(f"{out_dir / SCENARIO_TOML}: cannot use it ({exc})") from None
     if _sha(toml) != info["scenario_sha256"]:
         raise CheckpointError(
-            f"{out_dir / SCENARIO_TOML} was changed after the run started; a resumed run must use the scenario it started with"
+            f"{out_dir / SCENARIO_TOML} was changed after the run started; "
+            "a resumed run must use the scenario it started with"
         )
     with _locked(out_dir):
         if info["status"] != "running":

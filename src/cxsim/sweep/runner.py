@@ -204,7 +204,8 @@ def run(
         old = store.manifest
         if old.get("cxsim_version") != manifest["cxsim_version"]:
             raise SweepError(
-                f"--resume: {out} was started with cxsim {old.get('cxsim_version')}, this is {manifest['cxsim_version']}; "
+                f"--resume: {out} was started with cxsim {old.get('cxsim_version')}, "
+                f"this is {manifest['cxsim_version']}; "
                 "its runs would not be comparable: finish it with that version or start a new DIR"
             )
         diffs = _spec_differences(old["spec"], manifest["spec"])
