@@ -40,7 +40,8 @@ from cxsim.kernels.common import category
 from cxsim.kernels.flags import BAD_FINAL, CUSTOMER, FRIENDS_NEG, RECOMMEND, REVIEW_NEG, SOCIAL_NEG, TWEET_NEG
 from cxsim.model import CXModel
 from cxsim.params import Scenario
-from cxsim.scenario import load_scenario, override
+from cxsim.run import seed_list
+from cxsim.scenario import load_scenario
 
 TOLERANCE = 0.15  # relative: the issue asks baseline to land within 15% of every target
 
@@ -279,29 +280,20 @@ def calibrate(
         overrides: dotted parameter overrides.
         progress: called with (weeks done, weeks planned) over all runs.
     """
-    s = load_scenario(scenario)
-    if overrides:
-        s = override(s, overrides)
+    s = load_scenario(scenario, overrides)
     steps = s.sim.weeks if steps is None else int(steps)
-    seed_list = list(range(seeds)) if isinstance(seeds, int) else [int(x) for x in seeds]
-    if not seed_list:
+    seeds = seed_list(seeds)
+    if not seeds:
         raise ValueError("calibration needs at least one seed")
     engaged = np.zeros(8, np.int64)
     bad = np.zeros(6, np.int64)
     spend = np.zeros(9, np.int64)
     wom = np.zeros(N_WOM, np.int64)
-    total = steps * len(seed_list)
-    done = 0
-    for k, seed in enumerate(seed_list):
+    total = steps * len(seeds)
+    for k, seed in enumerate(seeds):
         model = ProbeModel(s, seed=seed)
-        for _ in range(steps):
-            if model.bankrupt:
-                break
-            model.step()
-            done += 1
-            if progress:
-                progress(done, total)
-        done = (k + 1) * steps  # a bankrupt run ends early; its remaining weeks count as done
+        # progress counts weeks over all runs; a bankrupt run ends early and its remaining weeks count as done
+        model.run_weeks(steps, progress=_progress_over_runs(progress, k * steps, total))
         engaged += model.calibration[0:8]
         bad += model.calibration[8:14]
         spend += model.spend_counts
@@ -309,4 +301,13 @@ def calibrate(
     if progress:
         progress(total, total)
     counts = {"engaged": engaged.tolist(), "bad": bad.tolist(), "spend": spend.tolist(), "wom": wom.tolist()}
-    return CalibrationReport(s, seed_list, steps, ratios_from_counts(engaged, bad, spend, wom), counts)
+    return CalibrationReport(s, seeds, steps, ratios_from_counts(engaged, bad, spend, wom), counts)
+
+
+def _progress_over_runs(
+    progress: Callable[[int, int], None] | None, weeks_before: int, total: int
+) -> Callable[[int, int], None] | None:
+    """A run's ``progress(week, weeks)`` as ``progress(weeks done over all runs, total)``."""
+    if progress is None:
+        return None
+    return lambda week, _weeks: progress(weeks_before + week, total)

@@ -410,7 +410,8 @@ def resume(out_dir: str | os.PathLike, progress: Callable[[int, int], None] | No
         raise CheckpointError(f"{out_dir / SCENARIO_TOML}: cannot use it ({exc})") from None
     if _sha(toml) != info["scenario_sha256"]:
         raise CheckpointError(
-            f"{out_dir / SCENARIO_TOML} was changed after the run started; a resumed run must use the scenario it started with"
+            f"{out_dir / SCENARIO_TOML} was changed after the run started; "
+            "a resumed run must use the scenario it started with"
         )
     with _locked(out_dir):
         if info["status"] != "running":
@@ -426,16 +427,17 @@ def resume(out_dir: str | os.PathLike, progress: Callable[[int, int], None] | No
 
 
 def _continue(out_dir: Path, model, info: dict[str, Any], progress) -> Result:
-    """The same loop as :func:`cxsim.run.run`, with a checkpoint every N weeks."""
+    """The model's run loop (:meth:`~cxsim.model.CXModel.run_weeks`, as :func:`cxsim.run.run`), with a checkpoint
+    every N weeks; none at the last week or after bankruptcy, where the finished files say it all."""
     steps, every = info["steps"], info.get("checkpoint_every")
-    while model.week < steps and not model.bankrupt:
-        model.step()
-        if progress is not None:
-            progress(model.week, steps)
-        if every and model.week % every == 0 and model.week < steps and not model.bankrupt:
+
+    def checkpoint(model) -> None:
+        if model.week % every == 0 and model.week < steps and not model.bankrupt:
             save_checkpoint(model, out_dir / CHECKPOINT)
             _write_outputs(out_dir, model, info)
             atomic.write_json(out_dir / RUN_JSON, {**info, "week": model.week, "checkpoint_week": model.week})
+
+    model.run_weeks(steps, progress=progress, after_week=checkpoint if every else None)
     result = _write_outputs(out_dir, model, info)
     final = {**info, "week": model.week, "status": "bankrupt" if model.bankrupt else "done"}
     final.pop("checkpoint_week", None)
