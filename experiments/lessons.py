@@ -3,7 +3,7 @@
 For the teacher and the strategist (domain brief section 4): does each lesson
 pair show what CX practice says, by how much, and is it distinguishable from
 seed-to-seed noise? Every lesson runs its pair with common random numbers
-(:func:`cxsim.compare.compare`: the same seeds on both sides), takes the KPI
+(:func:`cxsim.compare`: the same seeds on both sides), takes the KPI
 the lesson is about (:mod:`cxsim.lessons`) and writes
 
 * ``experiments/results/<lesson>.png``: the KPI over time for both sides
@@ -52,7 +52,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import cxsim  # noqa: E402
-from cxsim.compare import compare, outcomes, paired_table  # noqa: E402
+from cxsim.comparison import compare, outcomes, paired_table  # noqa: E402
 from cxsim.lessons import LESSONS, Lesson, lesson  # noqa: E402
 from cxsim.metrics import outcome_kind  # noqa: E402
 from cxsim.params import Scenario  # noqa: E402

@@ -19,7 +19,7 @@ from ipywidgets import Widget
 from solara.server import kernel, kernel_context
 
 import cxsim
-from cxsim.compare import compare
+from cxsim.comparison import compare
 from cxsim.ui import analysis, assets, lessons, state
 
 

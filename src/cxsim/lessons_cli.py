@@ -4,7 +4,7 @@
                       [--kpi NAME ...] [--report DIR] [--out FILE] [--workers N]
     cxsim calibrate [SCENARIO] [--seeds N] [--steps N] [--set k=v] [--json FILE] [--check]
 
-Thin over :func:`cxsim.compare.compare`, :mod:`cxsim.report` and
+Thin over :func:`cxsim.compare`, :mod:`cxsim.report` and
 :func:`cxsim.calibration.calibrate`: parse, call the library, print with Rich.
 """
 
@@ -95,7 +95,7 @@ def compare_command(
     from rich import box
     from rich.table import Table
 
-    from cxsim.compare import DEFAULT_KPIS, compare
+    from cxsim.comparison import DEFAULT_KPIS, compare
     from cxsim.metrics import KPIS
     from cxsim.scenario import override, parse_overrides
 

@@ -1,6 +1,6 @@
 """The comparison report: one self-contained HTML page a strategist can read offline.
 
-It answers "what happens if we change X?" from a :class:`cxsim.compare.Comparison`:
+It answers "what happens if we change X?" from a :class:`cxsim.Comparison`:
 what differs between the two scenarios, which KPI differences are
 distinguishable from seed-to-seed noise (paired 95% confidence intervals over
 common random numbers), fan charts of the main KPIs over time for both
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cxsim.compare import Comparison, fan
+from cxsim.comparison import Comparison, fan
 from cxsim.metrics import KPIS, outcome_kind
 
 #: KPIs drawn as fan charts by default (median and 10-90% band over seeds).

@@ -1,15 +1,15 @@
 """What the web UI computes, as plain functions over the library (testable without a browser).
 
 - :func:`progressive_compare`: baseline vs variant with common random numbers, through
-  :func:`cxsim.compare.compare`, a few paired seeds at a time so the page can show a first
+  :func:`cxsim.compare`, a few paired seeds at a time so the page can show a first
   answer early and a progress bar that moves; the final table is exactly the one a single
   ``compare(a, b, seeds=n)`` call gives (same seeds, same runs).
 - :func:`decompose`: which changed levers explain the difference ("why"): one lever at a
   time, or the Shapley decomposition over the changed levers, per paired seed so every
   contribution gets a 95% confidence interval.
 
-No model logic lives here: runs come from :func:`cxsim.compare.compare` and
-:func:`cxsim.run_many`, per-run outcomes and paired intervals from :mod:`cxsim.compare`.
+No model logic lives here: runs come from :func:`cxsim.compare` and
+:func:`cxsim.run_many`, per-run outcomes and paired intervals from :mod:`cxsim.comparison`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cxsim.compare import DEFAULT_KPIS, Comparison, compare, outcomes, paired_table, t_quantile
+from cxsim.comparison import DEFAULT_KPIS, Comparison, compare, outcomes, paired_table, t_quantile
 from cxsim.params import Scenario
 from cxsim.run import Result, run_many, stack
 from cxsim.scenario import ScenarioError
@@ -59,9 +59,9 @@ def seed_batches(n_seeds: int, batch: int = 2) -> list[list[int]]:
 
 
 def combine(a: Scenario, b: Scenario, steps: int, ra: list[Result], rb: list[Result], kpis: list[str]) -> Comparison:
-    """A :class:`~cxsim.compare.Comparison` over paired results gathered batch by batch.
+    """A :class:`~cxsim.Comparison` over paired results gathered batch by batch.
 
-    Uses the same per-run outcomes and paired table as :func:`cxsim.compare.compare`.
+    Uses the same per-run outcomes and paired table as :func:`cxsim.compare`.
     """
     va = pd.DataFrame([outcomes(r, kpis) for r in ra])
     vb = pd.DataFrame([outcomes(r, kpis) for r in rb])

@@ -14,7 +14,7 @@ Pages:
 - **Files**: download the variant as TOML and the runs as CSV; upload a TOML to start from it.
 
 No model logic here: everything is computed by the library (:mod:`cxsim.ui.analysis` wraps
-:func:`cxsim.compare.compare` and :func:`cxsim.run_many`; the live view steps :class:`cxsim.CXModel`).
+:func:`cxsim.compare` and :func:`cxsim.run_many`; the live view steps :class:`cxsim.CXModel`).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ import pandas as pd
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 
-from cxsim.compare import fan
+from cxsim.comparison import fan
 
 BASE_COLOR = "#607d8b"  # baseline: neutral grey-blue
 VARIANT_COLOR = "#e65100"  # variant: orange, stands out

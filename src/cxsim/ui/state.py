@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import solara
 import solara.lab
 
-from cxsim.compare import Comparison
+from cxsim.comparison import Comparison
 from cxsim.params import Scenario
 from cxsim.scenario import ScenarioError, load_scenario, scenario_from_toml, shipped_scenarios
 from cxsim.ui import analysis
