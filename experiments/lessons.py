@@ -53,10 +53,10 @@ import pandas as pd  # noqa: E402
 
 import cxsim  # noqa: E402
 from cxsim.comparison import compare, outcomes, paired_table  # noqa: E402
+from cxsim.formatting import number, signed  # noqa: E402
 from cxsim.lessons import LESSONS, Lesson, lesson  # noqa: E402
-from cxsim.metrics import outcome_kind  # noqa: E402
+from cxsim.metrics import describe_outcome, label, outcome_kind  # noqa: E402
 from cxsim.params import Scenario  # noqa: E402
-from cxsim.report import describe_outcome, label, number, signed  # noqa: E402
 from cxsim.run import run_many  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -296,7 +296,7 @@ def figure(res: dict, path: Path) -> None:
         ax.legend(fontsize=7, frameon=False, loc="upper left")
     from matplotlib.ticker import FuncFormatter
 
-    from cxsim.report import short
+    from cxsim.formatting import tick as short
 
     for ax in axes[:2]:
         ax.yaxis.set_major_formatter(FuncFormatter(short))

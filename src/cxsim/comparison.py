@@ -3,7 +3,11 @@
 Both scenarios run with the same seeds, so each seed gives a *paired*
 difference (B - A) in which most of the randomness cancels. The table reports
 the mean difference with a 95% confidence interval from the paired runs
-(Student t over seeds) and flags differences distinguishable from noise.
+(Student t over seeds) and flags differences distinguishable from noise;
+:func:`verdict` says whether such a difference is good or bad for the firm
+(the KPI's declared direction, :mod:`cxsim.metrics`).
+
+Public entry point: ``cxsim.compare(a, b, seeds=8, steps=None) -> Comparison``.
 
 Outcome of a KPI for one run (``cxsim.metrics.outcome_kind``): the total over
 the run for flows (revenue, churned ...), the mean over the run for weekly
@@ -21,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cxsim.metrics import KPIS, outcome_kind
+from cxsim.metrics import KPI, KPIS, find, outcome_kind
 from cxsim.params import Scenario
 from cxsim.run import Result, run_many, stack
 from cxsim.scenario import diff as scenario_diff
@@ -260,6 +264,20 @@ def compare(
         precision_kpi=precision_kpi if precision is not None else None,
         precision_reached=reached,
     )
+
+
+def verdict(kpi: str | KPI, diff: float, significant: bool) -> str:
+    """What a difference B - A means for the firm: 'better' or 'worse' beyond noise, else 'within noise'.
+
+    KPIs with no better direction (prospects, contacts ...) get 'higher' or 'lower'.
+    """
+    if not significant or diff == 0:
+        return "within noise"
+    declared = kpi if isinstance(kpi, KPI) else find(kpi)
+    better = declared.better if declared is not None else None
+    if better is None:
+        return "higher" if diff > 0 else "lower"
+    return "better" if (diff > 0) == (better == "higher") else "worse"
 
 
 def fan(runs: pd.DataFrame, kpi: str, lo: float = 0.1, hi: float = 0.9) -> pd.DataFrame:

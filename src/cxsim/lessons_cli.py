@@ -45,21 +45,16 @@ def _parse_seeds(seeds: str, precision: float | None) -> int:
 
 
 def _terminal_number(x: float, kpi: str = "") -> str:
-    """:func:`cxsim.report.number`, with six-figure and larger amounts as 123k / 11.4M (narrow terminals)."""
-    from cxsim.report import number, short
+    """Numbers in a narrow terminal table: six-figure and larger amounts as 123k / 11.4M."""
+    from cxsim.formatting import number
 
-    if isinstance(x, float) and x == x and abs(x) >= 1e5 and kpi != "bankrupt":
-        return short(x)
-    return number(x, kpi)
+    return number(x, kpi or None, style="short")
 
 
 def _terminal_signed(x: float, kpi: str = "") -> str:
-    from cxsim.report import signed
+    from cxsim.formatting import signed
 
-    if isinstance(x, float) and x == x and abs(x) >= 1e5 and kpi != "bankrupt":
-        s = _terminal_number(x, kpi)
-        return s if s.startswith("-") else "+" + s
-    return signed(x, kpi)
+    return signed(x, kpi or None, style="short")
 
 
 def compare_command(
