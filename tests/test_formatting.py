@@ -16,14 +16,14 @@ BY_KIND = [
     ("revenue", 123_456.0, "123,456", "123k"),  # money: six figures shorten to k
     ("cash", 2.5e9, "2,500,000,000", "2.5G"),  # money, huge
     ("cost_total", 512.34, "512.3", "512.3"),  # money, small
-    ("csat", 0.91234, "0.912", "0.912"),  # share
+    ("csat", 0.91234, "0.912", "0.91"),  # share: two significant digits below 1 in the short style
     ("nps", 26.04, "26", "26"),  # points: three significant digits
     ("nps", -3.217, "-3.22", "-3.22"),  # points, negative
     ("review_rating", 4.0, "4", "4"),  # stars, whole
     ("review_rating", 3.874, "3.87", "3.87"),  # stars
-    ("churn_rate", 0.00412, "0.00412", "0.00412"),  # rate
+    ("churn_rate", 0.00412, "0.00412", "0.0041"),  # rate
     ("workload", 1.25, "1.25", "1.25"),  # ratio
-    ("mean_engagement", 0.5, "0.5", "0.5"),  # level
+    ("mean_engagement", 0.5137, "0.514", "0.51"),  # level
     ("week", 104, "104", "104"),  # weeks (an int)
     ("bankrupt", 0.25, "25%", "25%"),  # flag averaged over runs: a share of runs
 ]
@@ -79,3 +79,5 @@ def test_axis_ticks_are_short_and_never_scientific():
         "0.00001",
     ]
     assert tick(1.5, 3) == "1.5"  # matplotlib's FuncFormatter passes the tick position too
+    # ticks 0.1, 0.125, 0.15 must read apart: three digits, where the short style keeps two
+    assert tick(0.125) == "0.125" and number(0.125, style="short") == "0.12"

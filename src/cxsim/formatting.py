@@ -8,9 +8,13 @@ averaged over runs is a share of runs, written 25% (and a difference +25 pts).
 
 Styles:
 
-- ``"full"``: every digit that matters (tables in the terminal and in HTML): ``11,412,345``.
-- ``"short"``: six-figure and larger values as ``123k``, ``11.4M``, ``2.5G`` (narrow terminal
-  tables, sentences, chart axes). :func:`tick` is this style as a matplotlib tick formatter.
+- ``"full"``: every digit that matters (tables in the terminal and in HTML, the CLI's run
+  summary, the report's table, the UI's tables): ``11,412,345``, ``0.0519``.
+- ``"short"``: as few characters as can still be read right (the 80-column ``cxsim compare``
+  table, sentences, labels on bars): six-figure and larger values as ``123k``, ``11.4M``,
+  ``2.5G``, and two significant digits below 1 (``0.052``).
+- ``"axis"``: chart ticks: large values as in ``"short"``, small ones as in ``"full"`` (ticks
+  0.125 and 0.12 must not look alike). :func:`tick` is this style as a matplotlib formatter.
 
 Examples::
 
@@ -31,10 +35,10 @@ import numpy as np
 
 from cxsim.metrics import KPI, find
 
-Style = Literal["full", "short"]
-STYLES: tuple[str, ...] = ("full", "short")
+Style = Literal["full", "short", "axis"]
+STYLES: tuple[str, ...] = ("full", "short", "axis")
 
-#: (from this size, divide by, suffix) for the short style, largest first; the thresholds sit where
+#: (from this size, divide by, suffix) for the short and axis styles, largest first; the thresholds sit where
 #: rounding to three digits would carry into the next suffix (999,600 is '1M', not '1000k').
 _SHORT_STEPS = ((999_500_000.0, 1e9, "G"), (999_500.0, 1e6, "M"), (1e5, 1e3, "k"))
 
@@ -54,7 +58,9 @@ def _as_float(value) -> float | None:
     return None
 
 
-def _plain(x: float) -> str:
+def _plain(x: float, small_digits: int = 3) -> str:
+    """Whole numbers as such, separators from 1,000, one decimal from 100, else three significant digits
+    (``small_digits`` below 1), positional: a strategist reads 0.0000492 as "about nothing", 4.92e-05 not."""
     a = abs(x)
     if x == 0:
         return "0"
@@ -62,19 +68,18 @@ def _plain(x: float) -> str:
         return f"{x:,.0f}"
     if a >= 99.95:
         return f"{x:.1f}"
-    if a < 0.001:
-        # positional, never 4.92e-05: a strategist reads 0.0000492 as "about nothing"
-        return np.format_float_positional(x, precision=3, unique=False, fractional=False, trim="-")
+    if a < 1:
+        return np.format_float_positional(x, precision=small_digits, unique=False, fractional=False, trim="-")
     return f"{x:.3g}"
 
 
-def _short(x: float) -> str:
+def _compact(x: float, small_digits: int) -> str:
     a = abs(x)
     for start, scale, suffix in _SHORT_STEPS:
         if a >= start:
             digits = f"{x / scale:.0f}" if suffix == "k" else f"{x / scale:.3g}"
             return digits + suffix
-    return _plain(x)
+    return _plain(x, small_digits)
 
 
 def number(value, kpi: str | KPI | None = None, *, style: Style = "full") -> str:
@@ -85,7 +90,7 @@ def number(value, kpi: str | KPI | None = None, *, style: Style = "full") -> str
             written with ``str``.
         kpi: the KPI the value measures (name, per-run outcome column such as ``total_profit``,
             or its :class:`~cxsim.metrics.KPI`); None for a plain number.
-        style: ``"full"`` or ``"short"`` (see the module docstring).
+        style: ``"full"``, ``"short"`` or ``"axis"`` (see the module docstring).
     """
     if style not in STYLES:
         raise ValueError(f"unknown style {style!r}; one of {', '.join(STYLES)}")
@@ -102,7 +107,9 @@ def number(value, kpi: str | KPI | None = None, *, style: Style = "full") -> str
     if declared is not None and declared.format == "flag":
         percent = f"{100 * x:.0f}"
         return ("0" if percent == "-0" else percent) + "%"
-    return _short(x) if style == "short" else _plain(x)
+    if style == "full":
+        return _plain(x)
+    return _compact(x, 2 if style == "short" else 3)
 
 
 def signed(value, kpi: str | KPI | None = None, *, style: Style = "full") -> str:
@@ -120,4 +127,4 @@ def signed(value, kpi: str | KPI | None = None, *, style: Style = "full") -> str
 
 def tick(value: float, _pos=None) -> str:
     """An axis tick label (matplotlib ``FuncFormatter``): 1.25M, 750k, 3,200, 0.62; never '1e7' above the axis."""
-    return number(value, style="short")
+    return number(value, style="axis")
