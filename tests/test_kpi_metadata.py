@@ -49,7 +49,7 @@ def test_titles_and_outcomes_in_words():
 
 def test_a_family_declares_one_kpi_per_member_in_one_line():
     members = {"rival": "the rival", "entrant": "the entrant"}
-    rivals = family("{}_share", members, "Share of {}", "share", "final", None, "Market share of {}.")
+    rivals = family(members, kpi("{}_share", "Share of {}", "share", "final", None, "Market share of {}."))
     assert [k.name for k in rivals] == ["rival_share", "entrant_share"]
     assert rivals[1] == kpi(
         "entrant_share", "Share of the entrant", "share", "final", None, "Market share of the entrant."

@@ -236,9 +236,7 @@ def compare(
         ra += batch_a
         rb += batch_b
         done_seeds += todo
-        va = pd.DataFrame([outcomes(r, kpis) for r in ra])
-        vb = pd.DataFrame([outcomes(r, kpis) for r in rb])
-        table = paired_table(va, vb)
+        table = outcome_table(ra, rb, kpis)
         if precision is None:
             break
         reached = _precision_reached(table, precision_kpi, precision)
@@ -247,22 +245,61 @@ def compare(
         nxt = max(done_seeds) + 1
         add = _next_batch(table, precision_kpi, precision, len(done_seeds), max_seeds - len(done_seeds))
         todo = list(range(nxt, nxt + add))
-    runs_a, runs_b = stack(ra), stack(rb)
-    runs_a.insert(0, "arm", "A")
-    runs_b.insert(0, "arm", "B")
-    return Comparison(
-        a=sa,
-        b=sb,
-        seeds=done_seeds,
-        steps=steps,
+    return combine(
+        sa,
+        sb,
+        steps,
+        ra,
+        rb,
+        kpis,
         table=table,
-        runs=pd.concat([runs_a, runs_b], ignore_index=True),
-        changes=scenario_diff(sa, sb),
-        results_a=ra,
-        results_b=rb,
         precision=precision,
         precision_kpi=precision_kpi if precision is not None else None,
         precision_reached=reached,
+    )
+
+
+def outcome_table(results_a: list[Result], results_b: list[Result], kpis: Iterable[str]) -> pd.DataFrame:
+    """:func:`paired_table` of the per-run outcomes of paired results (the same seeds, in the same order)."""
+    kpis = list(kpis)
+    return paired_table(
+        pd.DataFrame([outcomes(r, kpis) for r in results_a]), pd.DataFrame([outcomes(r, kpis) for r in results_b])
+    )
+
+
+def combine(
+    a: Scenario,
+    b: Scenario,
+    steps: int,
+    results_a: list[Result],
+    results_b: list[Result],
+    kpis: Iterable[str],
+    *,
+    table: pd.DataFrame | None = None,
+    precision: float | None = None,
+    precision_kpi: str | None = None,
+    precision_reached: bool | None = None,
+) -> Comparison:
+    """A :class:`Comparison` over paired results, however they were gathered (the UI runs seeds in batches).
+
+    ``table`` is the :func:`outcome_table` of the results, when the caller has it already.
+    """
+    runs_a, runs_b = stack(results_a), stack(results_b)
+    runs_a.insert(0, "arm", "A")
+    runs_b.insert(0, "arm", "B")
+    return Comparison(
+        a=a,
+        b=b,
+        seeds=[r.seed for r in results_a],
+        steps=steps,
+        table=outcome_table(results_a, results_b, kpis) if table is None else table,
+        runs=pd.concat([runs_a, runs_b], ignore_index=True),
+        changes=scenario_diff(a, b),
+        results_a=list(results_a),
+        results_b=list(results_b),
+        precision=precision,
+        precision_kpi=precision_kpi,
+        precision_reached=precision_reached,
     )
 
 

@@ -13,16 +13,16 @@ row per week with these columns and ``Result.timeseries`` is those rows.
 ``FLOWS``, ``AVERAGED`` and :func:`outcome_kind` are derived from it.
 
 A new KPI is one line in ``_DECLARED`` (:func:`kpi`); columns that differ only
-by a member (a channel, a firm) are one :func:`family` call, e.g. per-firm
+by a member (a channel, a firm) are one :func:`family` line, e.g. per-firm
 columns::
 
-    *family("{}_share", {"rival": "Rival"}, "{} share", "share", "final", None, "Market share of {}."),
+    *family(RIVALS, kpi("{}_share", "Share of {}", "share", "final", None, "Market share of {}.")),
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 #: How a value is written (see :mod:`cxsim.formatting`).
@@ -111,24 +111,20 @@ def kpi(
     return KPI(name, label, DEFAULT_UNITS[format] if unit is None else unit, format, kind, better, meaning)
 
 
-def family(
-    name: str,
-    members: Mapping[str, str],
-    label: str,
-    format: FormatKind,
-    kind: SummaryKind,
-    better: Better,
-    meaning: str,
-    *,
-    unit: str | None = None,
-) -> list[KPI]:
+def family(members: Mapping[str, str], template: KPI) -> list[KPI]:
     """Declare KPIs that differ only by a member (a channel, a firm), one per member, in order.
 
-    ``name`` is a pattern with one ``{}`` for the member's key; ``label`` and ``meaning`` take the
-    member's words: ``family("{}_share", {"rival": "the rival"}, "Share of {}", ...)``.
+    ``template`` is a :func:`kpi` whose name has one ``{}`` for the member's key, and whose label
+    and meaning take the member's words:
+    ``family({"rival": "the rival"}, kpi("{}_share", "Share of {}", "share", "final", None, "Share of {}."))``.
     """
     return [
-        kpi(name.format(key), label.format(words), format, kind, better, meaning.format(words), unit=unit)
+        replace(
+            template,
+            name=template.name.format(key),
+            label=template.label.format(words),
+            meaning=template.meaning.format(words),
+        )
         for key, words in members.items()
     ]
 

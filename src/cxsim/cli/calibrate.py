@@ -17,6 +17,7 @@ from cxsim.cli.common import (
     SetOpt,
     at_least,
     check_writable,
+    compact_table,
     console,
     load_with_overrides,
     print_elapsed,
@@ -42,25 +43,18 @@ def _ratio_cells(r) -> tuple[str, str, str]:
 
 def calibration_table(rep, name: str, seeds: int, weeks: int):
     """One row per ratio: target, simulated with its 95% CI, how far off, ok/OFF, events behind it."""
-    from rich import box
-    from rich.table import Table
-
-    table = Table(
-        title=f"Calibration of {name}: {seeds} seed(s) x {weeks} weeks, from simulated event counts",
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        pad_edge=False,
+    table = compact_table(
+        f"Calibration of {name}: {seeds} seed(s) x {weeks} weeks, from simulated event counts",
+        [
+            ("ratio", "left"),
+            ("target", "right"),
+            ("sim.", "right"),
+            ("95% CI", "right"),
+            ("off by", "right"),
+            ("", "left"),
+            ("events", "right"),
+        ],
     )
-    for col, just in (
-        ("ratio", "left"),
-        ("target", "right"),
-        ("sim.", "right"),
-        ("95% CI", "right"),
-        ("off by", "right"),
-        ("", "left"),
-        ("events", "right"),
-    ):
-        table.add_column(col, justify=just, no_wrap=col == "ratio")
     for r in rep.ratios:
         pct = f"{100 * r.relative_error:+.1f}%" if r.simulated == r.simulated else "-"
         table.add_row(

@@ -8,7 +8,7 @@ so ``cxsim --help`` stays quick.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -134,6 +134,20 @@ def set_threads(threads: int | None) -> None:
     if not 1 <= threads <= most:
         fail(f"--threads {threads}: this machine allows 1 to {most}")
     numba.set_num_threads(threads)
+
+
+def compact_table(title: str, columns: Iterable[tuple[str, str]], *, overflow: str = "ellipsis"):
+    """A light table without edge padding, to fit an 80-column terminal; ``columns`` are (heading, justify).
+
+    The first column (the row's name) never wraps.
+    """
+    from rich import box
+    from rich.table import Table
+
+    table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for i, (heading, justify) in enumerate(columns):
+        table.add_column(heading, justify=justify, overflow=overflow, no_wrap=i == 0)
+    return table
 
 
 def print_elapsed(seconds: float) -> None:

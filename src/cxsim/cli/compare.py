@@ -23,6 +23,7 @@ import typer
 from cxsim.cli.common import (
     at_least,
     check_writable,
+    compact_table,
     console,
     err_console,
     fail,
@@ -166,29 +167,22 @@ def run(request: CompareRequest):
 
 def difference_table(c):
     """The B - A table for a terminal: money in k/M so it fits 80 columns; green/red = better/worse for the firm."""
-    from rich import box
-    from rich.table import Table
-
     from cxsim.formatting import number, signed
     from cxsim.metrics import KPIS
 
-    # light box, no edge padding: the table fits an 80-column terminal with money in k/M
-    table = Table(
-        title=f"B - A over {len(c.seeds)} paired seeds, {c.steps} weeks (95% CI)",
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        pad_edge=False,
+    table = compact_table(
+        f"B - A over {len(c.seeds)} paired seeds, {c.steps} weeks (95% CI)",
+        [
+            ("KPI", "left"),
+            ("per run", "left"),
+            ("A", "right"),
+            ("B", "right"),
+            ("B - A", "right"),
+            ("95% CI", "right"),
+            ("signal?", "left"),
+        ],
+        overflow="fold",
     )
-    for col, just in (
-        ("KPI", "left"),
-        ("per run", "left"),
-        ("A", "right"),
-        ("B", "right"),
-        ("B - A", "right"),
-        ("95% CI", "right"),
-        ("signal?", "left"),
-    ):
-        table.add_column(col, justify=just, overflow="fold", no_wrap=col == "KPI")
     for r in c.table.itertuples(index=False):
         k = KPIS[r.kpi]
 

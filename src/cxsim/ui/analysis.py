@@ -22,11 +22,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cxsim.comparison import DEFAULT_KPIS, Comparison, compare, outcomes, paired_table, t_quantile
+from cxsim.comparison import DEFAULT_KPIS, Comparison, combine, compare, outcomes, t_quantile
 from cxsim.params import Scenario
-from cxsim.run import Result, run_many, stack
+from cxsim.run import Result, run_many
 from cxsim.scenario import ScenarioError
-from cxsim.scenario import diff as scenario_diff
 
 #: KPIs drawn as fan charts on the what-if page (titles: their declarations in cxsim.metrics).
 FAN_KPIS: list[str] = ["nps", "customers", "churn_rate", "mean_engagement", "revenue", "profit", "cash"]
@@ -48,29 +47,6 @@ def seed_batches(n_seeds: int, batch: int = 2) -> list[list[int]]:
     if len(out) > 1 and len(out[-1]) < 2:
         out[-2].extend(out.pop())
     return out
-
-
-def combine(a: Scenario, b: Scenario, steps: int, ra: list[Result], rb: list[Result], kpis: list[str]) -> Comparison:
-    """A :class:`~cxsim.Comparison` over paired results gathered batch by batch.
-
-    Uses the same per-run outcomes and paired table as :func:`cxsim.compare`.
-    """
-    va = pd.DataFrame([outcomes(r, kpis) for r in ra])
-    vb = pd.DataFrame([outcomes(r, kpis) for r in rb])
-    runs_a, runs_b = stack(ra), stack(rb)
-    runs_a.insert(0, "arm", "A")
-    runs_b.insert(0, "arm", "B")
-    return Comparison(
-        a=a,
-        b=b,
-        seeds=[r.seed for r in ra],
-        steps=steps,
-        table=paired_table(va, vb),
-        runs=pd.concat([runs_a, runs_b], ignore_index=True),
-        changes=scenario_diff(a, b),
-        results_a=list(ra),
-        results_b=list(rb),
-    )
 
 
 def progressive_compare(

@@ -28,6 +28,7 @@ import solara.lab
 
 from cxsim.formatting import number, signed
 from cxsim.metrics import KPIS
+from cxsim.scenario import diff as scenario_diff
 from cxsim.ui import analysis, charts, live, state
 from cxsim.ui import levers as lv
 from cxsim.ui.lessons import LESSONS, available_lessons
@@ -231,9 +232,7 @@ def WhatIfPage():
             Md("## What if ...?")
             RunControls()
             Md("#### What changed")
-            solara.HTML(
-                tag="div", unsafe_innerHTML=changes_html(analysis.scenario_diff(state.base.value, state.variant.value))
-            )
+            solara.HTML(tag="div", unsafe_innerHTML=changes_html(scenario_diff(state.base.value, state.variant.value)))
             Results()
 
 
@@ -391,7 +390,7 @@ def FilesPage():
             Md("### Export")
             Md(
                 f"Variant **{state.variant.value.name}**, compared with base **{state.base_source.value}**"
-                f" ({len(analysis.scenario_diff(state.base.value, state.variant.value))} lever(s) changed)."
+                f" ({len(scenario_diff(state.base.value, state.variant.value))} lever(s) changed)."
             )
             solara.FileDownload(
                 lambda: state.variant_toml().encode(), filename="variant.toml", label="Download variant (TOML)"
