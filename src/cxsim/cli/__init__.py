@@ -56,21 +56,11 @@ def main(argv: list[str] | None = None) -> None:
     fix (scenario, --set, options, paths), 130 interrupted. ``--debug``
     re-raises so the traceback shows.
     """
-    from rich.markup import escape
-
-    from cxsim.checkpoint import CheckpointError
-    from cxsim.scenario import ScenarioError
-
     args = sys.argv[1:] if argv is None else list(argv)
     # --debug works anywhere on the line (cxsim run x --debug too), and before the callback has run
     debug = "--debug" in args
     args = [a for a in args if a != "--debug"]
     STATE["debug"] = debug
-
-    def say(message: str, code: int) -> None:
-        err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-        sys.exit(code)
-
     try:
         code = app(args=args, standalone_mode=False)  # click returns typer.Exit's code in this mode
         if isinstance(code, int) and code:
@@ -79,27 +69,34 @@ def main(argv: list[str] | None = None) -> None:
             _exit_fast()
     except (typer.Exit, SystemExit) as exc:
         sys.exit(getattr(exc, "exit_code", getattr(exc, "code", 0)))
-    except (typer.Abort, KeyboardInterrupt):
-        if debug or STATE["debug"]:
-            raise
-        err_console.print("interrupted")
-        sys.exit(130)
-    except (UserError, ScenarioError, CheckpointError) as exc:
-        if debug or STATE["debug"]:
-            raise
-        say(str(exc), 2)
-    except OSError as exc:  # a path that does not exist, is a folder, is not writable, a full disk...
-        if debug or STATE["debug"]:
-            raise
-        where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
-        say(f"{exc.strerror or exc}{where}", 2)
-    except Exception as exc:
+    except (Exception, KeyboardInterrupt) as exc:
         if _is_usage_error(exc):  # typer/click: unknown option, bad value, missing argument; never a bug
             exc.show()
             sys.exit(exc.exit_code)
         if debug or STATE["debug"]:
             raise
-        say(f"internal error ({type(exc).__name__}: {exc}); run again with --debug for the traceback", 1)
+        code, line = _explain(exc)
+        err_console.print(line, highlight=False, soft_wrap=True)
+        sys.exit(code)
+
+
+def _explain(exc: BaseException) -> tuple[int, str]:
+    """The exit code and the one line that say why a command stopped."""
+    from rich.markup import escape
+
+    from cxsim.checkpoint import CheckpointError
+    from cxsim.scenario import ScenarioError
+
+    if isinstance(exc, typer.Abort | KeyboardInterrupt):
+        return 130, "interrupted"
+    if isinstance(exc, UserError | ScenarioError | CheckpointError):
+        code, message = 2, str(exc)
+    elif isinstance(exc, OSError):  # a path that does not exist, is a folder, is not writable, a full disk...
+        where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
+        code, message = 2, f"{exc.strerror or exc}{where}"
+    else:
+        code, message = 1, f"internal error ({type(exc).__name__}: {exc}); run again with --debug for the traceback"
+    return code, f"[bold red]error:[/] {escape(message)}"
 
 
 def _exit_fast() -> None:

@@ -129,18 +129,8 @@ def run(
     threads: ThreadsOpt = None,
 ) -> None:
     """Simulate one scenario and print a summary of its KPIs."""
-    from cxsim.atomic import FRAME_SUFFIXES
-
     s = load_with_overrides(scenario, sets)
-    run_dir = out is not None and out.suffix not in FRAME_SUFFIXES
-    if out is not None:
-        if out.suffix and out.suffix not in FRAME_SUFFIXES:
-            fail(f"--out {out}: use FILE.csv, FILE.parquet or a directory name without a suffix")
-        if checkpoint_every and not run_dir:
-            fail(f"--checkpoint-every needs --out DIR (a directory), not the file {out}")
-        check_writable(out)
-    elif checkpoint_every:
-        fail("--checkpoint-every needs --out DIR: the directory the checkpoints and results go to")
+    run_dir = _check_out(out, checkpoint_every)
     set_threads(threads)
     from cxsim.run import run as run_model
 
@@ -166,6 +156,23 @@ def run(
             fail(f"--out {out}: cannot write it ({exc.strerror or exc})")
         console.print(f"weekly KPIs -> {out}")
     print_elapsed(elapsed)
+
+
+def _check_out(out: Path | None, checkpoint_every: int | None) -> bool:
+    """Refuse a --out that cannot take the run before it starts; True when it is a run directory."""
+    from cxsim.atomic import FRAME_SUFFIXES
+
+    if out is None:
+        if checkpoint_every:
+            fail("--checkpoint-every needs --out DIR: the directory the checkpoints and results go to")
+        return False
+    run_dir = out.suffix not in FRAME_SUFFIXES
+    if out.suffix and run_dir:
+        fail(f"--out {out}: use FILE.csv, FILE.parquet or a directory name without a suffix")
+    if checkpoint_every and not run_dir:
+        fail(f"--checkpoint-every needs --out DIR (a directory), not the file {out}")
+    check_writable(out)
+    return run_dir
 
 
 def resume(
