@@ -13,10 +13,9 @@ row per week with these columns and ``Result.timeseries`` is those rows.
 ``FLOWS``, ``AVERAGED`` and :func:`outcome_kind` are derived from it.
 
 A new KPI is one line in ``_DECLARED`` (:func:`kpi`); columns that differ only
-by a member (a channel, a firm) are one :func:`family` line, e.g. per-firm
-columns::
-
-    *family(RIVALS, kpi("{}_share", "Share of {}", "share", "final", None, "Market share of {}.")),
+by a member (a channel, a firm) are one :func:`family`. Each rival firm adds the
+columns of :data:`RIVAL_KEYS` prefixed with its name (``rival_share``,
+``rival_nps`` ...): :func:`kpi_columns` lists a scenario's columns.
 """
 
 from __future__ import annotations
@@ -133,19 +132,37 @@ def family(members: Mapping[str, str], template: KPI) -> list[KPI]:
 _DECLARED: list[KPI] = [
     kpi("week", "Week", "weeks", "final", None, "Simulated week (1 = end of the first week)."),
     kpi("customers", "Customers", "count", "final", "higher", "Current customers."),
-    kpi("prospects", "Prospects", "count", "final", None, "People who have never been customers."),
-    kpi("former_customers", "Former customers", "count", "final", None, "People who were customers and left."),
-    kpi("new_customers", "New customers", "count", "total", "higher", "Prospects who became customers this week."),
-    kpi("churned", "Churned customers", "count", "total", "lower", "Customers who left this week."),
-    kpi("churn_rate", "Churn rate", "rate", "mean", "lower", "Churned / customers at the start of the week."),
+    kpi("prospects", "Prospects", "count", "final", None,
+        "People in the market who have never been the firm's customers (rivals' customers included)."),
+    kpi("former_customers", "Former customers", "count", "final", None,
+        "People who were the firm's customers and are not now (gone to a rival or to no firm)."),
+    kpi("new_customers", "New customers", "count", "total", "higher",
+        "People who became customers this week (from no firm or from a rival)."),
+    kpi("churned", "Churned customers", "count", "total", "lower",
+        "Customers who left this week for a rival or for no firm (leaving the market is counted apart)."),
+    kpi("lost_to_rivals", "Lost to rivals", "count", "total", "lower", "Churned customers who went to a rival."),
+    kpi("won_from_rivals", "Won from rivals", "count", "total", "higher", "New customers who came from a rival."),
+    kpi("won_back", "Won back", "count", "total", "higher", "New customers who had been customers before."),
+    kpi("customer_exits", "Customers leaving the market", "count", "total", None,
+        "Customers who left the market this week (moved away)."),
+    kpi("churn_rate", "Churn rate", "rate", "mean", "lower",
+        "Customers lost this week (churned or left the market) / customers at the start of the week."),
+    kpi("share", "Market share", "share", "final", "higher", "Customers / all firms' customers."),
     kpi("nps", "NPS", "points", "final", "higher",
-        "Net promoter score over all customers: % promoters - % detractors."),
+        "Net promoter score as firms measure it: current customers' % promoters - % detractors."),
+    kpi("reputation", "Reputation NPS", "points", "final", "higher",
+        "NPS over everyone who has ever been a customer (former customers by their memory): it does not rise "
+        "when unhappy customers leave."),
     kpi("csat", "CSAT", "share", "mean", "higher", "Share of this week's contacts that were not a bad experience."),
     kpi("promoter_share", "Promoters", "share", "final", "higher",
         "Share of customers with likelihood to recommend 9-10."),
     kpi("passive_share", "Passives", "share", "final", None, "Share of customers at 7-8."),
     kpi("detractor_share", "Detractors", "share", "final", "lower", "Share of customers at 0-6."),
     kpi("mean_attitude", "Mean attitude", "level", "final", "higher", "Mean customer attitude (0-1)."),
+    kpi("price", "Price", "money", "final", None, "Price of a purchase ($)."),
+    kpi("employees", "Employees", "count", "final", None, "Filled seats at the end of the week."),
+    kpi("planned_headcount", "Planned headcount", "count", "final", None, "Headcount the staffing plan aims at."),
+    kpi("open_positions", "Open positions", "count", "final", None, "Hires on their way (the hiring pipeline)."),
     kpi("mean_engagement", "Mean engagement", "level", "final", "higher", "Mean employee engagement (0-1)."),
     kpi("engaged_share", "Engaged employees", "share", "final", "higher",
         "Share of employees at or above the engaged threshold."),
@@ -153,14 +170,16 @@ _DECLARED: list[KPI] = [
         "Mean engagement of the employees facing customers."),
     kpi("employee_attrition", "Employee attrition", "rate", "mean", "lower",
         "Employees who quit this week / employees."),
-    kpi("hires", "Hires", "count", "total", "lower", "Replacement hires this week."),
+    kpi("hires", "Hires", "count", "total", None, "New hires who started this week."),
+    kpi("layoffs", "Layoffs", "count", "total", "lower", "Employees laid off this week."),
     kpi("overtime", "Overtime shifts", "count", "total", None, "Overtime shifts worked this week."),
     kpi("good_deeds", "Good deeds", "count", "total", "higher", "Discretionary good deeds this week."),
     kpi("suggestions", "Suggestions", "count", "total", "higher", "Improvement suggestions this week."),
     kpi("adopted_suggestions", "Adopted suggestions", "count", "total", "higher",
         "Suggestions leadership adopted this week."),
     kpi("process_quality", "Process quality", "level", "final", "higher", "Process quality (0-1)."),
-    kpi("workload", "Workload", "ratio", "mean", "lower", "Contacts / front-line capacity (above 1 is strain)."),
+    kpi("utilisation", "Utilisation", "ratio", "mean", None,
+        "Contacts / front-line capacity; above about 0.85 waits start to cost quality."),
     kpi("contacts", "Contacts", "count", "total", None, "Customer contacts this week."),
     kpi("handoffs", "Handoffs", "count", "total", "lower", "Handoffs between departments this week."),
     kpi("dropped_cases", "Dropped cases", "count", "total", "lower", "Cases a handoff dropped this week."),
@@ -174,24 +193,28 @@ _DECLARED: list[KPI] = [
     kpi("wom_social_negative", "Social posts (-)", "count", "total", "lower", "Negative social media posts."),
     kpi("wom_review_negative", "Reviews (-)", "count", "total", "lower", "Negative reviews posted."),
     kpi("wom_tweet_negative", "Tweets (-)", "count", "total", "lower", "Negative tweets."),
-    kpi("wom_viral", "Viral stories", "count", "total", "lower", "Tweets that went viral."),
-    kpi("wom_viral_reach", "Viral reach", "count", "total", "lower", "People reached by viral stories."),
+    kpi("wom_viral", "Viral stories", "count", "total", "lower", "Tweets about the firm that went viral."),
+    kpi("wom_viral_reach", "Viral reach", "count", "total", "lower", "People reached by viral stories about it."),
     kpi("wom_positive", "Recommendations", "count", "total", "higher", "Customers who recommended the firm."),
     kpi("wom_review_positive", "Reviews (+)", "count", "total", "higher", "Positive reviews posted."),
     kpi("review_rating", "Review rating", "stars", "final", "higher", "Public review rating (1-5 stars)."),
     kpi("revenue", "Revenue", "money", "total", "higher", "Revenue this week ($)."),
+    kpi("cost_of_sales", "Cost of sales", "money", "total", "lower",
+        "What delivering what customers bought cost ($)."),
     kpi("cost_wages", "Wages", "money", "total", "lower", "Wages incl. supervisors ($)."),
     kpi("cost_overtime", "Overtime pay", "money", "total", "lower", "Overtime pay ($)."),
     kpi("cost_hiring", "Hiring cost", "money", "total", "lower", "Hiring and onboarding ($)."),
+    kpi("cost_layoffs", "Layoff cost", "money", "total", "lower", "Severance ($)."),
     kpi("cost_contacts", "Contact cost", "money", "total", "lower", "Cost of handling contacts ($)."),
     kpi("cost_handoffs", "Handoff cost", "money", "total", "lower", "Cost of handoffs ($)."),
     kpi("cost_recovery", "Recovery cost", "money", "total", "lower", "Cost of service recoveries ($)."),
     kpi("cost_programs", "Program cost", "money", "total", "lower",
         "Training, HR, recognition, coaching, CX team, CX room, VoC ($)."),
-    kpi("cost_marketing", "Marketing", "money", "total", "lower", "Marketing ($)."),
+    kpi("cost_marketing", "Marketing", "money", "total", "lower", "Marketing and win-back campaigns ($)."),
     kpi("cost_fixed", "Fixed cost", "money", "total", "lower", "Fixed costs ($)."),
     kpi("cost_total", "Total cost", "money", "total", "lower", "Sum of the cost components ($)."),
     kpi("profit", "Profit", "money", "total", "higher", "Revenue - total cost ($)."),
+    kpi("profit_margin", "Profit margin", "share", "mean", "higher", "Profit / revenue this week."),
     kpi("cash", "Cash", "money", "final", "higher", "Cash at the end of the week ($)."),
     kpi("believed_quality", "Believed quality", "level", "mean", None,
         "Service quality management believes it delivers (0-1)."),
@@ -200,9 +223,16 @@ _DECLARED: list[KPI] = [
     kpi("delivery_gap", "Delivery gap", "level", "mean", "lower",
         "Believed - perceived quality.", unit="believed - perceived quality"),
     kpi("voc_nps", "VoC NPS", "points", "final", "higher", "NPS measured by the VoC survey (empty without VoC)."),
+    kpi("voc_quality", "VoC contact rating", "level", "mean", "higher",
+        "Customers' rating of this week's contacts in the VoC survey (0-1; empty without VoC)."),
     kpi("cx_weight", "CX incentive weight", "level", "final", None,
-        "Incentive weight on CX metrics in force (moves under a reality-check policy)."),
+        "Incentive weight on CX metrics in force (moves under a reality check and under management's cuts)."),
+    kpi("management_cuts", "Management cuts", "count", "final", None,
+        "Cut steps in force: training, programs, coaching and marketing cut, incentives leaned to efficiency."),
     kpi("bankrupt", "Bankrupt", "flag", "final", "lower", "True from the week cash fell below zero."),
+    kpi("market_entries", "People entering", "count", "total", None,
+        "Newcomers to the market this week (each takes the place of someone who left)."),
+    kpi("market_exits", "People leaving", "count", "total", None, "People who left the market this week."),
 ]
 # fmt: on
 
@@ -235,13 +265,49 @@ def outcome_kind(kpi: str) -> str:
     return declared.kind if declared is not None else "final"
 
 
+#: The KPIs each rival firm adds, as ``<rival>_<key>`` columns after the focal firm's (one family each).
+RIVAL_KEYS: tuple[str, ...] = (
+    "customers", "share", "new_customers", "churned", "lost_to_rivals", "won_from_rivals", "won_back", "churn_rate",
+    "nps", "reputation", "csat", "review_rating", "price", "employees", "engaged_share", "utilisation",
+    "perceived_quality", "revenue", "cost_total", "profit", "profit_margin", "cash", "cx_weight",
+    "management_cuts", "bankrupt",
+)  # fmt: skip
+
+
+def rival_kpis(rivals: Iterable[str]) -> list[KPI]:
+    """The columns each rival adds: every key of :data:`RIVAL_KEYS`, prefixed with the rival's name."""
+    rivals = list(rivals)
+    out: list[KPI] = []
+    for key in RIVAL_KEYS:
+        base = KPIS[key]
+        template = replace(base, name="{}_" + key, label=base.label + " ({})", meaning=base.meaning + " Of {}.")
+        out += family({r: r for r in rivals}, template)
+    return sorted(out, key=lambda k: rivals.index(k.name.rsplit("_" + _key_of(k.name), 1)[0]))
+
+
+def _key_of(column: str) -> str:
+    return next(key for key in sorted(RIVAL_KEYS, key=len, reverse=True) if column.endswith("_" + key))
+
+
+def kpi_columns(rivals: Iterable[str] = ()) -> list[str]:
+    """The columns of a run's timeseries: the focal firm's and the market's KPIs, then each rival's."""
+    return list(KPIS) + [k.name for k in rival_kpis(rivals)]
+
+
 def find(name: str) -> KPI | None:
-    """The KPI a column is about: a KPI name, or a per-run outcome column (``total_profit`` -> profit)."""
+    """The KPI a column is about: a KPI name, a rival's column (``rival_share``), or a per-run outcome column
+    (``total_profit`` -> profit)."""
     if name in KPIS:
         return KPIS[name]
     for prefix in OUTCOME_PREFIXES:
-        if name.startswith(prefix) and name[len(prefix) :] in KPIS:
-            return KPIS[name[len(prefix) :]]
+        if name.startswith(prefix):
+            found = find(name[len(prefix) :])
+            if found is not None:
+                return found
+    for key in sorted(RIVAL_KEYS, key=len, reverse=True):
+        rival = name[: -len(key) - 1]
+        if name.endswith("_" + key) and rival and rival.isidentifier():
+            return rival_kpis([rival])[RIVAL_KEYS.index(key)]
     return None
 
 

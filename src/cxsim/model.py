@@ -1,157 +1,90 @@
-"""CXModel: a Mesa model of a firm from the inside out.
+"""CXModel: a Mesa model of firms in one market, each seen from the inside out.
 
 Read :meth:`CXModel.step` first: it is the whole causal chain of one week, one
 line per phase, in order, and it shows what flows from phase to phase: each
-phase method returns a small named result and ``step`` hands it on by name.
-Each phase calls pure kernels (``cxsim.kernels``) on the state arrays, with
-its scalars in one named bundle. KPIs are recorded in :meth:`CXModel.collect`
-from those results; no phase reads another's KPI or private attribute.
-The mechanisms and their sources are described in docs/model.md.
+phase returns a small named result (one per firm where firms act) and ``step``
+hands it on by name. Firm-level work lives in :class:`cxsim.firm.Firm`; the
+per-person work runs in pure kernels (``cxsim.kernels``) over the market's
+arrays, with every firm's inputs as arrays indexed by firm. KPIs are recorded
+in :meth:`CXModel.collect` from those results; no phase reads another's KPI or
+private attribute. docs/model.md describes each mechanism and its source.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import NamedTuple
 
 import mesa
 import numpy as np
 
-from cxsim import finance, network
-from cxsim.agents import Employee, Supervisor
+from cxsim import network
+from cxsim.firm import Behaviour, Firm, FrontLine, Levers, Measured, Service, WorkforceWeek
 from cxsim.kernels import attitude as k_attitude
 from cxsim.kernels import encounters as k_encounters
 from cxsim.kernels import market as k_market
 from cxsim.kernels import measurement as k_measurement
 from cxsim.kernels import wom as k_wom
 from cxsim.kernels import workforce as k_workforce
-from cxsim.metrics import KPIS, nps, ratio
+from cxsim.metrics import kpi_columns, nps, ratio
 from cxsim.params import Scenario
 from cxsim.scenario import load_scenario
-from cxsim.state import new_market, new_workforce
-
-TRAINING_HALF_EFFECT = 20.0  # $/employee/week of training giving half the maximum effect (assumed)
-GOOD_REVIEW_STARS = 5.0
-BAD_REVIEW_STARS = 1.0
-
+from cxsim.state import new_market, weekly_exit
 
 # ------------------------------------------------------------------ what flows between phases
 
 
-@dataclass(frozen=True)
-class Levers:
-    """Phase 1: what leadership's levers amount to this week (after commitment and adjustments)."""
-
-    commitment: float
-    cx_weight: float
-    service_recovery: float
-    hr_effect: float
-    training_effect: float
-    recognition_effect: float
-    cx_room_effect: float
-    cx_team_effect: float
-    suggestion_adoption: float
-
-
-@dataclass(frozen=True)
-class Behaviour:
-    """Phase 3: how the incentive mix shapes front-line behaviour."""
-
-    contact_cost_factor: float
-    complex_resolution_factor: float
-    effort_bonus: float
-    misalignment: float
-
-
-class WorkforceWeek(NamedTuple):
-    """Phase 4: the week's workforce flows."""
-
-    flows: k_workforce.FlowTally
-    overtime: int  # overtime shifts worked
-    good_deeds: int
-    suggestions: int
-    process_quality: float  # after this week's adopted suggestions and decay
-
-
-class FrontLine(NamedTuple):
-    """Phase 5: who faces customers this week."""
-
-    seats: np.ndarray  # int64 employee seats, sorted
-    mean_engagement: float
-
-
-class ServiceWeek(NamedTuple):
-    """Phase 6: the week's contacts and what management's metrics make of them."""
-
-    tally: k_encounters.ServiceTally
-    workload: float  # contacts / front-line capacity (above 1 is strain next week)
-    perceived_quality: float  # mean quality customers got (last week's if nobody called)
-    believed_quality: float  # what internal metrics show before any VoC correction
-
-
-class ExperienceWeek(NamedTuple):
-    """Phase 7: the week's experiences."""
+class Experience(NamedTuple):
+    """Phase 7: the week's experiences (per firm) and each firm's CSAT."""
 
     tally: k_measurement.ExperienceTally
-    csat: float
+    csat: list[float]
 
 
-class WomWeek(NamedTuple):
-    """Phase 8: who said what, and the public rating after this week's reviews."""
+class WordOfMouth(NamedTuple):
+    """Phase 8: who said what about which firm, viral stories, and each firm's public rating after them."""
 
     senders: k_wom.WomTally
     viral: k_wom.BroadcastTally
-    review_rating: float
+    ratings: list[float]
 
 
-class MarketWeek(NamedTuple):
-    """Phase 9: churn, spend and adoption."""
+class MarketMoves(NamedTuple):
+    """Phase 9: churn, switching, spend, adoption and people entering and leaving the market."""
 
     tally: k_market.MarketTally
-    customers_before: int  # the churn-rate denominator
-
-
-class MeasuredWeek(NamedTuple):
-    """Phase 10: what customers feel and what management sees."""
-
-    attitudes: k_measurement.AttitudeTally
-    believed_quality: float  # after the VoC reality check, if any
-    voc_nps: float  # NaN without VoC
 
 
 class Week(NamedTuple):
     """Every phase's result of one week: what :meth:`CXModel.collect` records."""
 
     week: int
-    levers: Levers
-    workforce: WorkforceWeek
-    front_line: FrontLine
-    service: ServiceWeek
-    experience: ExperienceWeek
-    wom: WomWeek
-    market: MarketWeek
-    measured: MeasuredWeek
-    accounts: dict[str, float]
+    levers: list[Levers]
+    staff: list[WorkforceWeek]
+    front: list[FrontLine]
+    service: list[Service]
+    experience: Experience
+    wom: WordOfMouth
+    market: MarketMoves
+    attitudes: k_measurement.AttitudeTally
+    measured: list[Measured]
+    accounts: list[dict[str, float]]
 
 
 class CXModel(mesa.Model):
-    """A firm, its people and its market, stepped one week at a time.
+    """Firms, their people and their market, stepped one week at a time.
 
     Args:
         scenario: a :class:`~cxsim.params.Scenario`, a shipped scenario name or a TOML path.
         seed: the run is a pure function of (scenario, seed, cxsim version).
 
     Attributes:
+        firms: the :class:`~cxsim.firm.Firm` agents; ``firms[0]`` is the focal firm.
         market: per-person arrays (:class:`cxsim.state.Market`).
-        workforce: per-employee arrays (:class:`cxsim.state.Workforce`).
         indptr, indices: the friendship graph (CSR).
-        employees, supervisors: Mesa agents viewing the workforce arrays.
         rows: one KPI dict per simulated week.
         last_week: every phase's result of the last week simulated (None before the first).
-        calibration: event counts summed over the run, for :mod:`cxsim.calibration`
-            (see :meth:`collect` for the layout).
     """
 
     def __init__(self, scenario: Scenario | str = "baseline", seed: int = 0):
@@ -160,41 +93,53 @@ class CXModel(mesa.Model):
         super().__init__(rng=int(seed))
         self.params = s = load_scenario(scenario)  # the scenario (Mesa reserves .scenario)
         self.seed_value = int(seed)
-        self._seed = int(seed) & 0x7FFFFFFFFFFFFFFF  # kernels take a non-negative 63-bit integer
+        self.seed_key = int(seed) & 0x7FFFFFFFFFFFFFFF  # kernels take a non-negative 63-bit integer
         self.week = 0
         m = s.market
-        self.indptr, self.indices = network.build(m.graph, m.size, m.mean_degree, self._seed, rewire_prob=m.rewire_prob)
-        self.market = new_market(s, self._seed)
-        self.workforce = new_workforce(s, self._seed)
-        self.n_front = min(s.workforce.employees, max(1, round(s.workforce.frontline_share * s.workforce.employees)))
-        self.front_line_mask = np.zeros(s.workforce.employees, dtype=bool)
-        self.supervisors = [Supervisor(self, t) for t in range(self.workforce.sup_coaching.shape[0])]
-        self.employees = [Employee(self, i) for i in range(s.workforce.employees)]
-        # firm-level state that carries from week to week
-        self.process_quality = s.process.initial_quality
-        self.cash = s.finance.initial_cash
-        self.workload = 0.0
-        self.reviews_good = 0.0
-        self.reviews_bad = 0.0
-        self.review_rating = s.wom.review_prior
-        self.cx_weight = s.incentives.cx_weight
-        self.service_recovery = s.process.service_recovery
-        self.commitment = s.leadership.commitment
-        self.perceived_quality = s.process.initial_quality
-        self.voc_attitude = math.nan
+        self.indptr, self.indices = network.build(m.graph, m.size, m.mean_degree, self.seed_key, rewire_prob=m.rewire_prob)
+        self.market = new_market(s, self.seed_key)
+        self.firms: list[Firm] = [
+            Firm(self, k, name, settings, rest_of_market=getattr(settings, "rest_of_market", False))
+            for k, (name, settings, _) in enumerate(s.firms())
+        ]
+        self.columns = kpi_columns([f.name for f in self.firms[1:]])
         self.bankrupt = False
         self.bankrupt_week: int | None = None
         self.rows: list[dict] = []
         self.last_week: Week | None = None
         self.calibration = np.zeros(14, dtype=np.int64)
-        # the scalars of the kernels whose inputs do not change during a run
-        self.send_params = self._send_params()
-        self.broadcast_params = self._broadcast_params()
-        self.voc_params = k_measurement.VocParams(
-            sample=s.measurement.voc_sample,
-            response_bias=s.measurement.voc_response_bias,
-            noise=s.measurement.voc_noise,
-        )
+        # the scalars of the kernels that do not change during a run
+        self.engagement_weights = _engagement_weights(s)
+        self.service_params = _service_params(s)
+        self.attitude_params = _attitude_params(s)
+        self.send_params = _send_params(s)
+        self.broadcast_params = _broadcast_params(s)
+        self.market_params = _market_params(s)
+
+    # ----------------------------------------------------------------- views
+
+    @property
+    def focal(self) -> Firm:
+        return self.firms[0]
+
+    @property
+    def workforce(self):
+        """The focal firm's workforce arrays."""
+        return self.focal.workforce
+
+    @property
+    def employees(self):
+        """The focal firm's employees (Mesa agents)."""
+        return self.focal.employees
+
+    @property
+    def supervisors(self):
+        """The focal firm's supervisors (Mesa agents)."""
+        return self.focal.supervisors
+
+    @property
+    def cash(self) -> float:
+        return self.focal.cash
 
     # ------------------------------------------------------------------ week
 
@@ -203,19 +148,20 @@ class CXModel(mesa.Model):
         if self.bankrupt:
             return  # a bankrupt firm no longer trades; the run says so in its last row
         self.week += 1
-        levers = self.leadership_and_programs()  # 1. levers x commitment
+        levers = self.leadership_and_programs()  # 1. levers x commitment, after management's cuts
         self.employee_engagement(levers)  # 2. supervisors and programs -> drivers -> engagement
         behaviour = self.incentive_behaviour(levers)  # 3. what is measured, incented, celebrated
-        staff = self.workforce_flows(levers)  # 4. overtime, good deeds, suggestions, quits, hires
-        front = self.staffing()  # 5. who faces customers
-        service = self.encounters(levers, behaviour, front)  # 6. contacts, handoffs, resolution
-        experience = self.customer_attitude(levers, service)  # 7. disconfirmation, expectations, forgiveness
-        wom = self.word_of_mouth()  # 8. friends, social posts, reviews, tweets, referrals
-        market = self.churn_spend_acquisition(wom)  # 9. leave, buy, adopt
-        measured = self.measurement(levers, service)  # 10. believed vs perceived quality, VoC, reality check
-        accounts = self.finance(behaviour, staff, service, experience, market)  # 11. revenue, costs, profit, cash
-        self.collect(  # 12. one row of KPIs
-            Week(self.week, levers, staff, front, service, experience, wom, market, measured, accounts)
+        staff = self.workforce_flows(levers)  # 4. overtime, good deeds, suggestions, quits, hires, layoffs
+        front = self.staffing()  # 5. who faces customers, and what they can handle
+        service = self.encounters(levers, behaviour, front)  # 6. contacts, handoffs, resolution, utilisation
+        experience = self.customer_attitude(levers, service)  # 7. disconfirmation, trust, forgiveness, recovery
+        wom = self.word_of_mouth()  # 8. friends, social posts, reviews, tweets, referrals, public ratings
+        market = self.churn_spend_acquisition(levers, wom)  # 9. leave, switch, buy, adopt, win back; turnover
+        attitudes, measured = self.measurement(levers, service)  # 10. NPS, reputation, VoC, reality check
+        accounts = self.finance(levers, behaviour, staff, front, service, experience, market)  # 11. the books
+        self.management_review(front, levers)  # 12. re-plan headcount; cut or restore spending
+        self.collect(  # 13. one row of KPIs
+            Week(self.week, levers, staff, front, service, experience, wom, market, attitudes, measured, accounts)
         )
 
     def run_weeks(
@@ -225,7 +171,7 @@ class CXModel(mesa.Model):
         progress: Callable[[int, int], None] | None = None,
         after_week: Callable[[CXModel], None] | None = None,
     ) -> None:
-        """The run loop: step until week ``until`` or until the firm is bankrupt, whichever comes first.
+        """The run loop: step until week ``until`` or until the focal firm is bankrupt, whichever comes first.
 
         ``run``, calibration and checkpointed runs all go through here, so the stop conditions live in one place.
 
@@ -241,192 +187,82 @@ class CXModel(mesa.Model):
             if after_week is not None:
                 after_week(self)
 
-    # ------------------------------------------------------------ phase 1-5
+    # ------------------------------------------------------------ phase 1-5, each firm
 
-    def leadership_and_programs(self) -> Levers:
-        s = self.params
-        p, c = s.programs, self.commitment
-        training = p.training_budget / (p.training_budget + TRAINING_HALF_EFFECT)
-        return Levers(
-            commitment=c,
-            cx_weight=self.cx_weight,
-            service_recovery=self.service_recovery,
-            hr_effect=s.supervisors.hr_weight * p.hr_engagement * c,
-            training_effect=training * c,
-            recognition_effect=float(p.recognition) * c,
-            cx_room_effect=float(p.cx_room) * c,
-            cx_team_effect=float(p.cx_team) * c,
-            suggestion_adoption=min(1.0, s.process.suggestion_adoption * (0.5 + s.leadership.ceo_ownership)),
-        )
+    def leadership_and_programs(self) -> list[Levers]:
+        return [f.leadership_and_programs() for f in self.firms]
 
-    def employee_engagement(self, lv: Levers) -> None:
-        s = self.params
-        p = k_workforce.EngagementParams(
-            supervisor_weight=s.supervisors.supervisor_weight,
-            hr_effect=lv.hr_effect,
-            empowerment=s.process.empowerment,
-            training_effect=lv.training_effect,
-            consistency=s.leadership.message_consistency,
-            ceo_ownership=s.leadership.ceo_ownership,
-            cx_room_effect=lv.cx_room_effect,
-            recognition_effect=lv.recognition_effect,
-            incentive_misalignment=abs(lv.cx_weight - s.incentives.stated_cx_priority),
-            workload=self.workload,
-            inertia=s.workforce.engagement_inertia,
-            noise=s.workforce.engagement_noise,
-        )
-        k_workforce.engagement_step(self._seed, self.week, self.workforce, p)
+    def employee_engagement(self, levers: list[Levers]) -> None:
+        for f, lv in zip(self.firms, levers, strict=True):
+            if f.trading:
+                f.employee_engagement(lv, self.engagement_weights)
 
-    def incentive_behaviour(self, lv: Levers) -> Behaviour:
-        i = self.params.incentives
-        efficiency = 1.0 - lv.cx_weight
-        return Behaviour(
-            contact_cost_factor=1.0 - i.efficiency_cost_saving * efficiency,
-            complex_resolution_factor=1.0 - i.efficiency_resolution_penalty * efficiency,
-            effort_bonus=0.1 * (lv.cx_weight - 0.5),
-            misalignment=abs(lv.cx_weight - i.stated_cx_priority),
-        )
+    def incentive_behaviour(self, levers: list[Levers]) -> list[Behaviour]:
+        return [f.incentive_behaviour(lv) for f, lv in zip(self.firms, levers, strict=True)]
 
-    def _flow_params(self, lv: Levers) -> k_workforce.FlowParams:
-        s = self.params
-        wf = s.workforce
-        return k_workforce.FlowParams(
-            engaged_threshold=wf.engaged_threshold,
-            overtime_base=wf.overtime_base,
-            overtime_ratio=wf.overtime_ratio,
-            good_deed_base=wf.good_deed_base,
-            good_deed_ratio=wf.good_deed_ratio,
-            suggestion_base=wf.suggestion_base,
-            suggestion_ratio=wf.suggestion_ratio,
-            base_quit_rate=wf.base_quit_rate,
-            disengaged_quit_multiplier=wf.disengaged_quit_multiplier,
-            new_hire_skill=wf.new_hire_skill,
-            skill_growth=wf.skill_growth,
-            recruit_for_values=s.programs.recruit_for_values,
-            adoption_prob=lv.suggestion_adoption,
-        )
+    def workforce_flows(self, levers: list[Levers]) -> list[WorkforceWeek]:
+        return [f.workforce_flows(lv) for f, lv in zip(self.firms, levers, strict=True)]
 
-    def workforce_flows(self, lv: Levers) -> WorkforceWeek:
-        w, pr = self.workforce, self.params.process
-        flows = k_workforce.workforce_flows(self._seed, self.week, w, self._flow_params(lv))
-        gain = pr.suggestion_gain * flows.adopted_suggestions * 100.0 / w.size
-        self.process_quality = min(
-            1.0, self.process_quality + gain - pr.quality_decay * (self.process_quality - pr.quality_floor)
-        )
-        return WorkforceWeek(
-            flows=flows,
-            overtime=int(w.overtime.sum()),
-            good_deeds=int(w.good_deed.sum()),
-            suggestions=int(w.suggestion.sum()),
-            process_quality=self.process_quality,
-        )
+    def staffing(self) -> list[FrontLine]:
+        return [f.staffing() for f in self.firms]
 
-    def staffing(self) -> FrontLine:
-        w = self.workforce
-        seats = k_workforce.staff_front_line(
-            self.params.workforce.staffing_policy, w.engagement, w.staff_key, self.n_front
-        )
-        self.front_line_mask[:] = False
-        self.front_line_mask[seats] = True
-        return FrontLine(seats=seats, mean_engagement=float(w.engagement[seats].mean()))
+    # ------------------------------------------------------------ phase 6-9, the market
 
-    # ------------------------------------------------------------ phase 6-9
+    def encounters(self, levers: list[Levers], behaviour: list[Behaviour], front: list[FrontLine]) -> list[Service]:
+        firms = self.firms
+        ptr = np.zeros(len(firms) + 1, np.int64)
+        ptr[1:] = np.cumsum([fr.seats.size for fr in front])
+        w = [f.workforce for f in firms]
+        lines = k_encounters.FrontLines(
+            ptr=ptr,
+            engagement=np.concatenate([wf.engagement[fr.seats] for wf, fr in zip(w, front, strict=True)]),
+            skill=np.concatenate([wf.skill[fr.seats] for wf, fr in zip(w, front, strict=True)]),
+            autonomy=np.concatenate([wf.autonomy[fr.seats] for wf, fr in zip(w, front, strict=True)]),
+            good_deed=np.concatenate([wf.good_deed[fr.seats] for wf, fr in zip(w, front, strict=True)]),
+        )
+        inputs = k_encounters.FirmService(
+            process_quality=_per_firm(f.process_quality for f in firms),
+            nonstandard_share=_per_firm(f.settings.process.nonstandard_share for f in firms),
+            empowerment=_per_firm(f.settings.process.empowerment for f in firms),
+            procedure_help=_per_firm(f.settings.process.procedure_help for f in firms),
+            complex_factor=_per_firm(b.complex_resolution_factor for b in behaviour),
+            effort_bonus=_per_firm(b.effort_bonus for b in behaviour),
+            handoff_prob=_per_firm(f.handoff_prob(lv) for f, lv in zip(firms, levers, strict=True)),
+            handoff_loss=_per_firm(f.settings.process.handoff_quality_loss for f in firms),
+            drop_prob=_per_firm(f.settings.process.handoff_drop_prob for f in firms),
+            strain=_per_firm(f.strain() for f in firms),
+        )
+        k_encounters.serve(self.seed_key, self.week, self.market, lines, inputs, self.service_params)
+        t = k_encounters.tally(self.market, len(firms))
+        return [
+            f.after_encounters(
+                fr,
+                int(t.contacts[k]),
+                int(t.resolved[k]),
+                int(t.dropped[k]),
+                int(t.repeat[k]),
+                int(t.handoffs[k]),
+                float(t.quality_sum[k]),
+            )
+            for k, (f, fr) in enumerate(zip(firms, front, strict=True))
+        ]
 
-    def encounters(self, lv: Levers, bh: Behaviour, front: FrontLine) -> ServiceWeek:
-        s, m, w = self.params, self.market, self.workforce
-        pr = s.process
-        # last week's workload beyond capacity strains this week's contacts (0 while within capacity)
-        strain = s.workforce.overload_loss * max(0.0, 1.0 - 1.0 / self.workload) if self.workload > 1.0 else 0.0
-        p = k_encounters.ServiceParams(
-            process_quality=self.process_quality,
-            need_boost=s.customers.unhappy_contact_boost,
-            repeat_prob=s.customers.repeat_contact_prob,
-            nonstandard_share=pr.nonstandard_share,
-            empowerment=pr.empowerment,
-            procedure_help=pr.procedure_help,
-            complex_factor=bh.complex_resolution_factor,
-            effort_bonus=bh.effort_bonus,
-            good_deed_quality=s.workforce.good_deed_quality,
-            handoff_prob=pr.handoff_prob * (1.0 - pr.cx_team_handoff_reduction * lv.cx_team_effect),
-            handoff_loss=pr.handoff_quality_loss,
-            drop_prob=pr.handoff_drop_prob,
-            strain=strain,
+    def customer_attitude(self, levers: list[Levers], service: list[Service]) -> Experience:
+        inputs = k_attitude.FirmAttitude(
+            recovery_prob=_per_firm(lv.service_recovery for lv in levers),
+            brand_promise=_per_firm(f.settings.leadership.brand_promise for f in self.firms),
         )
-        k_encounters.serve(self._seed, self.week, m, w, front.seats, p)
-        t = k_encounters.tally(m.encounter_flags, m.quality)
-        overtime_share = float(w.overtime[front.seats].mean()) if front.seats.size else 0.0
-        capacity = self.n_front * s.workforce.capacity * (1.0 + 0.25 * overtime_share)
-        self.workload = t.contacts / capacity
-        if t.contacts:
-            self.perceived_quality = t.quality_sum / t.contacts
-        believed = min(
-            1.0,
-            (  # a quality score, like perceived quality: at most 1
-                self.perceived_quality
-                + ratio(t.handoffs, t.contacts) * pr.handoff_quality_loss  # handoff losses are invisible inside
-                + 0.5 * ratio(t.dropped, t.contacts)  # dropped cases look closed in the ticket system
-                + s.measurement.internal_optimism
-            ),
-        )
-        return ServiceWeek(
-            tally=t, workload=self.workload, perceived_quality=self.perceived_quality, believed_quality=believed
-        )
+        k_attitude.update(self.seed_key, self.week, self.market, inputs, self.attitude_params)
+        t = k_measurement.experience_tally(self.market)
+        csat = [1.0 - ratio(int(t.bad[k]), sv.contacts) for k, sv in enumerate(service)]
+        return Experience(tally=t, csat=csat)
 
-    def customer_attitude(self, lv: Levers, service: ServiceWeek) -> ExperienceWeek:
-        s, m = self.params, self.market
-        c = s.customers
-        p = k_attitude.AttitudeParams(
-            attitude_rate=c.attitude_rate,
-            loss_aversion=c.loss_aversion,
-            bad_margin=c.bad_margin,
-            expectation_adapt=c.expectation_adapt,
-            forgive_base=c.forgive_base,
-            forgive_ratio=c.forgive_ratio,
-            recovery_prob=lv.service_recovery,
-            recovery_restore=c.recovery_restore,
-            trust_base=c.trust_base,
-            trust_ratio=c.trust_ratio,
-            promise_pull=c.promise_pull,
-            brand_promise=s.leadership.brand_promise,
-            drift=c.attitude_drift,
-            neutral=c.neutral_attitude,
-        )
-        k_attitude.update(self._seed, self.week, m, p)
-        t = k_measurement.experience_tally(m.experience_flags)
-        return ExperienceWeek(tally=t, csat=1.0 - ratio(t.bad, service.tally.contacts))
-
-    def _send_params(self) -> k_wom.SendParams:
-        wm, c = self.params.wom, self.params.customers
-        return k_wom.SendParams(
-            bad_friends=wm.bad_tell_friends,
-            bad_social=wm.bad_facebook,
-            bad_review=wm.bad_review,
-            bad_tweet=wm.bad_tweet,
-            recommend_base=c.recommend_base,
-            recommend_ratio=c.recommend_ratio,
-            positive_review=wm.positive_review_prob,
-        )
-
-    def _broadcast_params(self) -> k_wom.BroadcastParams:
-        wm = self.params.wom
-        return k_wom.BroadcastParams(
-            social_reach=wm.social_reach,
-            social_weight=wm.social_weight,
-            tweet_reach=wm.tweet_reach,
-            viral_prob=wm.viral_prob,
-            viral_min_reach=wm.viral_min_reach,
-            viral_alpha=wm.viral_alpha,
-            viral_weight=wm.viral_weight,
-            negative_multiplier=wm.negative_multiplier,
-            rally_prob=wm.rally_prob,
-        )
-
-    def word_of_mouth(self) -> WomWeek:
+    def word_of_mouth(self) -> WordOfMouth:
         s, m = self.params, self.market
         wm = s.wom
-        k_wom.send(self._seed, self.week, m, self.send_params)
-        viral = k_wom.broadcast(self._seed, self.week, m, self.broadcast_params)
-        # senders per channel + recent defectors, and each person's one-byte signal to friends
+        k_wom.send(self.seed_key, self.week, m, self.send_params)
+        viral = k_wom.broadcast(self.seed_key, self.week, m, self.broadcast_params)
+        # senders per channel and firm + recent defectors, and each person's one-byte signal to friends
         senders = k_wom.signals(self.week, m, s.churn.contagion_window)
         n = m.size
         p = k_wom.ReceiveParams(
@@ -439,169 +275,211 @@ class CXModel(mesa.Model):
             friend_weight=wm.friend_weight,
             social_weight=wm.social_weight,
             negative_multiplier=wm.negative_multiplier,
-            intent_weight=s.acquisition.intent_weight,
+            opinion_fade=s.customers.memory_fade,
+            neutral=s.customers.neutral_attitude,
         )
         k_wom.receive(self.indptr, self.indices, m, p)
-        self.reviews_good = self.reviews_good * wm.review_memory + senders.review_positive
-        self.reviews_bad = self.reviews_bad * wm.review_memory + senders.review_negative
-        self.review_rating = (
-            wm.review_prior * wm.review_prior_weight
-            + GOOD_REVIEW_STARS * self.reviews_good
-            + BAD_REVIEW_STARS * self.reviews_bad
-        ) / (wm.review_prior_weight + self.reviews_good + self.reviews_bad)
-        return WomWeek(senders=senders, viral=viral, review_rating=self.review_rating)
+        ratings = [
+            f.update_rating(int(senders.review_positive[k]), int(senders.review_negative[k]))
+            for k, f in enumerate(self.firms)
+        ]
+        return WordOfMouth(senders=senders, viral=viral, ratings=ratings)
 
-    def churn_spend_acquisition(self, wom: WomWeek) -> MarketWeek:
+    def churn_spend_acquisition(self, levers: list[Levers], wom: WordOfMouth) -> MarketMoves:
         s, m = self.params, self.market
-        a, ch, c = s.acquisition, s.churn, s.customers
-        p = k_market.MarketParams(
-            base_hazard=ch.base_hazard,
-            sensitivity=ch.attitude_sensitivity,
-            reference=ch.reference_attitude,
-            switching_ease=ch.switching_ease,
-            contagion=ch.contagion,
-            repurchase_base=c.repurchase_base,
-            repurchase_ratio=c.repurchase_ratio,
-            new_offer_base=c.new_offer_base,
-            new_offer_ratio=c.new_offer_ratio,
-            p_external=a.external_p * (s.leadership.marketing_spend / a.marketing_reference) ** a.marketing_elasticity,
-            referral_q=a.referral_q,
-            rating_factor=math.exp(a.rating_sensitivity * (wom.review_rating - 4.0)),
-            start_attitude=c.neutral_attitude,
-            start_expectation=0.5 * c.initial_expectation + 0.5 * s.leadership.brand_promise,
+        a, c, ch = s.acquisition, s.customers, s.churn
+        firms = self.firms
+        prices = np.array([f.settings.pricing.price for f in firms])
+        trading = np.array([f.trading for f in firms])
+        customers = np.bincount(m.firm[m.firm >= 0], minlength=len(firms)).astype(float)
+        going = s.market.reference_price
+        tolerance = 1.0 - c.promoter_price_tolerance * np.arange(3) / 2.0  # price sensitivity by NPS category
+        churn_price = np.ones((len(firms), 3))
+        buy_price = np.ones((len(firms), 3))
+        appeal = np.ones(len(firms))
+        for k, (f, lv, rating) in enumerate(zip(firms, levers, wom.ratings, strict=True)):
+            rivals = trading & (np.arange(len(firms)) != k)
+            weights = customers[rivals] + 1.0  # the rivals' going price, by their customers
+            others = float(np.sum(prices[rivals] * weights) / np.sum(weights)) if rivals.any() else going
+            churn_price[k] = (prices[k] / others) ** (ch.price_elasticity * tolerance)
+            buy_price[k] = (prices[k] / going) ** (-c.price_elasticity * tolerance)
+            appeal[k] = (
+                math.exp(a.rating_sensitivity * (rating - a.rating_reference))
+                * (prices[k] / going) ** (-a.price_elasticity)
+                * math.exp(a.promise_attraction * (f.settings.leadership.brand_promise - a.promise_reference))
+            )
+        inputs = k_market.FirmMarket(
+            trading=trading,
+            external=_per_firm(
+                a.external_p * (lv.marketing_spend / a.marketing_reference) ** a.marketing_elasticity for lv in levers
+            ),
+            winback=_per_firm(
+                a.winback_p * (lv.winback_spend / a.winback_reference) ** a.marketing_elasticity for lv in levers
+            ),
+            appeal=appeal,
+            churn_price=churn_price,
+            buy_price=buy_price,
+            brand_promise=_per_firm(f.settings.leadership.brand_promise for f in firms),
         )
-        customers_before = k_market.churn_spend_acquire(self._seed, self.week, m, p)
-        t = k_market.tally(self.week, m, ch.contagion_window)
-        return MarketWeek(tally=t, customers_before=customers_before)
+        k_market.churn_spend_acquire(self.seed_key, self.week, m, inputs, self.market_params)
+        return MarketMoves(tally=k_market.tally(self.week, m, ch.contagion_window))
 
-    # ----------------------------------------------------------- phase 10-12
+    # ----------------------------------------------------------- phase 10-13
 
-    def measurement(self, lv: Levers, service: ServiceWeek) -> MeasuredWeek:
-        s, m = self.params, self.market
-        me = s.measurement
-        attitudes = k_measurement.attitude_tally(m.status, m.attitude)
-        believed = service.believed_quality
-        voc_nps = math.nan
-        if s.programs.voc:
-            voc = k_measurement.voc_survey(self._seed, self.week, m.status, m.attitude, self.voc_params)
-            voc_nps, self.voc_attitude = voc.nps, voc.mean_answer
-            if me.reality_check and not math.isnan(self.voc_attitude):
-                # the survey is a reality check on the internal picture ...
-                believed = 0.5 * believed + 0.5 * self.voc_attitude
-                # ... and leadership closes the gap it now sees, as far as its commitment goes
-                gap = max(0.0, believed - self.voc_attitude)
-                step = me.adjust_rate * gap * lv.commitment
-                self.cx_weight = min(1.0, self.cx_weight + step)
-                self.service_recovery = min(1.0, self.service_recovery + step)
-        return MeasuredWeek(attitudes=attitudes, believed_quality=believed, voc_nps=voc_nps)
+    def measurement(self, levers: list[Levers], service: list[Service]):
+        attitudes = k_measurement.attitude_tally(self.market)
+        measured = []
+        for k, (f, lv, sv) in enumerate(zip(self.firms, levers, service, strict=True)):
+            voc = None
+            if f.settings.programs.voc and f.trading:
+                me = f.settings.measurement
+                p = k_measurement.VocParams(
+                    firm=k,
+                    salt=f.salt,
+                    sample=me.voc_sample,
+                    max_invites=200 * me.voc_sample + 10_000,
+                    response_rate=me.voc_response_rate,
+                    response_bias=me.voc_response_bias,
+                    noise=me.voc_noise,
+                )
+                voc = k_measurement.voc_survey(self.seed_key, self.week, self.market, p)
+            measured.append(f.measurement(lv, sv, voc))
+        return attitudes, measured
 
-    def finance(
-        self, bh: Behaviour, staff: WorkforceWeek, service: ServiceWeek, experience: ExperienceWeek, market: MarketWeek
-    ) -> dict[str, float]:
+    def finance(self, levers, behaviour, staff, front, service, experience: Experience, market: MarketMoves):
         t = market.tally
-        accounts = finance.week_accounts(
-            self.params,
-            n_employees=self.workforce.size,
-            n_supervisors=len(self.supervisors),
-            repurchases=t.repurchases,
-            new_offers=t.new_offers,
-            adoptions=t.adopted,
-            overtime=staff.overtime,
-            hires=staff.flows.quits,
-            contacts=service.tally.contacts,
-            handoffs=service.tally.handoffs,
-            recoveries=experience.tally.recovered,
-            contact_cost_factor=bh.contact_cost_factor,
-        )
-        self.cash += accounts["profit"]
-        if self.cash < 0 and not self.bankrupt:
+        accounts = []
+        for k, f in enumerate(self.firms):
+            if not f.trading:
+                accounts.append(dict.fromkeys(("revenue", "cost_total", "profit"), 0.0))
+                continue
+            counts = {
+                "purchases": int(t.repurchases[k] + t.adopted[k]),
+                "new_offers": int(t.new_offers[k]),
+                "contacts": service[k].contacts,
+                "handoffs": service[k].handoffs,
+                "recoveries": int(experience.tally.recovered[k]),
+            }
+            accounts.append(f.finance(levers[k], behaviour[k], staff[k], front[k], counts))
+        if self.focal.bankrupt:
             self.bankrupt = True
-            self.bankrupt_week = self.week
+            self.bankrupt_week = self.focal.bankrupt_week
             self.running = False
         return accounts
 
-    def collect(self, wk: Week) -> None:
-        """Phase 12: one row of KPIs from the week's results, and the run's calibration counts.
+    def management_review(self, front: list[FrontLine], levers: list[Levers]) -> None:
+        for f, fr, lv in zip(self.firms, front, levers, strict=True):
+            if f.trading:
+                f.management_review(fr, lv)
 
-        ``calibration`` layout: [0:8] engaged and disengaged employee-weeks, then engaged / disengaged
-        overtime shifts, good deeds and suggestions; [8:14] bad experiences by the customer's NPS
+    def collect(self, wk: Week) -> None:
+        """Phase 13: one row of KPIs from the week's results (focal firm unprefixed, each rival prefixed by its
+        name), and the run's calibration counts.
+
+        ``calibration`` layout: [0:8] the focal firm's engaged and disengaged employee-weeks, then engaged /
+        disengaged overtime shifts, good deeds and suggestions; [8:14] bad experiences by the customer's NPS
         category (detractor, passive, promoter), then the forgiven ones.
         """
-        wf, sv, ex, wm, mk, me = wk.workforce, wk.service, wk.experience, wk.wom, wk.market, wk.measured
-        fl, st, et, sn, mt, at = wf.flows, sv.tally, ex.tally, wm.senders, mk.tally, me.attitudes
-        n = self.workforce.size
+        fl = wk.staff[0].flows
         self.calibration[0:8] += (
             fl.engaged,
-            n - fl.engaged,
+            fl.employees - fl.engaged,
             fl.engaged_overtime,
-            wf.overtime - fl.engaged_overtime,
+            fl.overtime - fl.engaged_overtime,
             fl.engaged_good_deeds,
-            wf.good_deeds - fl.engaged_good_deeds,
+            fl.good_deeds - fl.engaged_good_deeds,
             fl.engaged_suggestions,
-            wf.suggestions - fl.engaged_suggestions,
+            fl.suggestions - fl.engaged_suggestions,
         )
-        self.calibration[8:14] += (
-            et.bad_detractor,
-            et.bad_passive,
-            et.bad_promoter,
-            et.forgiven_detractor,
-            et.forgiven_passive,
-            et.forgiven_promoter,
-        )
-        n_cust = at.detractors + at.passives + at.promoters
-        w = self.workforce
-        kpi = {
-            "week": wk.week,
-            "customers": int(mt.customers),
-            "prospects": int(mt.prospects),
-            "former_customers": int(mt.former),
-            "new_customers": int(mt.adopted),
-            "churned": int(mt.churned),
-            "churn_rate": ratio(mt.churned, mk.customers_before),
-            "nps": nps(at.promoters, at.detractors, n_cust),
-            "csat": ex.csat,
-            "promoter_share": ratio(at.promoters, n_cust),
-            "passive_share": ratio(at.passives, n_cust),
-            "detractor_share": ratio(at.detractors, n_cust),
-            "mean_attitude": ratio(at.attitude_sum, n_cust),
-            "mean_engagement": float(w.engagement.mean()),
-            "engaged_share": float((w.engagement >= self.params.workforce.engaged_threshold).mean()),
-            "frontline_engagement": wk.front_line.mean_engagement,
-            "employee_attrition": fl.quits / n,
-            "hires": fl.quits,
-            "overtime": wf.overtime,
-            "good_deeds": wf.good_deeds,
-            "suggestions": wf.suggestions,
+        et = wk.experience.tally
+        self.calibration[8:11] += et.bad_by_category[0]
+        self.calibration[11:14] += et.forgiven_by_category[0]
+        row = {"week": wk.week, **self._firm_row(wk, 0), **self._market_row(wk)}
+        for k, f in enumerate(self.firms[1:], start=1):
+            row.update({f"{f.name}_{key}": value for key, value in self._rival_row(wk, k).items()})
+        self.rows.append({c: row.get(c, math.nan) for c in self.columns})
+        self.last_week = wk
+
+    def _firm_row(self, wk: Week, k: int) -> dict:
+        """The focal firm's KPIs (the same keys a rival's row takes, prefixed)."""
+        f = self.firms[k]
+        mt, at, sv, st = wk.market.tally, wk.attitudes, wk.service[k], wk.staff[k]
+        fl, sn, me = st.flows, wk.wom.senders, wk.measured[k]
+        det, pas, pro = (int(x) for x in at.by_category[k])
+        n_cust = det + pas + pro
+        rd, rp, rpro = (int(x) for x in at.reputation[k])
+        acc = wk.accounts[k]
+        all_customers = int(mt.customers.sum())
+        return {
+            "customers": int(mt.customers[k]),
+            "prospects": int(mt.prospects[k]),
+            "former_customers": int(mt.former[k]),
+            "new_customers": int(mt.adopted[k]),
+            "churned": int(mt.churned[k]),
+            "lost_to_rivals": int(mt.switched_out[k]),
+            "won_from_rivals": int(mt.won_from_rivals[k]),
+            "won_back": int(mt.won_back[k]),
+            "customer_exits": int(mt.exits[k]),
+            "churn_rate": ratio(int(mt.churned[k] + mt.exits[k]), int(mt.customers_before[k])),
+            "share": ratio(int(mt.customers[k]), all_customers),
+            "nps": nps(pro, det, n_cust),
+            "reputation": nps(rpro, rd, rd + rp + rpro),
+            "csat": wk.experience.csat[k],
+            "promoter_share": ratio(pro, n_cust),
+            "passive_share": ratio(pas, n_cust),
+            "detractor_share": ratio(det, n_cust),
+            "mean_attitude": ratio(float(at.attitude_sum[k]), n_cust),
+            "price": f.settings.pricing.price,
+            "employees": st.employees,
+            "planned_headcount": st.planned,
+            "open_positions": st.open_positions,
+            "mean_engagement": _mean_active(f.workforce.engagement, f.workforce.active),
+            "engaged_share": ratio(fl.engaged, fl.employees),
+            "frontline_engagement": wk.front[k].mean_engagement,
+            "employee_attrition": ratio(fl.quits, fl.employees),
+            "hires": st.hires,
+            "layoffs": st.layoffs,
+            "overtime": fl.overtime,
+            "good_deeds": fl.good_deeds,
+            "suggestions": fl.suggestions,
             "adopted_suggestions": fl.adopted_suggestions,
-            "process_quality": wf.process_quality,
-            "workload": sv.workload,
-            "contacts": st.contacts,
-            "handoffs": st.handoffs,
-            "dropped_cases": st.dropped,
-            "resolution_rate": ratio(st.resolved, st.contacts, 1.0),
-            "repeat_contacts": st.repeat,
-            "bad_experiences": int(et.bad),
-            "recoveries": int(et.recovered),
-            "wom_friends_negative": int(sn.friends_negative),
-            "wom_social_negative": int(sn.social_negative),
-            "wom_review_negative": int(sn.review_negative),
-            "wom_tweet_negative": int(sn.tweet_negative),
-            "wom_viral": int(wm.viral.viral_stories),
-            "wom_viral_reach": int(wm.viral.viral_reach),
-            "wom_positive": int(sn.recommend),
-            "wom_review_positive": int(sn.review_positive),
-            "review_rating": wm.review_rating,
-            **wk.accounts,
-            "cash": self.cash,
+            "process_quality": st.process_quality,
+            "utilisation": sv.utilisation,
+            "contacts": sv.contacts,
+            "handoffs": sv.handoffs,
+            "dropped_cases": sv.dropped,
+            "resolution_rate": ratio(sv.resolved, sv.contacts, 1.0),
+            "repeat_contacts": sv.repeat,
+            "bad_experiences": int(wk.experience.tally.bad[k]),
+            "recoveries": int(wk.experience.tally.recovered[k]),
+            "wom_friends_negative": int(sn.friends_negative[k]),
+            "wom_social_negative": int(sn.social_negative[k]),
+            "wom_review_negative": int(sn.review_negative[k]),
+            "wom_tweet_negative": int(sn.tweet_negative[k]),
+            "wom_viral": int(wk.wom.viral.viral_stories[k]),
+            "wom_viral_reach": int(wk.wom.viral.viral_reach[k]),
+            "wom_positive": int(sn.recommend[k]),
+            "wom_review_positive": int(sn.review_positive[k]),
+            "review_rating": wk.wom.ratings[k],
+            **acc,
+            "profit_margin": ratio(acc["profit"], acc["revenue"]),
+            "cash": f.cash,
             "believed_quality": me.believed_quality,
             "perceived_quality": sv.perceived_quality,
             "delivery_gap": me.believed_quality - sv.perceived_quality,
             "voc_nps": me.voc_nps,
-            "cx_weight": wk.levers.cx_weight,
-            "bankrupt": self.bankrupt,
+            "voc_quality": me.voc_quality,
+            "cx_weight": wk.levers[k].cx_weight,
+            "management_cuts": wk.levers[k].cuts,
+            "bankrupt": f.bankrupt,
         }
-        self.rows.append({k: kpi[k] for k in KPIS})
-        self.last_week = wk
+
+    def _market_row(self, wk: Week) -> dict:
+        mt = wk.market.tally
+        return {"market_entries": int(mt.market_exits), "market_exits": int(mt.market_exits)}
+
+    def _rival_row(self, wk: Week, k: int) -> dict:
+        return self._firm_row(wk, k)
 
     # ---------------------------------------------------------------- views
 
@@ -609,9 +487,123 @@ class CXModel(mesa.Model):
         """All weeks so far as a DataFrame (one row per week, one column per KPI)."""
         import pandas as pd
 
-        return pd.DataFrame(self.rows, columns=list(KPIS))
+        return pd.DataFrame(self.rows, columns=self.columns)
 
     @property
     def nps_now(self) -> float:
-        t = k_measurement.attitude_tally(self.market.status, self.market.attitude)
-        return nps(t.promoters, t.detractors, t.detractors + t.passives + t.promoters)
+        """The focal firm's NPS now."""
+        det, _, pro = (int(x) for x in k_measurement.attitude_tally(self.market).by_category[0])
+        n = int(np.sum(self.market.firm == 0))
+        return nps(pro, det, n)
+
+
+# ------------------------------------------------------------------ the kernels' fixed bundles
+
+
+def _per_firm(values) -> np.ndarray:
+    return np.array(list(values), dtype=np.float64)
+
+
+def _mean_active(values: np.ndarray, active: np.ndarray) -> float:
+    return float(values[active].mean()) if active.any() else math.nan
+
+
+def _engagement_weights(s: Scenario) -> k_workforce.EngagementWeights:
+    e = s.engagement
+    return k_workforce.EngagementWeights(**{name: getattr(e, name) for name in k_workforce.EngagementWeights._fields})
+
+
+def _service_params(s: Scenario) -> k_encounters.ServiceParams:
+    sv, c = s.service, s.customers
+    return k_encounters.ServiceParams(
+        need_boost=c.unhappy_contact_boost,
+        repeat_prob=c.repeat_contact_prob,
+        engagement_weight=sv.engagement_weight,
+        skill_weight=sv.skill_weight,
+        process_weight=sv.process_weight,
+        resolution_share=sv.resolution_share,
+        standard_resolution=sv.standard_resolution,
+        standard_skill=sv.standard_skill,
+        standard_engagement=sv.standard_engagement,
+        standard_max=sv.standard_max,
+        nonstandard_gain=sv.nonstandard_gain,
+        nonstandard_autonomy_floor=sv.nonstandard_autonomy_floor,
+        nonstandard_engagement_floor=sv.nonstandard_engagement_floor,
+        good_deed_quality=sv.good_deed_quality,
+        good_deed_resolution=sv.good_deed_resolution,
+    )
+
+
+def _attitude_params(s: Scenario) -> k_attitude.AttitudeParams:
+    c = s.customers
+    return k_attitude.AttitudeParams(
+        attitude_rate=c.attitude_rate,
+        loss_aversion=c.loss_aversion,
+        bad_margin=c.bad_margin,
+        expectation_adapt=c.expectation_adapt,
+        forgive_base=c.forgive_base,
+        forgive_ratio=c.forgive_ratio,
+        forgive_keep=c.forgive_keep,
+        recovery_restore=c.recovery_restore,
+        trust_base=c.trust_base,
+        trust_ratio=c.trust_ratio,
+        trust_margin=c.trust_margin,
+        trust_forgiveness=c.trust_forgiveness,
+        promise_pull=c.promise_pull,
+        drift=c.attitude_drift,
+        neutral=c.neutral_attitude,
+    )
+
+
+def _send_params(s: Scenario) -> k_wom.SendParams:
+    wm, c = s.wom, s.customers
+    return k_wom.SendParams(
+        bad_friends=wm.bad_friends,
+        bad_social=wm.bad_social,
+        bad_review=wm.bad_review,
+        bad_tweet=wm.bad_tweet,
+        recommend_base=c.recommend_base,
+        recommend_ratio=c.recommend_ratio,
+        positive_review=wm.positive_review_prob,
+    )
+
+
+def _broadcast_params(s: Scenario) -> k_wom.BroadcastParams:
+    wm = s.wom
+    return k_wom.BroadcastParams(
+        social_reach=wm.social_reach,
+        social_weight=wm.social_weight,
+        tweet_reach=wm.tweet_reach,
+        viral_prob=wm.viral_prob,
+        viral_min_reach=wm.viral_min_reach,
+        viral_alpha=wm.viral_alpha,
+        viral_weight=wm.viral_weight,
+        negative_multiplier=wm.negative_multiplier,
+        rally_prob=wm.rally_prob,
+    )
+
+
+def _market_params(s: Scenario) -> k_market.MarketParams:
+    ch, c = s.churn, s.customers
+    return k_market.MarketParams(
+        base_hazard=ch.base_hazard,
+        sensitivity=ch.attitude_sensitivity,
+        reference=ch.reference_attitude,
+        switching_ease=ch.switching_ease,
+        contagion=ch.contagion,
+        alternatives_sensitivity=ch.alternatives_sensitivity,
+        leave_weight=ch.leave_weight,
+        repurchase_base=c.repurchase_base,
+        repurchase_ratio=c.repurchase_ratio,
+        new_offer_base=c.new_offer_base,
+        new_offer_ratio=c.new_offer_ratio,
+        referral_q=s.acquisition.referral_q,
+        opinion_sensitivity=s.acquisition.opinion_sensitivity,
+        neutral=c.neutral_attitude,
+        promise_expectation=c.promise_expectation,
+        initial_expectation=c.initial_expectation,
+        need=c.need,
+        need_cv=c.need_heterogeneity,
+        weekly_exit=weekly_exit(s.market.turnover),
+        contagion_window=ch.contagion_window,
+    )

@@ -38,6 +38,7 @@ S_SUGGEST = np.int64(14)
 S_ADOPT_SUGGESTION = np.int64(15)
 S_HIRE_FIT = np.int64(16)
 S_STAFF = np.int64(17)
+S_LAYOFF = np.int64(18)
 S_CONTACT = np.int64(20)
 S_ROUTE = np.int64(21)
 S_NONSTANDARD = np.int64(22)
@@ -63,6 +64,10 @@ S_CHURN = np.int64(60)
 S_ADOPT = np.int64(61)
 S_REPURCHASE = np.int64(62)
 S_NEW_OFFER = np.int64(63)
+S_EXIT = np.int64(64)
+S_ENTRY_NEED = np.int64(65)
+S_SWITCH = np.int64(66)
+S_CHOOSE = np.int64(67)
 S_VOC_PICK = np.int64(70)
 S_VOC_NOISE = np.int64(71)
 S_VOC_RESPOND = np.int64(72)
@@ -120,4 +125,13 @@ def uniforms(seed, stream, step, n):
     out = np.empty(n, dtype=np.float64)
     for i in range(n):
         out[i] = uniform(seed, stream, step, i)
+    return out
+
+
+@njit(cache=True)
+def uniforms_at(seed, stream, step, idx):
+    """Uniforms for the agents listed in ``idx`` (int64 array)."""
+    out = np.empty(idx.shape[0], dtype=np.float64)
+    for j in range(idx.shape[0]):
+        out[j] = uniform(seed, stream, step, idx[j])
     return out

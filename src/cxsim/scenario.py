@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from cxsim.params import SECTIONS, Scenario, field_bounds
+from cxsim.params import FIRM_SECTION_NAMES, SECTIONS, Rival, Scenario, field_bounds
 
 __all__ = [
     "Scenario",
@@ -138,21 +138,69 @@ def _known_keys(section: str | None) -> list[str]:
     return list(cls.model_fields)
 
 
+#: Keys of earlier versions and where they live now (the open market moved behaviour out of the firm's sections).
+RENAMED: dict[str, str] = {
+    "wom.bad_tell_friends": "wom.bad_friends",
+    "wom.bad_facebook": "wom.bad_social",
+    "customers.purchase_value": "pricing.price",
+    "customers.first_purchase_value": "pricing.price",
+    "customers.new_offer_value": "pricing.new_offer_price",
+    "acquisition.intent_weight": "acquisition.opinion_sensitivity",
+    "supervisors.supervisor_weight": "engagement.supervisor_weight",
+    "supervisors.hr_weight": "engagement.hr_weight",
+    "workforce.engagement_inertia": "engagement.inertia",
+    "workforce.engagement_noise": "engagement.noise",
+    "workforce.engaged_threshold": "engagement.engaged_threshold",
+    "workforce.overtime_base": "engagement.overtime_base",
+    "workforce.overtime_ratio": "engagement.overtime_ratio",
+    "workforce.good_deed_base": "engagement.good_deed_base",
+    "workforce.good_deed_ratio": "engagement.good_deed_ratio",
+    "workforce.suggestion_base": "engagement.suggestion_base",
+    "workforce.suggestion_ratio": "engagement.suggestion_ratio",
+    "workforce.base_quit_rate": "engagement.base_quit_rate",
+    "workforce.disengaged_quit_multiplier": "engagement.disengaged_quit_multiplier",
+    "workforce.skill_growth": "engagement.skill_growth",
+    "workforce.good_deed_quality": "service.good_deed_quality",
+    "workforce.overload_loss": "service.overload_loss",
+}
+
+
+def _where(loc: list[str]) -> tuple[str | None, str | None, str]:
+    """(section, key, prefix) of an error location: ``market.size`` -> ("market", "size", ""),
+    ``rivals.rival.process.empowerment`` -> ("process", "empowerment", "rivals.rival.")."""
+    if len(loc) == 4 and loc[0] == "rivals" and loc[2] in FIRM_SECTION_NAMES:
+        return loc[2], loc[3], f"rivals.{loc[1]}."
+    if len(loc) == 2 and loc[0] in SECTIONS:
+        return loc[0], loc[1], ""
+    return None, None, ""
+
+
 def _format_validation_error(exc: ValidationError) -> str:
     lines = []
     for err in exc.errors():
         loc = [str(p) for p in err["loc"]]
         key = ".".join(loc)
+        if len(loc) == 3 and loc[0] == "rivals" and loc[2] in FIRM_SECTION_NAMES and err["type"] == "value_error":
+            lines.append(f"rivals.{loc[1]}: {err['msg'].removeprefix('Value error, ')}")  # a check across keys
+            continue
         kind = err["type"]
         got = err.get("input")
-        in_section = len(loc) == 2 and loc[0] in SECTIONS
-        bounds = _bounds(loc[0], loc[1]) if in_section else ""
-        if kind == "extra_forbidden":
-            section = loc[0] if len(loc) > 1 and loc[0] in SECTIONS else None
+        sec, param, _ = _where(loc)
+        in_section = sec is not None
+        bounds = _bounds(sec, param) if in_section else ""
+        if kind == "extra_forbidden" and in_section and f"{sec}.{param}" in RENAMED:
+            lines.append(f"{key}: this key is now '{RENAMED[f'{sec}.{param}']}'")
+        elif kind == "extra_forbidden" and len(loc) == 3 and loc[0] == "rivals":
+            pool = list(Rival.model_fields)
+            guess = difflib.get_close_matches(loc[-1], pool, n=1)
+            hint = f"; did you mean '{'.'.join(loc[:-1] + [guess[0]])}'?" if guess else f" (known: {', '.join(pool)})"
+            lines.append(f"{key}: unknown key of a rival{hint}")
+        elif kind == "extra_forbidden":
+            section = sec if in_section else (loc[0] if len(loc) > 1 and loc[0] in SECTIONS else None)
             pool = _known_keys(section)
             guess = difflib.get_close_matches(loc[-1], pool, n=1)
             hint = f"; did you mean '{'.'.join(loc[:-1] + [guess[0]])}'?" if guess else ""
-            where = f"section [{section}]" if section else "the top level"
+            where = f"section [{'.'.join(loc[:-1])}]" if section else "the top level"
             if section is None and len(loc) > 1 and loc[0] not in SECTIONS:
                 where = f"'{loc[0]}'"
             if section is None and not guess:
@@ -356,7 +404,9 @@ def parse_value(text: str) -> Any:
 def override(scenario: Scenario, changes: Mapping[str, Any]) -> Scenario:
     """Return a validated copy of ``scenario`` with dotted keys changed.
 
-    Example: ``override(s, {"market.size": 1000, "incentives.cx_weight": 0.9})``.
+    Examples: ``override(s, {"market.size": 1000, "incentives.cx_weight": 0.9})``; a rival's levers are
+    ``rivals.<name>.<section>.<key>`` (``"rivals.rival.process.empowerment": 0.8``), its own fields
+    ``rivals.<name>.initial_share``; naming a rival the scenario does not have adds one.
     """
     data = scenario.model_dump()
     for dotted, value in changes.items():
@@ -366,21 +416,50 @@ def override(scenario: Scenario, changes: Mapping[str, Any]) -> Scenario:
         if len(parts) == 1 and parts[0] in ("name", "description"):
             data[parts[0]] = value
             continue
+        if parts[0] == "rivals" and len(parts) in (3, 4):
+            _override_rival(data, dotted, parts[1], parts[2:], value)
+            continue
         if len(parts) != 2:
             homes = [f"{sec}.{parts[-1]}" for sec in SECTIONS if parts[-1] in data[sec]]
             hint = f"; did you mean '{homes[0]}'?" if len(homes) == 1 else ""
-            raise ScenarioError(f"{dotted or '(empty)'}: keys look like 'section.parameter' (e.g. market.size){hint}")
+            raise ScenarioError(
+                f"{dotted or '(empty)'}: keys look like 'section.parameter' (e.g. market.size), or "
+                f"'rivals.<name>.section.parameter' for a rival{hint}"
+            )
         section, key = parts
         if section not in SECTIONS:
             guess = difflib.get_close_matches(section, SECTIONS, n=1)
             hint = f"; did you mean '{guess[0]}.{key}'?" if guess else ""
             raise ScenarioError(f"{dotted}: unknown section '{section}'{hint}")
         if key not in data[section]:
+            if dotted in RENAMED:
+                raise ScenarioError(f"{dotted}: this key is now '{RENAMED[dotted]}'")
             guess = difflib.get_close_matches(key, list(data[section]), n=1)
             hint = f"; did you mean '{section}.{guess[0]}'?" if guess else ""
             raise ScenarioError(f"{dotted}: unknown key in section [{section}]{hint}")
         data[section][key] = value
     return scenario_from_dict(data)
+
+
+def _override_rival(data: dict[str, Any], dotted: str, name: str, rest: list[str], value: Any) -> None:
+    rival = data["rivals"].setdefault(name, {})
+    if len(rest) == 1:  # the rival's own fields: initial_share, description, rest_of_market
+        if rest[0] not in Rival.model_fields or rest[0] in FIRM_SECTION_NAMES:
+            raise ScenarioError(f"{dotted}: unknown key of a rival (its own keys: initial_share, description, "
+                                "rest_of_market; its levers: rivals.<name>.<section>.<key>)")
+        rival[rest[0]] = value
+        return
+    section, key = rest
+    if section not in FIRM_SECTION_NAMES:
+        guess = difflib.get_close_matches(section, FIRM_SECTION_NAMES, n=1)
+        hint = f"; did you mean 'rivals.{name}.{guess[0]}.{key}'?" if guess else ""
+        raise ScenarioError(f"{dotted}: a rival has no section '{section}' (only a firm's sections){hint}")
+    known = Scenario.model_fields[section].annotation.model_fields
+    if key not in known:
+        guess = difflib.get_close_matches(key, list(known), n=1)
+        hint = f"; did you mean 'rivals.{name}.{section}.{guess[0]}'?" if guess else ""
+        raise ScenarioError(f"{dotted}: unknown key in section [{section}]{hint}")
+    rival.setdefault(section, {})[key] = value
 
 
 def parse_overrides(items: list[str] | None) -> dict[str, Any]:
@@ -412,7 +491,8 @@ def to_toml(scenario: Scenario, only_changes_from: Scenario | None = None) -> st
     """Write a scenario as TOML; it loads back to an equal scenario.
 
     With ``only_changes_from``, writes ``extends = <its name>`` and only the
-    parameters that differ (what a lesson file looks like).
+    parameters that differ (what a lesson file looks like). A rival's tables hold
+    what differs from the schema's defaults (or from the base's rival).
     """
     data = scenario.model_dump()
     base = only_changes_from.model_dump() if only_changes_from is not None else None
@@ -420,27 +500,47 @@ def to_toml(scenario: Scenario, only_changes_from: Scenario | None = None) -> st
     if base is not None:
         lines.insert(0, f"extends = {_toml_value(base['name'])}")
     for section in SECTIONS:
-        items = [(k, v) for k, v in data[section].items() if base is None or base[section][k] != v]
-        if not items:
-            continue
-        lines.append("")
-        lines.append(f"[{section}]")
-        lines.extend(f"{k} = {_toml_value(v)}" for k, v in items)
+        _table(lines, section, data[section], base[section] if base is not None else None)
+    default_rival = Rival().model_dump()
+    for name, rival in data["rivals"].items():
+        ref = base["rivals"].get(name) if base is not None else None
+        own = {k: v for k, v in rival.items() if k not in FIRM_SECTION_NAMES}
+        if ref is None or any(ref[k] != v for k, v in own.items()):
+            lines += ["", f"[rivals.{name}]"] + [f"{k} = {_toml_value(v)}" for k, v in own.items()]
+        for section in FIRM_SECTION_NAMES:
+            _table(lines, f"rivals.{name}.{section}", rival[section], (ref or default_rival)[section])
     return "\n".join(lines) + "\n"
 
 
-def diff(a: Scenario, b: Scenario) -> dict[str, tuple[Any, Any]]:
-    """Dotted keys whose values differ between two scenarios: ``{key: (a_value, b_value)}``."""
-    da, db = a.model_dump(), b.model_dump()
-    out = {}
-    for section in SECTIONS:
-        for key in da[section]:
-            if da[section][key] != db[section][key]:
-                out[f"{section}.{key}"] = (da[section][key], db[section][key])
+def _table(lines: list[str], header: str, values: dict[str, Any], base: dict[str, Any] | None) -> None:
+    items = [(k, v) for k, v in values.items() if base is None or base[k] != v]
+    if items:
+        lines += ["", f"[{header}]"] + [f"{k} = {_toml_value(v)}" for k, v in items]
+
+
+def flatten(scenario: Scenario) -> dict[str, Any]:
+    """Every parameter as ``{dotted key: value}``: sections, then each rival's (``rivals.<name>....``)."""
+    data = scenario.model_dump()
+    out = {f"{section}.{key}": value for section in SECTIONS for key, value in data[section].items()}
+    for name, rival in data["rivals"].items():
+        for key, value in rival.items():
+            if key in FIRM_SECTION_NAMES:
+                out.update({f"rivals.{name}.{key}.{k}": v for k, v in value.items()})
+            else:
+                out[f"rivals.{name}.{key}"] = value
     return out
 
 
+def diff(a: Scenario, b: Scenario) -> dict[str, tuple[Any, Any]]:
+    """Dotted keys whose values differ between two scenarios: ``{key: (a_value, b_value)}``
+    (a rival one scenario lacks shows as None on that side)."""
+    fa, fb = flatten(a), flatten(b)
+    return {k: (fa.get(k), fb.get(k)) for k in dict.fromkeys([*fa, *fb]) if fa.get(k) != fb.get(k)}
+
+
 def get(scenario: Scenario, dotted: str) -> Any:
-    """Read a dotted key from a scenario."""
-    section, key = dotted.split(".")
-    return getattr(getattr(scenario, section), key)
+    """Read a dotted key from a scenario (``market.size``, ``rivals.rival.pricing.price``)."""
+    flat = flatten(scenario)
+    if dotted not in flat:
+        raise ScenarioError(f"{dotted}: no such parameter")
+    return flat[dotted]

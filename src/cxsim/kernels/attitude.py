@@ -1,25 +1,28 @@
-"""Phase 7: customer attitude (disconfirmation with loss aversion).
+"""Phase 7: customer attitude (disconfirmation with loss aversion, trust, forgiveness, recovery).
 
-An experience better than expected raises attitude; a worse one lowers it
-more (bad surprises weigh more). Happy customers forgive more often; a fast
-service recovery undoes most of the damage. Expectations adapt to experience
-and, for customers who trust the brand, to the brand promise (over-promising
-raises expectations and so disappointment).
+An experience better than expected raises attitude; a worse one lowers it more
+(bad surprises weigh more). Customers who trust their firm this week give it the
+benefit of the doubt (a wider margin before an experience counts as bad) and
+forgive more often; happy customers trust and forgive more. A fast service
+recovery undoes most of the damage. Expectations adapt to experience and, for
+trusting customers, to the firm's brand promise (over-promising raises
+expectations and so disappointment). docs/model.md#attitude.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
+import numpy as np
 from numba import njit, prange
 
 from cxsim.kernels.common import by_category, category, clip01
-from cxsim.kernels.flags import BAD, BAD_FINAL, CONTACTED, CUSTOMER, EXPERIENCE_CAT_SHIFT, FORGAVE, RECOVERED, RESOLVED
+from cxsim.kernels.flags import BAD, BAD_FINAL, CONTACTED, EXPERIENCE_CAT_SHIFT, FORGAVE, RECOVERED, RESOLVED
 from cxsim.rng import S_FORGIVE, S_RECOVERY, S_TRUST, uniform
 
 
 class AttitudeParams(NamedTuple):
-    """This week's scalars of :func:`update`."""
+    """Scalars of :func:`update` every firm shares: how customers judge an experience."""
 
     attitude_rate: float
     loss_aversion: float
@@ -27,51 +30,66 @@ class AttitudeParams(NamedTuple):
     expectation_adapt: float
     forgive_base: float
     forgive_ratio: float
-    recovery_prob: float
+    forgive_keep: float  # share of the damage left when a bad experience is overlooked
     recovery_restore: float
     trust_base: float
     trust_ratio: float
+    trust_margin: float
+    trust_forgiveness: float
     promise_pull: float
-    brand_promise: float
     drift: float
     neutral: float
 
 
+class FirmAttitude(NamedTuple):
+    """This week's per-firm inputs of :func:`update`: one entry per firm."""
+
+    recovery_prob: np.ndarray  # the firm's service recovery this week
+    brand_promise: np.ndarray
+
+
 @njit(cache=True, parallel=True)
-def update(seed, week, market, p):
+def update(seed, week, market, firms, p):
     """Update attitude and expectation of every customer; write ``experience_flags``.
 
-    Reads this week's ``quality`` and ``encounter_flags``. ``p`` is an :class:`AttitudeParams`.
+    Reads this week's ``quality`` and ``encounter_flags``. ``firms`` is a :class:`FirmAttitude`,
+    ``p`` an :class:`AttitudeParams`.
     """
     # arrays into local names first, one per statement: Numba drops writes made through a NamedTuple (or
     # through a tuple-unpacked group of its arrays) inside prange (numba#5872); see cxsim.kernels
-    status = market.status
+    firm = market.firm
     attitude = market.attitude
     expectation = market.expectation
     quality = market.quality
     encounter_flags = market.encounter_flags
     experience_flags = market.experience_flags
-    for i in prange(status.shape[0]):
+    for i in prange(firm.shape[0]):
         experience_flags[i] = 0
-        if status[i] != CUSTOMER:
+        f = firm[i]
+        if f < 0:
             continue
         a = attitude[i]
         x = expectation[i]
         cat = category(a)
+        trusting = uniform(seed, S_TRUST, week, i) < by_category(p.trust_base, p.trust_ratio, cat)
         if encounter_flags[i] & CONTACTED:
             q = quality[i]
             surprise = q - x
+            margin = p.bad_margin + (p.trust_margin if trusting else 0.0)
             flags = cat << EXPERIENCE_CAT_SHIFT
-            if surprise < -p.bad_margin or (encounter_flags[i] & RESOLVED) == 0:
+            if surprise < -margin or (encounter_flags[i] & RESOLVED) == 0:
                 flags |= BAD
                 surprise = min(surprise, -p.bad_margin)
                 delta = p.attitude_rate * p.loss_aversion * surprise
                 final = True
-                if uniform(seed, S_FORGIVE, week, i) < by_category(p.forgive_base, p.forgive_ratio, cat):
+                p_forgive = by_category(p.forgive_base, p.forgive_ratio, cat)
+                if trusting:
+                    p_forgive *= p.trust_forgiveness
+                if uniform(seed, S_FORGIVE, week, i) < p_forgive:
                     flags |= FORGAVE
-                    delta *= 0.2
+                    delta *= p.forgive_keep
                     final = False
-                if uniform(seed, S_RECOVERY, week, i) < p.recovery_prob:
+                if uniform(seed, S_RECOVERY, week, i) < firms.recovery_prob[f]:
                     flags |= RECOVERED
                     delta *= 1.0 - p.recovery_restore
                     final = False
@@ -84,8 +102,8 @@ def update(seed, week, market, p):
             a += delta
             x += p.expectation_adapt * (q - x)
             experience_flags[i] = flags
-        if uniform(seed, S_TRUST, week, i) < by_category(p.trust_base, p.trust_ratio, cat):
-            x += p.promise_pull * (p.brand_promise - x)
+        if trusting:
+            x += p.promise_pull * (firms.brand_promise[f] - x)
         a += p.drift * (p.neutral - a)
         attitude[i] = clip01(a)
         expectation[i] = clip01(x)

@@ -8,10 +8,10 @@ constants from this module only, so a bit cannot mean two things in two files.
 
 from __future__ import annotations
 
-# --- Market.status (int8): where a person stands with the firm ---------------------------------
-PROSPECT = 0  # never been a customer
-CUSTOMER = 1  # a customer now
-FORMER = 2  # was a customer and left
+# --- Market.firm (int8): whose customer a person is ---------------------------------------------
+NO_FIRM = -1  # buys from no firm now (a newcomer, or someone who left every firm); 0..K-1: a firm's customer
+# Market.known (uint16) has bit k set once a person has been firm k's customer: for firm k a person is a
+# customer (firm == k), a former customer (bit k set, firm != k) or a prospect (bit k clear).
 
 # --- NPS categories of a 0-10 likelihood-to-recommend answer (kernels.common.category) ----------
 DETRACTOR = 0  # 0-6
@@ -58,8 +58,11 @@ HEARS_NEGATIVE = 64  # a friend told or posted something bad this week
 SAYS = FRIENDS_NEG | SOCIAL_NEG | RECOMMEND | DEFECTION_STARTS | DEFECTION_ENDS  # what friends must hear
 
 # --- Market.market_flags (uint8): this week's market events, written by market.churn_spend_acquire
-CHURNED = 1
+# Market.firm_before holds the person's firm at the start of the week, so a tally can say from whom and to whom.
+CHURNED = 1  # left firm_before (to no firm, or to the firm in Market.firm)
 REPURCHASED = 2
 NEW_OFFER = 4
-ADOPTED = 8
+ADOPTED = 8  # became a customer of Market.firm this week (from no firm or from a rival)
 MARKET_CAT_SHIFT = 4  # bits 4-5: NPS category when the spend decision was made
+WON_BACK = 64  # ADOPTED by a firm the person had been a customer of before
+EXITED = 128  # left the market; the seat now holds a newcomer (firm_before is the leaver's firm)

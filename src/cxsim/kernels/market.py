@@ -1,11 +1,18 @@
-"""Phase 9: churn, spend and acquisition.
+"""Phase 9: churn, switching, spend, acquisition and win-back; people entering and leaving the market.
 
-Customers leave with a weekly hazard that falls with attitude, rises with
-switching ease (the empowered consumer) and with recent defections among
-their friends. Those who stay buy again and try new offers with
-probabilities that rise with attitude. Prospects adopt through marketing
-(external influence), referrals (internal influence) and the public rating,
-as in the Bass diffusion model.
+A customer leaves their firm with a weekly hazard that falls with attitude, rises
+with switching ease (the empowered consumer), with recent defections from the
+same firm among their friends, with the firm's price above its rivals', and with
+how appealing the alternatives look. A leaver goes to a rival (chosen by each
+rival's appeal to them: public rating, price, brand promise, what they remember
+or have heard of it) or to no firm. Customers who stay buy again and try new
+offers with probabilities that rise with attitude and fall with price (happier
+customers mind the price less). People buying from no firm adopt a firm through
+its marketing (external influence), referrals (internal influence), its public
+rating, price and promise, and, if they were its customers before, its win-back
+campaign and their memory of it, as in the Bass model with one hazard per firm.
+Each week some people leave the market and as many newcomers arrive.
+docs/model.md#market.
 """
 
 from __future__ import annotations
@@ -19,181 +26,336 @@ from cxsim.kernels.common import by_category, category, clip01
 from cxsim.kernels.flags import (
     ADOPTED,
     CHURNED,
-    CUSTOMER,
-    DETRACTOR,
-    FORMER,
+    EXITED,
     MARKET_CAT_SHIFT,
     NEW_OFFER,
-    PASSIVE,
-    PROMOTER,
-    PROSPECT,
+    NO_FIRM,
     REPURCHASED,
+    WON_BACK,
 )
-from cxsim.rng import S_ADOPT, S_CHURN, S_NEW_OFFER, S_REPURCHASE, uniform
+from cxsim.rng import S_ADOPT, S_CHOOSE, S_CHURN, S_ENTRY_NEED, S_NEW_OFFER, S_REPURCHASE, S_SWITCH, uniform
+from cxsim.state import draw_need, exit_week
 
 
 @njit(cache=True, inline="always")
 def churn_probability(base_hazard, sensitivity, attitude, reference, switching_ease, contagion, defected_share):
-    """Weekly churn probability of one customer."""
+    """Weekly churn probability of one customer before price and alternatives (which multiply it)."""
     h = base_hazard * np.exp(-sensitivity * (attitude - reference)) * (0.5 + switching_ease)
     h *= 1.0 + contagion * defected_share
     return h if h < 1.0 else 1.0
 
 
 class MarketParams(NamedTuple):
-    """This week's scalars of :func:`churn_spend_acquire`."""
+    """Scalars of :func:`churn_spend_acquire` every firm shares."""
 
     base_hazard: float
     sensitivity: float  # log-hazard per unit of attitude
     reference: float  # attitude at which the hazard is base_hazard
     switching_ease: float
     contagion: float
+    alternatives_sensitivity: float  # the hazard rises as the alternatives' appeal to this power
+    leave_weight: float  # weight of 'no firm' among a leaver's destinations
     repurchase_base: float
     repurchase_ratio: float
     new_offer_base: float
     new_offer_ratio: float
-    p_external: float  # Bass p at this week's marketing spend
     referral_q: float  # Bass q
-    rating_factor: float  # adoption multiplier of the public rating
-    start_attitude: float  # a new customer's attitude (before their intent)
-    start_expectation: float  # a new customer's expectation
+    opinion_sensitivity: float  # log-hazard of choosing a firm per unit of opinion above neutral
+    neutral: float  # the opinion of a firm one knows nothing about
+    promise_expectation: float  # share of the brand promise in a new customer's expectation
+    initial_expectation: float
+    need: float  # a newcomer's mean need ...
+    need_cv: float  # ... and its spread
+    weekly_exit: float  # probability of leaving the market in a week
+    contagion_window: int  # weeks a defection counts as recent
+
+
+class FirmMarket(NamedTuple):
+    """This week's per-firm inputs of :func:`churn_spend_acquire`: one entry per firm."""
+
+    trading: np.ndarray  # bool: not bankrupt
+    external: np.ndarray  # Bass p at the firm's marketing spend
+    winback: np.ndarray  # extra hazard for its former customers from its win-back campaign
+    appeal: np.ndarray  # public appeal: rating x price x promise factors (1 = a neutral firm)
+    churn_price: np.ndarray  # (firms, 3) churn multiplier of the firm's price vs its rivals', by NPS category
+    buy_price: np.ndarray  # (firms, 3) purchase multiplier of the firm's price vs the going price, by category
+    brand_promise: np.ndarray
+
+
+@njit(cache=True, inline="always")
+def opinion_factor(sensitivity, opinion, neutral):
+    return np.exp(sensitivity * (opinion - neutral))
 
 
 @njit(cache=True, parallel=True)
-def churn_spend_acquire(seed, week, market, p):
-    """One week of market moves; writes ``market_flags``, and ``status``, ``t_churned``,
-    attitude and expectation of those who leave or join.
+def churn_spend_acquire(seed, week, market, firms, p):
+    """One week of market moves; writes ``market_flags`` and ``firm_before``, and the state of those who
+    leave, switch, join or are replaced by a newcomer.
 
-    ``p`` is a :class:`MarketParams`. Returns the number of customers before the moves (the
-    churn-rate denominator), counted here to save a pass over ``status``.
+    ``firms`` is a :class:`FirmMarket`, ``p`` a :class:`MarketParams`.
     """
     # arrays into local names first, one per statement: Numba drops writes made through a NamedTuple (or
     # through a tuple-unpacked group of its arrays) inside prange (numba#5872); see cxsim.kernels
-    status = market.status
+    firm = market.firm
+    firm_before = market.firm_before
+    known = market.known
     attitude = market.attitude
+    opinion = market.opinion
     expectation = market.expectation
-    intent = market.intent
+    need = market.need
+    case = market.case
     t_churned = market.t_churned
+    left_firm = market.left_firm
+    t_exit = market.t_exit
     referral = market.referral
     defected = market.defected
     market_flags = market.market_flags
-    base_hazard = p.base_hazard
-    sensitivity = p.sensitivity
-    reference = p.reference
-    switching_ease = p.switching_ease
-    contagion = p.contagion
-    customers_before = 0
-    # The hazard falls with attitude (sensitivity >= 0, attitude >= 0), so no customer's churn probability is
-    # above its value at attitude 0. Most draws are above that bound: for them the exact probability (an exp
-    # per customer) is not needed to know they stay. The margin covers rounding; the outcome is the same.
-    bound_at_0 = base_hazard * np.exp(sensitivity * reference) * (0.5 + switching_ease) * (1.0 + 1e-9)
-    for i in prange(status.shape[0]):
+    n_firms = opinion.shape[1]
+    n_trading = 0
+    for k in range(n_firms):
+        n_trading += firms.trading[k]
+    # Every factor of a customer's hazard is at most its value at attitude 0 and opinions of 1 about every
+    # alternative, so most draws are above that bound: for them the exact hazard (a few exp) is not needed
+    # to know they stay. The margin covers rounding; the outcome is the same.
+    opinion_max = opinion_factor(p.opinion_sensitivity, 1.0, p.neutral)
+    base_at_0 = p.base_hazard * np.exp(p.sensitivity * p.reference) * (0.5 + p.switching_ease) * (1.0 + 1e-9)
+    for i in prange(firm.shape[0]):
         market_flags[i] = 0
-        s = status[i]
-        if s == CUSTOMER:
-            customers_before += 1
+        f = firm[i]
+        firm_before[i] = f
+        if t_exit[i] <= week:  # leaves the market; a newcomer takes the seat
+            market_flags[i] = EXITED
+            firm[i] = NO_FIRM
+            known[i] = 0
+            for k in range(n_firms):
+                opinion[i, k] = p.neutral
+            case[i] = 0
+            expectation[i] = p.initial_expectation
+            need[i] = draw_need(seed, S_ENTRY_NEED, week, i, p.need, p.need_cv)
+            t_exit[i] = exit_week(seed, week, i, p.weekly_exit)
+            continue  # t_churned and left_firm stay: friends still count the leaver's recent defection
+        if f >= 0:
             a = attitude[i]
-            u = uniform(seed, S_CHURN, week, i)
-            if u < bound_at_0 * (1.0 + contagion * defected[i]) and u < churn_probability(
-                base_hazard, sensitivity, a, reference, switching_ease, contagion, defected[i]
-            ):
-                status[i] = FORMER
-                t_churned[i] = week
-                market_flags[i] = CHURNED
-                continue
             cat = category(a)
+            u = uniform(seed, S_CHURN, week, i)
+            # the alternatives: each trading rival by its appeal to this person, and buying from no firm
+            others = n_trading - (1 if firms.trading[f] else 0)
+            alt_bound = 1.0
+            if others > 0:
+                most = p.leave_weight
+                for k in range(n_firms):
+                    if k != f and firms.trading[k]:
+                        most += firms.appeal[k] * opinion_max
+                alt_bound = (most / (p.leave_weight + others)) ** p.alternatives_sensitivity
+            bound = base_at_0 * (1.0 + p.contagion * defected[i]) * firms.churn_price[f, cat] * max(1.0, alt_bound)
+            if u < bound or not firms.trading[f]:
+                h = churn_probability(
+                    p.base_hazard, p.sensitivity, a, p.reference, p.switching_ease, p.contagion, defected[i]
+                )
+                h *= firms.churn_price[f, cat]
+                total = p.leave_weight
+                if others > 0:
+                    for k in range(n_firms):
+                        if k != f and firms.trading[k]:
+                            total += firms.appeal[k] * opinion_factor(p.opinion_sensitivity, opinion[i, k], p.neutral)
+                    h *= (total / (p.leave_weight + others)) ** p.alternatives_sensitivity
+                if u < h or not firms.trading[f]:  # leaves (a bankrupt firm's customers all do)
+                    opinion[i, f] = a  # what they will remember of the firm
+                    _record_defection(t_churned, left_firm, i, week, f, p.contagion_window)
+                    market_flags[i] = CHURNED
+                    # where to: a rival by its appeal to this person, or no firm
+                    pick = uniform(seed, S_SWITCH, week, i) * total
+                    dest = NO_FIRM
+                    acc = p.leave_weight
+                    if pick >= acc:
+                        for k in range(n_firms):
+                            if k != f and firms.trading[k]:
+                                acc += firms.appeal[k] * opinion_factor(p.opinion_sensitivity, opinion[i, k], p.neutral)
+                                if pick < acc:
+                                    dest = k
+                                    break
+                    firm[i] = dest
+                    if dest >= 0:
+                        market_flags[i] = CHURNED | _join(
+                            known, attitude, opinion, expectation, case, i, dest, firms.brand_promise[dest], p
+                        )
+                    continue
             flags = cat << MARKET_CAT_SHIFT
-            if uniform(seed, S_REPURCHASE, week, i) < by_category(p.repurchase_base, p.repurchase_ratio, cat):
+            price = firms.buy_price[f, cat]
+            if uniform(seed, S_REPURCHASE, week, i) < by_category(p.repurchase_base, p.repurchase_ratio, cat) * price:
                 flags |= REPURCHASED
-            if uniform(seed, S_NEW_OFFER, week, i) < by_category(p.new_offer_base, p.new_offer_ratio, cat):
+            if uniform(seed, S_NEW_OFFER, week, i) < by_category(p.new_offer_base, p.new_offer_ratio, cat) * price:
                 flags |= NEW_OFFER
             market_flags[i] = flags
-        elif s == PROSPECT:
-            q = (p.p_external + p.referral_q * referral[i]) * p.rating_factor * (1.0 + intent[i])
-            if uniform(seed, S_ADOPT, week, i) < q:
-                status[i] = CUSTOMER
-                attitude[i] = clip01(p.start_attitude + 0.1 * intent[i])
-                expectation[i] = p.start_expectation
-                market_flags[i] = ADOPTED
-    return customers_before
+        else:
+            # one hazard per trading firm (Bass p + q x share of friends recommending it, plus win-back for its
+            # former customers), scaled by its public appeal and by this person's opinion of it
+            u = uniform(seed, S_ADOPT, week, i)
+            bound = 0.0
+            for k in range(n_firms):
+                if firms.trading[k]:
+                    pull = firms.external[k] + p.referral_q * referral[i, k]
+                    if known[i] & (1 << k):
+                        pull += firms.winback[k]
+                    bound += pull * firms.appeal[k]
+            if u >= bound * opinion_max:
+                continue
+            total = 0.0
+            for k in range(n_firms):
+                if firms.trading[k]:
+                    pull = firms.external[k] + p.referral_q * referral[i, k]
+                    if known[i] & (1 << k):
+                        pull += firms.winback[k]
+                    total += pull * firms.appeal[k] * opinion_factor(p.opinion_sensitivity, opinion[i, k], p.neutral)
+            if u >= total:
+                continue
+            # which firm: in proportion to the hazards (u is uniform below total)
+            pick = uniform(seed, S_CHOOSE, week, i) * total
+            acc = 0.0
+            dest = NO_FIRM
+            for k in range(n_firms):
+                if firms.trading[k]:
+                    pull = firms.external[k] + p.referral_q * referral[i, k]
+                    if known[i] & (1 << k):
+                        pull += firms.winback[k]
+                    acc += pull * firms.appeal[k] * opinion_factor(p.opinion_sensitivity, opinion[i, k], p.neutral)
+                    dest = k
+                    if pick < acc:
+                        break
+            firm[i] = dest
+            market_flags[i] = _join(known, attitude, opinion, expectation, case, i, dest, firms.brand_promise[dest], p)
+
+
+@njit(cache=True, inline="always")
+def _record_defection(t_churned, left_firm, i, week, f, window):
+    """Mark person ``i``'s defection from ``f`` for their friends, unless an earlier one still counts as recent:
+    a person counts as a recent defector of one firm at a time, so the counts friends keep by pushes
+    (kernels.wom.signals) stay exact."""
+    if t_churned[i] < 0 or week - t_churned[i] >= window:
+        t_churned[i] = week
+        left_firm[i] = f
+
+
+@njit(cache=True, inline="always")
+def _join(known, attitude, opinion, expectation, case, i, k, brand_promise, p):
+    """Person ``i`` becomes a customer of firm ``k``: starts from their opinion of it (their memory, if they were
+    its customer before); expects a mix of the usual and the brand promise. Returns the market flags."""
+    flags = ADOPTED
+    if known[i] & (1 << k):
+        flags |= WON_BACK
+    known[i] = known[i] | (1 << k)
+    attitude[i] = clip01(opinion[i, k])
+    expectation[i] = (1.0 - p.promise_expectation) * p.initial_expectation + p.promise_expectation * brand_promise
+    case[i] = 0
+    return flags
 
 
 class MarketTally(NamedTuple):
-    """Who is where after this week's moves, and what they bought, by NPS category of those who stayed."""
+    """Who is where after this week's moves, and what they bought: arrays with one entry per firm
+    (``by_category`` arrays: (firms, 3), by NPS category of the customers who stayed)."""
 
-    prospects: int
-    customers: int
-    former: int
-    churned: int
-    adopted: int
-    repurchases: int
-    new_offers: int
-    recent_defectors: int
-    customers_detractor: int
-    customers_passive: int
-    customers_promoter: int
-    repurchases_detractor: int
-    repurchases_passive: int
-    repurchases_promoter: int
-    new_offers_detractor: int
-    new_offers_passive: int
-    new_offers_promoter: int
+    customers: np.ndarray
+    former: np.ndarray  # were the firm's customers, are not now
+    prospects: np.ndarray  # have never been the firm's customers
+    customers_before: np.ndarray  # the firm's customers at the start of the moves (churn-rate denominator)
+    churned: np.ndarray  # left the firm this week, to a rival or to no firm (not counting leaving the market)
+    switched_out: np.ndarray  # ... of whom went to a rival
+    exits: np.ndarray  # customers who left the market
+    adopted: np.ndarray  # became the firm's customers this week
+    won_from_rivals: np.ndarray  # ... of whom came from a rival
+    won_back: np.ndarray  # ... of whom had been its customers before
+    repurchases: np.ndarray
+    new_offers: np.ndarray
+    recent_defectors: np.ndarray  # people whose defection from the firm counts as recent
+    stayed_by_category: np.ndarray
+    repurchases_by_category: np.ndarray
+    new_offers_by_category: np.ndarray
+    market_exits: int  # people who left the market this week (each seat took a newcomer)
 
 
 @njit(cache=True)
 def tally(week, market, window):
     """Counts after the week's moves (serial): a :class:`MarketTally`."""
-    status = market.status
+    firm = market.firm
+    firm_before = market.firm_before
+    known = market.known
     market_flags = market.market_flags
     t_churned = market.t_churned
-    # Branch-free, into scalars: status and flags are random across people, so
-    # branches would mispredict and counters in memory would serialise the loop.
-    n_pro = n_cus = n_for = n_chu = n_ado = n_rep = n_new = n_rec = 0
-    c_det = c_pas = c_pro = r_det = r_pas = r_pro = o_det = o_pas = o_pro = 0
-    for i in range(status.shape[0]):
-        s = status[i]
-        f = market_flags[i]
+    left_firm = market.left_firm
+    n_firms = market.opinion.shape[1]
+    n = firm.shape[0]
+    customers = np.zeros(n_firms, np.int64)
+    former = np.zeros(n_firms, np.int64)
+    before = np.zeros(n_firms, np.int64)
+    churned = np.zeros(n_firms, np.int64)
+    switched = np.zeros(n_firms, np.int64)
+    exits = np.zeros(n_firms, np.int64)
+    adopted = np.zeros(n_firms, np.int64)
+    won_rival = np.zeros(n_firms, np.int64)
+    won_back = np.zeros(n_firms, np.int64)
+    repurchases = np.zeros(n_firms, np.int64)
+    new_offers = np.zeros(n_firms, np.int64)
+    recent = np.zeros(n_firms, np.int64)
+    stayed_cat = np.zeros((n_firms, 3), np.int64)
+    rep_cat = np.zeros((n_firms, 3), np.int64)
+    new_cat = np.zeros((n_firms, 3), np.int64)
+    market_exits = 0
+    for i in range(n):
+        f = firm[i]
+        b = firm_before[i]
+        fl = market_flags[i]
+        kn = known[i]
+        for k in range(n_firms):
+            if kn & (1 << k) and f != k:
+                former[k] += 1
         tc = t_churned[i]
-        n_pro += s == PROSPECT
-        n_cus += s == CUSTOMER
-        n_for += s == FORMER
-        n_chu += (f & CHURNED) != 0
-        n_ado += (f & ADOPTED) != 0
-        rep = (f & REPURCHASED) != 0
-        new = (f & NEW_OFFER) != 0
-        n_rep += rep
-        n_new += new
-        n_rec += (tc >= 0) & (week - tc < window)
-        stayed = (s == CUSTOMER) & ((f & ADOPTED) == 0)
-        cat = (f >> MARKET_CAT_SHIFT) & 3
-        det = stayed & (cat == DETRACTOR)
-        pas = stayed & (cat == PASSIVE)
-        pro = stayed & (cat == PROMOTER)
-        c_det += det
-        c_pas += pas
-        c_pro += pro
-        r_det += det & rep
-        r_pas += pas & rep
-        r_pro += pro & rep
-        o_det += det & new
-        o_pas += pas & new
-        o_pro += pro & new
+        if tc >= 0 and week - tc < window:
+            recent[left_firm[i]] += 1
+        if b >= 0:
+            before[b] += 1
+        if fl & EXITED:
+            market_exits += 1
+            if b >= 0:
+                exits[b] += 1
+            continue
+        if f >= 0:
+            customers[f] += 1
+        if fl & CHURNED:
+            churned[b] += 1
+            if f >= 0:
+                switched[b] += 1
+        if fl & ADOPTED:
+            adopted[f] += 1
+            if b >= 0:
+                won_rival[f] += 1
+            if fl & WON_BACK:
+                won_back[f] += 1
+        elif f >= 0:  # stayed: bought or not
+            cat = (fl >> MARKET_CAT_SHIFT) & 3
+            stayed_cat[f, cat] += 1
+            if fl & REPURCHASED:
+                repurchases[f] += 1
+                rep_cat[f, cat] += 1
+            if fl & NEW_OFFER:
+                new_offers[f] += 1
+                new_cat[f, cat] += 1
+    prospects = n - customers - former
     return MarketTally(
-        n_pro,
-        n_cus,
-        n_for,
-        n_chu,
-        n_ado,
-        n_rep,
-        n_new,
-        n_rec,
-        c_det,
-        c_pas,
-        c_pro,
-        r_det,
-        r_pas,
-        r_pro,
-        o_det,
-        o_pas,
-        o_pro,
+        customers,
+        former,
+        prospects,
+        before,
+        churned,
+        switched,
+        exits,
+        adopted,
+        won_rival,
+        won_back,
+        repurchases,
+        new_offers,
+        recent,
+        stayed_cat,
+        rep_cat,
+        new_cat,
+        market_exits,
     )

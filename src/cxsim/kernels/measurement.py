@@ -1,8 +1,13 @@
-"""Phase 10: what customers feel vs what the firm sees.
+"""Phase 10: what customers feel vs what each firm sees.
 
-``attitude_tally`` is the truth over all customers (NPS mix); ``voc_survey``
-is what a voice-of-customer program sees: a sample with response bias (the
-happier answer more often) and noise.
+``attitude_tally`` is the truth over each firm's current customers (its NPS
+mix) and over everyone who has ever been its customer (its reputation, which
+does not rise when unhappy customers leave); ``voc_survey`` is what a
+voice-of-customer program sees: a sample with response bias (the happier answer
+more often) and noise, asking current customers how likely they are to
+recommend the firm and, those who were in contact this week, how that contact
+was (the same 0-1 quality scale as the firm's internal metrics).
+docs/model.md#measurement.
 """
 
 from __future__ import annotations
@@ -13,127 +18,151 @@ import numpy as np
 from numba import njit
 
 from cxsim.kernels.common import category, clip01
-from cxsim.kernels.flags import BAD, BAD_FINAL, CUSTOMER, DETRACTOR, EXPERIENCE_CAT_SHIFT, FORGAVE, PROMOTER, RECOVERED
+from cxsim.kernels.flags import BAD, BAD_FINAL, CONTACTED, DETRACTOR, EXPERIENCE_CAT_SHIFT, FORGAVE, PROMOTER, RECOVERED
 from cxsim.rng import S_VOC_NOISE, S_VOC_PICK, S_VOC_RESPOND, index, normal, uniform
 
 
 class AttitudeTally(NamedTuple):
-    """Current customers by NPS category, and the sum of their attitudes."""
+    """Each firm's customers by NPS category and the sum of their attitudes, and everyone who has
+    been its customer by the category of their attitude (customers) or memory (former customers)."""
 
-    detractors: int
-    passives: int
-    promoters: int
-    attitude_sum: float
+    by_category: np.ndarray  # (firms, 3): detractors, passives, promoters among current customers
+    attitude_sum: np.ndarray  # (firms,)
+    reputation: np.ndarray  # (firms, 3): the same over everyone who has ever been a customer
 
 
 @njit(cache=True)
-def attitude_tally(status, attitude):
-    """Current customers by NPS category, and the sum of their attitudes: an :class:`AttitudeTally`."""
-    det = 0
-    pas = 0
-    pro = 0
-    total = 0.0
-    # Three branch-free loops (status is random across people, so branches
-    # mispredict; these vectorise): count; pack customers' attitudes to the front
-    # of a buffer; sum it in index order, so the float sum is the same to the last bit.
-    n = status.shape[0]
-    customers = 0
-    for i in range(n):
-        is_customer = status[i] == CUSTOMER
-        s = int(attitude[i] * 11.0)  # as common.ltr: the 0..10 clamp does not change < 7 or >= 9
-        customers += is_customer
-        det += is_customer & (s < 7)
-        pro += is_customer & (s >= 9)
-    pas = customers - det - pro
-    packed = np.empty(n, dtype=attitude.dtype)
-    k = 0
-    for i in range(n):
-        packed[k] = attitude[i]
-        k += status[i] == CUSTOMER
-    for j in range(k):
-        total += packed[j]
-    return AttitudeTally(det, pas, pro, total)
+def attitude_tally(market):
+    """Current customers and ever-customers of each firm by NPS category: an :class:`AttitudeTally`."""
+    firm = market.firm
+    known = market.known
+    attitude = market.attitude
+    opinion = market.opinion
+    n_firms = opinion.shape[1]
+    by_cat = np.zeros((n_firms, 3), np.int64)
+    total = np.zeros(n_firms)
+    rep = np.zeros((n_firms, 3), np.int64)
+    for i in range(firm.shape[0]):
+        f = firm[i]
+        if f >= 0:
+            c = category(attitude[i])
+            by_cat[f, c] += 1
+            rep[f, c] += 1
+            total[f] += attitude[i]
+        kn = known[i]
+        if kn:
+            for k in range(n_firms):
+                if k != f and kn & (1 << k):
+                    rep[k, category(opinion[i, k])] += 1
+    return AttitudeTally(by_cat, total, rep)
 
 
 class ExperienceTally(NamedTuple):
-    """This week's experiences, counted by :func:`experience_tally`; by NPS category at the time."""
+    """This week's experiences of each firm's customers, counted by :func:`experience_tally`
+    (arrays with one entry per firm; by NPS category of the customer at the time: (firms, 3))."""
 
-    bad: int
-    bad_final: int  # neither forgiven nor recovered
-    recovered: int
-    bad_detractor: int
-    bad_passive: int
-    bad_promoter: int
-    forgiven_detractor: int
-    forgiven_passive: int
-    forgiven_promoter: int
+    bad: np.ndarray
+    bad_final: np.ndarray  # neither forgiven nor recovered
+    recovered: np.ndarray
+    bad_by_category: np.ndarray
+    forgiven_by_category: np.ndarray
 
 
 @njit(cache=True)
-def experience_tally(experience_flags):
-    """Counts of this week's experiences (serial): an :class:`ExperienceTally`."""
-    out = np.zeros(9, dtype=np.int64)
+def experience_tally(market):
+    """Counts of this week's experiences per firm (serial): an :class:`ExperienceTally`."""
+    firm = market.firm
+    experience_flags = market.experience_flags
+    n_firms = market.opinion.shape[1]
+    bad = np.zeros(n_firms, np.int64)
+    bad_final = np.zeros(n_firms, np.int64)
+    recovered = np.zeros(n_firms, np.int64)
+    bad_cat = np.zeros((n_firms, 3), np.int64)
+    forgiven_cat = np.zeros((n_firms, 3), np.int64)
     for i in range(experience_flags.shape[0]):
-        f = experience_flags[i]
-        if f & BAD:
-            out[0] += 1
-            cat = (f >> EXPERIENCE_CAT_SHIFT) & 3
-            out[3 + cat] += 1
-            if f & FORGAVE:
-                out[6 + cat] += 1
-        if f & BAD_FINAL:
-            out[1] += 1
-        if f & RECOVERED:
-            out[2] += 1
-    return ExperienceTally(out[0], out[1], out[2], out[3], out[4], out[5], out[6], out[7], out[8])
+        fl = experience_flags[i]
+        if fl == 0:
+            continue
+        f = firm[i]
+        if fl & BAD:
+            bad[f] += 1
+            cat = (fl >> EXPERIENCE_CAT_SHIFT) & 3
+            bad_cat[f, cat] += 1
+            if fl & FORGAVE:
+                forgiven_cat[f, cat] += 1
+        if fl & BAD_FINAL:
+            bad_final[f] += 1
+        if fl & RECOVERED:
+            recovered[f] += 1
+    return ExperienceTally(bad, bad_final, recovered, bad_cat, forgiven_cat)
 
 
 class VocParams(NamedTuple):
     """Scalars of :func:`voc_survey`."""
 
-    sample: int  # responses wanted per week
+    firm: int  # the firm running the survey
+    salt: int  # its own random numbers
+    sample: int  # responses wanted per week, in each of the two surveys
+    max_invites: int  # invitations sent at most in a week
+    response_rate: float  # chance a customer of average attitude answers
     response_bias: float  # happier customers answer more
-    noise: float  # answer noise (attitude std dev)
+    noise: float  # answer noise (std dev)
 
 
 class VocResult(NamedTuple):
     responses: int
     nps: float  # NaN with no responses
-    mean_answer: float  # NaN with no responses
+    mean_answer: float  # mean likelihood-to-recommend answer (0-1); NaN with no responses
+    contact_responses: int  # respondents who were in contact this week ...
+    contact_quality: float  # ... and their mean rating of that contact (0-1); NaN with none
 
 
 @njit(cache=True)
-def voc_survey(seed, week, status, attitude, p):
-    """Survey ``p.sample`` respondents among current customers.
+def voc_survey(seed, week, market, p):
+    """Two surveys of the firm's customers: a relationship survey of ``p.sample`` customers (how likely
+    to recommend) and a transactional survey of ``p.sample`` customers in contact this week (how was it).
 
-    Each invitation goes to a random person; a customer answers with
-    probability 0.3 + response_bias x (attitude - 0.5) x 2 (happier customers
-    answer more). The answer is attitude plus noise. ``p`` is a :class:`VocParams`;
-    returns a :class:`VocResult`.
+    Each invitation goes to a random person; a customer of the firm answers with probability
+    response_rate + response_bias x (attitude - 0.5) x 2 (happier customers answer more). Answers
+    are the truth plus noise. ``p`` is a :class:`VocParams`; returns a :class:`VocResult`.
     """
-    n = status.shape[0]
+    firm = market.firm
+    attitude = market.attitude
+    quality = market.quality
+    encounter_flags = market.encounter_flags
+    n = firm.shape[0]
     det = 0
     pro = 0
     got = 0
     total = 0.0
-    max_invites = 50 * p.sample
-    for k in range(max_invites):
-        if got >= p.sample:
+    n_q = 0
+    q_total = 0.0
+    for k in range(p.max_invites):
+        if got >= p.sample and n_q >= p.sample:
             break
-        i = index(seed, S_VOC_PICK, week, k, n)
-        if status[i] != CUSTOMER:
+        key = p.salt + k
+        i = index(seed, S_VOC_PICK, week, key, n)
+        if firm[i] != p.firm:
+            continue
+        contacted = (encounter_flags[i] & CONTACTED) != 0
+        if got >= p.sample and not contacted:
             continue
         a = attitude[i]
-        if uniform(seed, S_VOC_RESPOND, week, k) >= clip01(0.3 + p.response_bias * (a - 0.5) * 2.0):
+        if uniform(seed, S_VOC_RESPOND, week, key) >= clip01(p.response_rate + p.response_bias * (a - 0.5) * 2.0):
             continue
-        answer = clip01(a + p.noise * normal(seed, S_VOC_NOISE, week, k))
-        c = category(answer)
-        if c == PROMOTER:
-            pro += 1
-        elif c == DETRACTOR:
-            det += 1
-        total += answer
-        got += 1
-    if got == 0:
-        return VocResult(0, np.nan, np.nan)
-    return VocResult(got, 100.0 * (pro - det) / got, total / got)
+        if got < p.sample:
+            answer = clip01(a + p.noise * normal(seed, S_VOC_NOISE, week, 2 * key))
+            c = category(answer)
+            if c == PROMOTER:
+                pro += 1
+            elif c == DETRACTOR:
+                det += 1
+            total += answer
+            got += 1
+        if contacted and n_q < p.sample:
+            n_q += 1
+            q_total += clip01(quality[i] + p.noise * normal(seed, S_VOC_NOISE, week, 2 * key + 1))
+    nps = 100.0 * (pro - det) / got if got else np.nan
+    mean_answer = total / got if got else np.nan
+    contact_quality = q_total / n_q if n_q else np.nan
+    return VocResult(got, nps, mean_answer, n_q, contact_quality)
