@@ -275,6 +275,7 @@ class CXModel(mesa.Model):
             friend_weight=wm.friend_weight,
             social_weight=wm.social_weight,
             negative_multiplier=wm.negative_multiplier,
+            customer_influence=wm.customer_influence,
             opinion_fade=s.customers.memory_fade,
             neutral=s.customers.neutral_attitude,
         )
@@ -531,6 +532,7 @@ def _service_params(s: Scenario) -> k_encounters.ServiceParams:
         nonstandard_engagement_floor=sv.nonstandard_engagement_floor,
         good_deed_quality=sv.good_deed_quality,
         good_deed_resolution=sv.good_deed_resolution,
+        overload_resolution=sv.overload_resolution,
     )
 
 

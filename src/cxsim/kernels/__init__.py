@@ -22,4 +22,10 @@ Conventions every kernel follows:
   starts with ``status = market.status`` lines and loops over local names.
   ``tests/test_kernels.py`` runs each parallel kernel against its own Python
   source, so a kernel that loses writes fails there.
+- **No stores to bool arrays under a condition in a hot loop.** On AVX-512
+  machines LLVM's loop vectoriser turned ``if not active[i]: flag[i] = False``
+  into masked byte stores that corrupted the heap (``free(): invalid pointer``
+  at exit); clear such arrays whole before the loop instead.
+  ``tests/test_kernels.py`` runs a firm with vacancies in a fresh process and
+  checks that it exits cleanly.
 """

@@ -63,6 +63,8 @@ def update(seed, week, market, firms, p):
     quality = market.quality
     encounter_flags = market.encounter_flags
     experience_flags = market.experience_flags
+    recovery_prob = firms.recovery_prob
+    brand_promise = firms.brand_promise
     for i in prange(firm.shape[0]):
         experience_flags[i] = 0
         f = firm[i]
@@ -89,7 +91,7 @@ def update(seed, week, market, firms, p):
                     flags |= FORGAVE
                     delta *= p.forgive_keep
                     final = False
-                if uniform(seed, S_RECOVERY, week, i) < firms.recovery_prob[f]:
+                if uniform(seed, S_RECOVERY, week, i) < recovery_prob[f]:
                     flags |= RECOVERED
                     delta *= 1.0 - p.recovery_restore
                     final = False
@@ -103,7 +105,7 @@ def update(seed, week, market, firms, p):
             x += p.expectation_adapt * (q - x)
             experience_flags[i] = flags
         if trusting:
-            x += p.promise_pull * (firms.brand_promise[f] - x)
+            x += p.promise_pull * (brand_promise[f] - x)
         a += p.drift * (p.neutral - a)
         attitude[i] = clip01(a)
         expectation[i] = clip01(x)

@@ -50,6 +50,7 @@ class ServiceParams(NamedTuple):
     nonstandard_engagement_floor: float
     good_deed_quality: float
     good_deed_resolution: float
+    overload_resolution: float  # share of the strain that also costs resolution (the rest costs how it felt)
 
 
 class FirmService(NamedTuple):
@@ -99,6 +100,16 @@ def serve(seed, week, market, front, firms, p):
     skill = front.skill
     autonomy = front.autonomy
     good_deed = front.good_deed
+    firm_strain = firms.strain
+    process_quality = firms.process_quality
+    effort_bonus = firms.effort_bonus
+    firm_empowerment = firms.empowerment
+    nonstandard_share = firms.nonstandard_share
+    complex_factor = firms.complex_factor
+    procedure_help = firms.procedure_help
+    firm_handoff_prob = firms.handoff_prob
+    drop_prob = firms.drop_prob
+    handoff_loss = firms.handoff_loss
     for i in prange(firm.shape[0]):
         encounter_flags[i] = 0
         quality[i] = -1.0
@@ -123,36 +134,36 @@ def serve(seed, week, market, front, firms, p):
         k = ptr[f] + index(seed, S_ROUTE, week, i, n_front)
         e = engagement[k]
         s = skill[k]
-        strain = firms.strain[f]
-        q = p.engagement_weight * e + p.skill_weight * s + p.process_weight * firms.process_quality[f]
-        q += firms.effort_bonus[f]
+        strain = firm_strain[f]
+        q = p.engagement_weight * e + p.skill_weight * s + p.process_weight * process_quality[f]
+        q += effort_bonus[f]
         bonus = 0.0
         if good_deed[k]:
             q += p.good_deed_quality
             bonus = p.good_deed_resolution
         q *= 1.0 - strain  # an overloaded front line rushes every contact
-        empowerment = firms.empowerment[f]
-        nonstandard = uniform(seed, S_NONSTANDARD, week, i) < firms.nonstandard_share[f]
+        empowerment = firm_empowerment[f]
+        nonstandard = uniform(seed, S_NONSTANDARD, week, i) < nonstandard_share[f]
         if nonstandard:
             # only employees with autonomy can solve what no procedure foresaw
             reach = p.nonstandard_autonomy_floor + (1.0 - p.nonstandard_autonomy_floor) * autonomy[k]
             p_res = min(1.0, p.nonstandard_gain * empowerment * reach)
             p_res *= p.nonstandard_engagement_floor + (1.0 - p.nonstandard_engagement_floor) * e
-            p_res *= firms.complex_factor[f]
+            p_res *= complex_factor[f]
         else:
             p_res = p.standard_resolution + p.standard_skill * s + p.standard_engagement * e
-            p_res = min(p.standard_max, p_res + firms.procedure_help[f] * (1.0 - empowerment))
-        p_res = min(1.0, p_res + bonus) * (1.0 - strain)
+            p_res = min(p.standard_max, p_res + procedure_help[f] * (1.0 - empowerment))
+        p_res = min(1.0, p_res + bonus) * (1.0 - p.overload_resolution * strain)
         h = 0
         dropped = False
-        handoff_prob = firms.handoff_prob[f]
+        handoff_prob = firm_handoff_prob[f]
         while h < MAX_HANDOFFS and uniform(seed, S_HANDOFF, week, i * 4 + h) < handoff_prob:
-            if uniform(seed, S_DROP, week, i * 4 + h) < firms.drop_prob[f]:
+            if uniform(seed, S_DROP, week, i * 4 + h) < drop_prob[f]:
                 dropped = True
             h += 1
         resolved = (not dropped) and uniform(seed, S_RESOLVE, week, i) < p_res
         felt = (1.0 - p.resolution_share) * clip01(q) + (p.resolution_share if resolved else 0.0)
-        quality[i] = clip01(felt - h * firms.handoff_loss[f])
+        quality[i] = clip01(felt - h * handoff_loss[f])
         flags |= h << HANDOFF_SHIFT
         if resolved:
             flags |= RESOLVED

@@ -110,10 +110,17 @@ def churn_spend_acquire(seed, week, market, firms, p):
     referral = market.referral
     defected = market.defected
     market_flags = market.market_flags
+    trading = firms.trading
+    external = firms.external
+    winback = firms.winback
+    appeal = firms.appeal
+    churn_price = firms.churn_price
+    buy_price = firms.buy_price
+    brand_promise = firms.brand_promise
     n_firms = opinion.shape[1]
     n_trading = 0
     for k in range(n_firms):
-        n_trading += firms.trading[k]
+        n_trading += trading[k]
     # Every factor of a customer's hazard is at most its value at attitude 0 and opinions of 1 about every
     # alternative, so most draws are above that bound: for them the exact hazard (a few exp) is not needed
     # to know they stay. The margin covers rounding; the outcome is the same.
@@ -139,27 +146,27 @@ def churn_spend_acquire(seed, week, market, firms, p):
             cat = category(a)
             u = uniform(seed, S_CHURN, week, i)
             # the alternatives: each trading rival by its appeal to this person, and buying from no firm
-            others = n_trading - (1 if firms.trading[f] else 0)
+            others = n_trading - (1 if trading[f] else 0)
             alt_bound = 1.0
             if others > 0:
                 most = p.leave_weight
                 for k in range(n_firms):
-                    if k != f and firms.trading[k]:
-                        most += firms.appeal[k] * opinion_max
+                    if k != f and trading[k]:
+                        most += appeal[k] * opinion_max
                 alt_bound = (most / (p.leave_weight + others)) ** p.alternatives_sensitivity
-            bound = base_at_0 * (1.0 + p.contagion * defected[i]) * firms.churn_price[f, cat] * max(1.0, alt_bound)
-            if u < bound or not firms.trading[f]:
+            bound = base_at_0 * (1.0 + p.contagion * defected[i]) * churn_price[f, cat] * max(1.0, alt_bound)
+            if u < bound or not trading[f]:
                 h = churn_probability(
                     p.base_hazard, p.sensitivity, a, p.reference, p.switching_ease, p.contagion, defected[i]
                 )
-                h *= firms.churn_price[f, cat]
+                h *= churn_price[f, cat]
                 total = p.leave_weight
                 if others > 0:
                     for k in range(n_firms):
-                        if k != f and firms.trading[k]:
-                            total += firms.appeal[k] * opinion_factor(p.opinion_sensitivity, opinion[i, k], p.neutral)
+                        if k != f and trading[k]:
+                            total += appeal[k] * opinion_factor(p.opinion_sensitivity, opinion[i, k], p.neutral)
                     h *= (total / (p.leave_weight + others)) ** p.alternatives_sensitivity
-                if u < h or not firms.trading[f]:  # leaves (a bankrupt firm's customers all do)
+                if u < h or not trading[f]:  # leaves (a bankrupt firm's customers all do)
                     opinion[i, f] = a  # what they will remember of the firm
                     _record_defection(t_churned, left_firm, i, week, f, p.contagion_window)
                     market_flags[i] = CHURNED
@@ -169,19 +176,19 @@ def churn_spend_acquire(seed, week, market, firms, p):
                     acc = p.leave_weight
                     if pick >= acc:
                         for k in range(n_firms):
-                            if k != f and firms.trading[k]:
-                                acc += firms.appeal[k] * opinion_factor(p.opinion_sensitivity, opinion[i, k], p.neutral)
+                            if k != f and trading[k]:
+                                acc += appeal[k] * opinion_factor(p.opinion_sensitivity, opinion[i, k], p.neutral)
                                 if pick < acc:
                                     dest = k
                                     break
                     firm[i] = dest
                     if dest >= 0:
                         market_flags[i] = CHURNED | _join(
-                            known, attitude, opinion, expectation, case, i, dest, firms.brand_promise[dest], p
+                            known, attitude, opinion, expectation, case, i, dest, brand_promise[dest], p
                         )
                     continue
             flags = cat << MARKET_CAT_SHIFT
-            price = firms.buy_price[f, cat]
+            price = buy_price[f, cat]
             if uniform(seed, S_REPURCHASE, week, i) < by_category(p.repurchase_base, p.repurchase_ratio, cat) * price:
                 flags |= REPURCHASED
             if uniform(seed, S_NEW_OFFER, week, i) < by_category(p.new_offer_base, p.new_offer_ratio, cat) * price:
@@ -193,20 +200,20 @@ def churn_spend_acquire(seed, week, market, firms, p):
             u = uniform(seed, S_ADOPT, week, i)
             bound = 0.0
             for k in range(n_firms):
-                if firms.trading[k]:
-                    pull = firms.external[k] + p.referral_q * referral[i, k]
+                if trading[k]:
+                    pull = external[k] + p.referral_q * referral[i, k]
                     if known[i] & (1 << k):
-                        pull += firms.winback[k]
-                    bound += pull * firms.appeal[k]
+                        pull += winback[k]
+                    bound += pull * appeal[k]
             if u >= bound * opinion_max:
                 continue
             total = 0.0
             for k in range(n_firms):
-                if firms.trading[k]:
-                    pull = firms.external[k] + p.referral_q * referral[i, k]
+                if trading[k]:
+                    pull = external[k] + p.referral_q * referral[i, k]
                     if known[i] & (1 << k):
-                        pull += firms.winback[k]
-                    total += pull * firms.appeal[k] * opinion_factor(p.opinion_sensitivity, opinion[i, k], p.neutral)
+                        pull += winback[k]
+                    total += pull * appeal[k] * opinion_factor(p.opinion_sensitivity, opinion[i, k], p.neutral)
             if u >= total:
                 continue
             # which firm: in proportion to the hazards (u is uniform below total)
@@ -214,16 +221,16 @@ def churn_spend_acquire(seed, week, market, firms, p):
             acc = 0.0
             dest = NO_FIRM
             for k in range(n_firms):
-                if firms.trading[k]:
-                    pull = firms.external[k] + p.referral_q * referral[i, k]
+                if trading[k]:
+                    pull = external[k] + p.referral_q * referral[i, k]
                     if known[i] & (1 << k):
-                        pull += firms.winback[k]
-                    acc += pull * firms.appeal[k] * opinion_factor(p.opinion_sensitivity, opinion[i, k], p.neutral)
+                        pull += winback[k]
+                    acc += pull * appeal[k] * opinion_factor(p.opinion_sensitivity, opinion[i, k], p.neutral)
                     dest = k
                     if pick < acc:
                         break
             firm[i] = dest
-            market_flags[i] = _join(known, attitude, opinion, expectation, case, i, dest, firms.brand_promise[dest], p)
+            market_flags[i] = _join(known, attitude, opinion, expectation, case, i, dest, brand_promise[dest], p)
 
 
 @njit(cache=True, inline="always")

@@ -280,6 +280,7 @@ class ReceiveParams(NamedTuple):
     friend_weight: float
     social_weight: float
     negative_multiplier: float
+    customer_influence: float  # what a firm's own customers make of word of mouth about it, vs everyone else
     opinion_fade: float  # weekly fade of opinions of other firms towards the neutral impression
     neutral: float
 
@@ -365,24 +366,28 @@ def read_friends(indptr, market, p):
     full_mixing = p.full_mixing
     friend_weight = p.friend_weight
     fade = p.opinion_fade
+    share_recommend = p.share_recommend
+    share_friends_negative = p.share_friends_negative
+    share_social_negative = p.share_social_negative
+    share_recent_defectors = p.share_recent_defectors
     for i in prange(firm.shape[0]):
         f = firm[i]
         pos = 0.0
         neg = 0.0
         if full_mixing:
             for k in range(n_firms):
-                referral[i, k] = p.share_recommend[k]
+                referral[i, k] = share_recommend[k]
                 said = p.mean_degree * (
-                    p.share_recommend[k] * friend_weight
+                    share_recommend[k] * friend_weight
                     - p.negative_multiplier
-                    * (p.share_friends_negative[k] * friend_weight + p.share_social_negative[k] * p.social_weight)
+                    * (share_friends_negative[k] * friend_weight + share_social_negative[k] * p.social_weight)
                 )
                 if k == f:
-                    pos = p.mean_degree * p.share_recommend[k] * friend_weight
+                    pos = p.mean_degree * share_recommend[k] * friend_weight
                     neg = p.mean_degree * (
-                        p.share_friends_negative[k] * friend_weight + p.share_social_negative[k] * p.social_weight
+                        share_friends_negative[k] * friend_weight + share_social_negative[k] * p.social_weight
                     )
-                    defected[i] = p.share_recent_defectors[k]
+                    defected[i] = share_recent_defectors[k]
                 elif said != 0.0:
                     opinion[i, k] = clip01(opinion[i, k] + said)
         else:
@@ -412,6 +417,6 @@ def read_friends(indptr, market, p):
             wom_in[i] = 0.0
         if f < 0:
             continue
-        delta = pos - p.negative_multiplier * neg + w
+        delta = p.customer_influence * (pos - p.negative_multiplier * neg + w)
         if delta != 0.0:
             attitude[i] = clip01(attitude[i] + delta)

@@ -11,6 +11,7 @@ and quit less; skill grows with mastery and with tenure. docs/model.md#engagemen
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -229,12 +230,14 @@ def workforce_flows(seed, week, workforce, p):
     eng_ot = 0
     eng_gd = 0
     eng_sg = 0
-    learning_decay = np.log(2.0) / p.learning_half_life
+    learning_decay = math.log(2.0) / p.learning_half_life
+    # this week's flags start clear for every seat; vacant seats keep them clear. (Clearing them inside the loop
+    # only for vacant seats was vectorised by LLVM into masked byte stores that corrupted the heap on AVX-512.)
+    overtime[:] = False
+    good_deed[:] = False
+    suggestion[:] = False
     for i in range(engagement.shape[0]):
         if not active[i]:
-            overtime[i] = False
-            good_deed[i] = False
-            suggestion[i] = False
             continue
         n_active += 1
         key = p.salt + i

@@ -167,7 +167,7 @@ class Workforce(Section):
         3_000.0, 0.0, 1e7, unit="$/layoff", role=FACT, source=ASSUMED, doc="Cost of laying off one employee."
     )  # fmt: skip
     capacity: float = P(
-        8.0, 0.1, 1e5, unit="contacts/front-line employee/week", role=FACT, source=CALIBRATED,
+        9.0, 0.1, 1e5, unit="contacts/front-line employee/week", role=FACT, source=CALIBRATED,
         doc="Service encounters one fully productive front-line employee handles in a week.",
     )  # fmt: skip
     new_hire_skill: float = P(0.25, 0.0, 1.0, unit="skill", role=FACT, source=ASSUMED, doc="Skill of a new hire.")
@@ -374,7 +374,7 @@ class Finance(Section):
         doc="Cash at week 0. The firm is bankrupt when cash falls below zero.",
     )  # fmt: skip
     cost_of_sales: float = P(
-        0.35, 0.0, 0.95, unit="share of revenue", role=FACT, source=CALIBRATED,
+        0.22, 0.0, 0.95, unit="share of revenue", role=FACT, source=CALIBRATED,
         doc="What delivering what customers buy costs (goods, network, materials), as a share of revenue.",
     )  # fmt: skip
     cost_per_contact: float = P(12.0, 0.0, 1e6, unit="$/contact", role=FACT, source=ASSUMED, doc="Cost per contact.")

@@ -144,7 +144,7 @@ class Engagement(Section):
         doc="Affiliation target of a committed recognition program.",
     )  # fmt: skip
     target_base: float = P(
-        0.21, -1.0, 1.0, unit="engagement", source=CALIBRATED, prior=(0.1, 0.3),
+        0.27, -1.0, 1.0, unit="engagement", source=CALIBRATED, prior=(0.1, 0.3),
         doc="Engagement target when every driver is 0 and nothing else acts.",
     )  # fmt: skip
     target_drivers: float = P(
@@ -259,7 +259,7 @@ class Engagement(Section):
         doc="An employee's capacity rises by this share per unit of engagement above 0.5 (falls below).",
     )  # fmt: skip
     base_quit_rate: float = P(
-        0.003, 0.0, 0.5, unit="probability/week", source="BLS JOLTS: quits ~2%/month", prior=(0.001, 0.006),
+        0.002, 0.0, 0.5, unit="probability/week", source="BLS JOLTS: quits ~2%/month", prior=(0.001, 0.006),
         doc="Weekly quit probability of a fully engaged employee paid the market wage.",
     )  # fmt: skip
     disengaged_quit_multiplier: float = P(
@@ -316,7 +316,7 @@ class Service(Section):
         doc="Share of an experience that is whether the need was resolved (the rest is how it felt).",
     )  # fmt: skip
     standard_resolution: float = P(
-        0.6, 0.0, 1.0, unit="probability", source=ASSUMED, prior=(0.4, 0.8),
+        0.68, 0.0, 1.0, unit="probability", source=ASSUMED, prior=(0.4, 0.8),
         doc="Resolution of a standard need by a new, disengaged employee.",
     )  # fmt: skip
     standard_skill: float = P(
@@ -358,11 +358,15 @@ class Service(Section):
         doc="Front-line utilisation above which waits start to cost quality.",
     )  # fmt: skip
     overload_loss: float = P(
-        0.4, 0.0, 1.0, unit="share", source="Oliva & Sterman (2001): overload erodes service", prior=(0.2, 0.6),
+        0.3, 0.0, 1.0, unit="share", source="Oliva & Sterman (2001): overload erodes service", prior=(0.2, 0.6),
         doc="Quality and resolution lost as last week's utilisation goes from the knee to 100% (more beyond).",
     )  # fmt: skip
+    overload_resolution: float = P(
+        0.3, 0.0, 1.0, unit="share", source=ASSUMED, prior=(0.1, 0.6),
+        doc="Share of the strain that also lowers resolution (rushed contacts solve less; waits mostly annoy).",
+    )  # fmt: skip
     max_strain: float = P(
-        0.7, 0.0, 1.0, unit="share", source=ASSUMED, prior=(0.5, 0.9),
+        0.5, 0.0, 1.0, unit="share", source=ASSUMED, prior=(0.5, 0.9),
         doc="Most quality and resolution an overloaded front line loses.",
     )  # fmt: skip
 
@@ -385,7 +389,7 @@ class Customers(Section):
         doc="Weekly chance an unresolved customer contacts again.",
     )  # fmt: skip
     initial_attitude: float = P(
-        0.75, 0.0, 1.0, unit="attitude", role=FACT, source=ASSUMED,
+        0.76, 0.0, 1.0, unit="attitude", role=FACT, source=ASSUMED,
         doc="Mean attitude of customers at week 0 (0..1; x11 -> 0-10 likelihood to recommend).",
     )  # fmt: skip
     attitude_spread: float = P(
@@ -422,7 +426,7 @@ class Customers(Section):
         doc="Weekly relaxation of attitude towards its neutral level (memories fade).",
     )  # fmt: skip
     neutral_attitude: float = P(
-        0.72, 0.0, 1.0, unit="attitude", source=CALIBRATED, prior=(0.6, 0.8),
+        0.66, 0.0, 1.0, unit="attitude", source=CALIBRATED, prior=(0.6, 0.8),
         doc="Attitude customers drift back to without news; a new customer's starting attitude.",
     )  # fmt: skip
     bad_margin: float = P(
@@ -536,6 +540,10 @@ class Wom(Section):
         source=PRACTICE + ": social posts reach more, weigh less",
         doc="Attitude or opinion move of a social post or tweet.",
     )  # fmt: skip
+    customer_influence: float = P(
+        0.3, 0.0, 1.0, unit="share", source="word of mouth acts mostly on people choosing a firm (Trusov et al. 2009)",
+        prior=(0.1, 1.0), doc="What a firm's own customers make of word of mouth about it, relative to everyone else.",
+    )  # fmt: skip
     social_reach: int = P(
         30, 0, 100_000, unit="people", role=FACT, source=ASSUMED,
         doc="People beyond friends a social post reaches.",
@@ -646,7 +654,7 @@ class Acquisition(Section):
 
 class Churn(Section):
     base_hazard: float = P(
-        0.004, 0.0, 1.0, unit="probability/week", prior=(0.001, 0.01),
+        0.003, 0.0, 1.0, unit="probability/week", prior=(0.001, 0.01),
         source=CALIBRATED + "; US carriers lose 14-19% a year",
         doc="Weekly hazard of leaving at the reference attitude, switching ease 0.5, fair price, no news.",
     )  # fmt: skip
