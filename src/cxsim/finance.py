@@ -26,7 +26,7 @@ COST_KEYS = (
 class WeekCounts(NamedTuple):
     """What one firm's week amounted to, in the units finance prices."""
 
-    purchases: int  # repeat purchases and new customers' first purchases
+    purchases: float  # regular purchases (expected), repeat purchases and new customers' first purchases
     new_offers: int
     employees: int  # filled seats
     front_line: int

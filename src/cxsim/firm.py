@@ -178,7 +178,9 @@ class Firm(mesa.Agent):
             recognition_effect=float(p.recognition) * c,
             cx_room_effect=float(p.cx_room) * c,
             cx_team_effect=float(p.cx_team) * c * backing,
-            suggestion_adoption=min(1.0, st.process.suggestion_adoption * (1.0 + st.process.ceo_adoption * (ceo - 0.5))),
+            suggestion_adoption=min(
+                1.0, st.process.suggestion_adoption * (1.0 + st.process.ceo_adoption * (ceo - 0.5))
+            ),
             training_budget=training,
             hr_engagement=hr_engagement,
             coaching=st.supervisors.coaching * cut,
@@ -211,7 +213,9 @@ class Firm(mesa.Agent):
         w = self.workforce
         if lv.coaching != st.supervisors.coaching:  # management's cuts take supervisors' time for coaching too
             coaching = w.sup_coaching * (lv.coaching / st.supervisors.coaching)
-            k_workforce.engagement_step(self.model.seed_key, self.model.week, w._replace(sup_coaching=coaching), inputs, weights)
+            k_workforce.engagement_step(
+                self.model.seed_key, self.model.week, w._replace(sup_coaching=coaching), inputs, weights
+            )
         else:
             k_workforce.engagement_step(self.model.seed_key, self.model.week, w, inputs, weights)
 
@@ -253,6 +257,7 @@ class Firm(mesa.Agent):
             pay_quit_factor=_pay_quit_factor(pay, e),
             front_pay_quit_factor=_pay_quit_factor(front_pay, e),
             burnout_quit=e.burnout_quit,
+            values_quit=e.values_quit,
             burnout_memory=e.burnout_memory,
             skill_growth=e.skill_growth,
             tenure_learning=e.tenure_learning,
@@ -400,7 +405,9 @@ class Firm(mesa.Agent):
         self.reviews_good = self.reviews_good * wm.review_memory + good_reviews
         self.reviews_bad = self.reviews_bad * wm.review_memory + bad_reviews
         self.review_rating = (
-            wm.review_prior * wm.review_prior_weight + GOOD_REVIEW_STARS * self.reviews_good + BAD_REVIEW_STARS * self.reviews_bad
+            wm.review_prior * wm.review_prior_weight
+            + GOOD_REVIEW_STARS * self.reviews_good
+            + BAD_REVIEW_STARS * self.reviews_bad
         ) / (wm.review_prior_weight + self.reviews_good + self.reviews_bad)
         return self.review_rating
 
@@ -418,8 +425,11 @@ class Firm(mesa.Agent):
                 believed = (1.0 - me.voc_weight) * believed + me.voc_weight * voc_quality
                 gap = max(0.0, believed - voc_quality)
                 step = me.adjust_rate * gap * lv.commitment
-                self.cx_weight = min(1.0, self.cx_weight + step)
-                self.service_recovery = min(1.0, self.service_recovery + step)
+                st = self.settings
+                self.cx_weight = min(1.0, st.incentives.cx_weight + me.max_adjustment, self.cx_weight + step)
+                self.service_recovery = min(
+                    1.0, st.process.service_recovery + me.max_adjustment, self.service_recovery + step
+                )
         return Measured(believed_quality=believed, voc_nps=voc_nps, voc_quality=voc_quality)
 
     # ------------------------------------------------------------ phase 11
@@ -455,7 +465,11 @@ class Firm(mesa.Agent):
     def management_review(self, front: FrontLine, lv: Levers) -> None:
         """At each review: re-plan headcount for recent demand, and (under 'cut_costs') cut or restore spending."""
         week, st = self.model.week, self.settings
-        if st.staffing.headcount_policy == "follow_demand" and week % st.staffing.review_weeks == 0 and front.seats.size:
+        if (
+            st.staffing.headcount_policy == "follow_demand"
+            and week % st.staffing.review_weeks == 0
+            and front.seats.size
+        ):
             per_agent = front.capacity / front.seats.size  # what one front-line employee handles now
             demand = sum(self.contacts_history) / len(self.contacts_history)
             needed = demand / (per_agent * lv.target_utilisation) / st.workforce.frontline_share

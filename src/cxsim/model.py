@@ -96,7 +96,9 @@ class CXModel(mesa.Model):
         self.seed_key = int(seed) & 0x7FFFFFFFFFFFFFFF  # kernels take a non-negative 63-bit integer
         self.week = 0
         m = s.market
-        self.indptr, self.indices = network.build(m.graph, m.size, m.mean_degree, self.seed_key, rewire_prob=m.rewire_prob)
+        self.indptr, self.indices = network.build(
+            m.graph, m.size, m.mean_degree, self.seed_key, rewire_prob=m.rewire_prob
+        )
         self.market = new_market(s, self.seed_key)
         self.firms: list[Firm] = [
             Firm(self, k, name, settings, rest_of_market=getattr(settings, "rest_of_market", False))
@@ -226,7 +228,10 @@ class CXModel(mesa.Model):
             empowerment=_per_firm(f.settings.process.empowerment for f in firms),
             procedure_help=_per_firm(f.settings.process.procedure_help for f in firms),
             complex_factor=_per_firm(b.complex_resolution_factor for b in behaviour),
-            effort_bonus=_per_firm(b.effort_bonus for b in behaviour),
+            effort_bonus=_per_firm(
+                b.effort_bonus + self.params.service.cx_room_quality * lv.cx_room_effect
+                for b, lv in zip(behaviour, levers, strict=True)
+            ),
             handoff_prob=_per_firm(f.handoff_prob(lv) for f, lv in zip(firms, levers, strict=True)),
             handoff_loss=_per_firm(f.settings.process.handoff_quality_loss for f in firms),
             drop_prob=_per_firm(f.settings.process.handoff_drop_prob for f in firms),
@@ -354,8 +359,12 @@ class CXModel(mesa.Model):
             if not f.trading:
                 accounts.append(dict.fromkeys(("revenue", "cost_total", "profit"), 0.0))
                 continue
+            c, going = self.params.customers, self.params.market.reference_price
+            regular = (
+                int(t.customers[k]) * c.regular_purchases * (f.settings.pricing.price / going) ** -c.price_elasticity
+            )
             counts = {
-                "purchases": int(t.repurchases[k] + t.adopted[k]),
+                "purchases": int(t.repurchases[k] + t.adopted[k]) + regular,
                 "new_offers": int(t.new_offers[k]),
                 "contacts": service[k].contacts,
                 "handoffs": service[k].handoffs,
@@ -530,6 +539,7 @@ def _service_params(s: Scenario) -> k_encounters.ServiceParams:
         nonstandard_gain=sv.nonstandard_gain,
         nonstandard_autonomy_floor=sv.nonstandard_autonomy_floor,
         nonstandard_engagement_floor=sv.nonstandard_engagement_floor,
+        nonstandard_escalation=sv.nonstandard_escalation,
         good_deed_quality=sv.good_deed_quality,
         good_deed_resolution=sv.good_deed_resolution,
         overload_resolution=sv.overload_resolution,
@@ -602,10 +612,12 @@ def _market_params(s: Scenario) -> k_market.MarketParams:
         referral_q=s.acquisition.referral_q,
         opinion_sensitivity=s.acquisition.opinion_sensitivity,
         neutral=c.neutral_attitude,
+        hearsay_carry=s.acquisition.hearsay_carry,
         promise_expectation=c.promise_expectation,
         initial_expectation=c.initial_expectation,
         need=c.need,
         need_cv=c.need_heterogeneity,
+        disposition_spread=c.disposition_spread,
         weekly_exit=weekly_exit(s.market.turnover),
         contagion_window=ch.contagion_window,
     )

@@ -445,8 +445,10 @@ def _override_rival(data: dict[str, Any], dotted: str, name: str, rest: list[str
     rival = data["rivals"].setdefault(name, {})
     if len(rest) == 1:  # the rival's own fields: initial_share, description, rest_of_market
         if rest[0] not in Rival.model_fields or rest[0] in FIRM_SECTION_NAMES:
-            raise ScenarioError(f"{dotted}: unknown key of a rival (its own keys: initial_share, description, "
-                                "rest_of_market; its levers: rivals.<name>.<section>.<key>)")
+            raise ScenarioError(
+                f"{dotted}: unknown key of a rival (its own keys: initial_share, description, "
+                "rest_of_market; its levers: rivals.<name>.<section>.<key>)"
+            )
         rival[rest[0]] = value
         return
     section, key = rest

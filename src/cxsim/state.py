@@ -14,6 +14,7 @@ from numba import njit
 
 from cxsim.kernels.flags import NO_FIRM
 from cxsim.rng import (
+    S_DISPOSITION,
     S_EMP_INIT,
     S_EXIT,
     S_INIT_ATTITUDE,
@@ -42,6 +43,7 @@ class Market(NamedTuple):
     firm_before: np.ndarray  # int8 the firm at the start of this week's market moves
     known: np.ndarray  # uint16 bit k: has been firm k's customer
     attitude: np.ndarray  # float32 0..1 towards the current firm (x11 -> likelihood to recommend 0-10)
+    disposition: np.ndarray  # float32 the person's own resting attitude, relative to the neutral one (a trait)
     opinion: np.ndarray  # float32 (people, firms) 0..1 of each firm one is not a customer of: memory, hearsay
     expectation: np.ndarray  # float32 0..1 expected experience quality
     need: np.ndarray  # float32 weekly contact probability when content
@@ -92,10 +94,11 @@ def draw_need(seed, stream, week, i, need_mean, need_cv):
 
 
 @njit(cache=True)  # serial: runs once per model, and a parallel kernel costs ~2 s more to compile
-def _init_market(seed, market, cum_share, att_mean, att_sd, exp0, need_mean, need_cv, neutral, weekly_exit):
+def _init_market(seed, market, cum_share, att_mean, att_sd, exp0, need_mean, need_cv, neutral, weekly_exit, spread):
     firm = market.firm
     known = market.known
     attitude = market.attitude
+    disposition = market.disposition
     opinion = market.opinion
     expectation = market.expectation
     need = market.need
@@ -111,7 +114,8 @@ def _init_market(seed, market, cum_share, att_mean, att_sd, exp0, need_mean, nee
         firm[i] = f
         if f >= 0:
             known[i] = 1 << f
-        a = att_mean + att_sd * normal(seed, S_INIT_ATTITUDE, 0, i)
+        disposition[i] = spread * normal(seed, S_DISPOSITION, 0, i)
+        a = att_mean + disposition[i] + att_sd * normal(seed, S_INIT_ATTITUDE, 0, i)
         attitude[i] = min(1.0, max(0.0, a))
         for k in range(n_firms):
             opinion[i, k] = neutral
@@ -136,6 +140,7 @@ def new_market(scenario, seed: int) -> Market:
         firm_before=np.full(n, NO_FIRM, np.int8),
         known=np.zeros(n, np.uint16),
         attitude=np.zeros(n, np.float32),
+        disposition=np.zeros(n, np.float32),
         opinion=np.zeros((n, k), np.float32),
         expectation=np.zeros(n, np.float32),
         need=np.zeros(n, np.float32),
@@ -166,6 +171,7 @@ def new_market(scenario, seed: int) -> Market:
         c.need_heterogeneity,
         c.neutral_attitude,
         weekly_exit(scenario.market.turnover),
+        c.disposition_spread,
     )
     return m
 

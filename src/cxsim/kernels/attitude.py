@@ -59,6 +59,7 @@ def update(seed, week, market, firms, p):
     # through a tuple-unpacked group of its arrays) inside prange (numba#5872); see cxsim.kernels
     firm = market.firm
     attitude = market.attitude
+    disposition = market.disposition
     expectation = market.expectation
     quality = market.quality
     encounter_flags = market.encounter_flags
@@ -106,6 +107,6 @@ def update(seed, week, market, firms, p):
             experience_flags[i] = flags
         if trusting:
             x += p.promise_pull * (brand_promise[f] - x)
-        a += p.drift * (p.neutral - a)
+        a += p.drift * (p.neutral + disposition[i] - a)  # memories fade towards the person's resting attitude
         attitude[i] = clip01(a)
         expectation[i] = clip01(x)

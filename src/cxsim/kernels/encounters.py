@@ -48,6 +48,7 @@ class ServiceParams(NamedTuple):
     nonstandard_gain: float
     nonstandard_autonomy_floor: float
     nonstandard_engagement_floor: float
+    nonstandard_escalation: float  # share of non-standard needs solved by escalation whatever the empowerment
     good_deed_quality: float
     good_deed_resolution: float
     overload_resolution: float  # share of the strain that also costs resolution (the rest costs how it felt)
@@ -149,6 +150,7 @@ def serve(seed, week, market, front, firms, p):
             reach = p.nonstandard_autonomy_floor + (1.0 - p.nonstandard_autonomy_floor) * autonomy[k]
             p_res = min(1.0, p.nonstandard_gain * empowerment * reach)
             p_res *= p.nonstandard_engagement_floor + (1.0 - p.nonstandard_engagement_floor) * e
+            p_res = p.nonstandard_escalation + (1.0 - p.nonstandard_escalation) * p_res  # escalated, solved later
             p_res *= complex_factor[f]
         else:
             p_res = p.standard_resolution + p.standard_skill * s + p.standard_engagement * e

@@ -33,7 +33,18 @@ from cxsim.kernels.flags import (
     REPURCHASED,
     WON_BACK,
 )
-from cxsim.rng import S_ADOPT, S_CHOOSE, S_CHURN, S_ENTRY_NEED, S_NEW_OFFER, S_REPURCHASE, S_SWITCH, uniform
+from cxsim.rng import (
+    S_ADOPT,
+    S_CHOOSE,
+    S_CHURN,
+    S_DISPOSITION,
+    S_ENTRY_NEED,
+    S_NEW_OFFER,
+    S_REPURCHASE,
+    S_SWITCH,
+    normal,
+    uniform,
+)
 from cxsim.state import draw_need, exit_week
 
 
@@ -62,10 +73,12 @@ class MarketParams(NamedTuple):
     referral_q: float  # Bass q
     opinion_sensitivity: float  # log-hazard of choosing a firm per unit of opinion above neutral
     neutral: float  # the opinion of a firm one knows nothing about
+    hearsay_carry: float  # share of what a new customer heard that shapes their first attitude
     promise_expectation: float  # share of the brand promise in a new customer's expectation
     initial_expectation: float
     need: float  # a newcomer's mean need ...
     need_cv: float  # ... and its spread
+    disposition_spread: float  # spread of people's resting attitudes
     weekly_exit: float  # probability of leaving the market in a week
     contagion_window: int  # weeks a defection counts as recent
 
@@ -100,6 +113,7 @@ def churn_spend_acquire(seed, week, market, firms, p):
     firm_before = market.firm_before
     known = market.known
     attitude = market.attitude
+    disposition = market.disposition
     opinion = market.opinion
     expectation = market.expectation
     need = market.need
@@ -139,6 +153,7 @@ def churn_spend_acquire(seed, week, market, firms, p):
             case[i] = 0
             expectation[i] = p.initial_expectation
             need[i] = draw_need(seed, S_ENTRY_NEED, week, i, p.need, p.need_cv)
+            disposition[i] = p.disposition_spread * normal(seed, S_DISPOSITION, week, i)
             t_exit[i] = exit_week(seed, week, i, p.weekly_exit)
             continue  # t_churned and left_firm stay: friends still count the leaver's recent defection
         if f >= 0:
@@ -184,7 +199,7 @@ def churn_spend_acquire(seed, week, market, firms, p):
                     firm[i] = dest
                     if dest >= 0:
                         market_flags[i] = CHURNED | _join(
-                            known, attitude, opinion, expectation, case, i, dest, brand_promise[dest], p
+                            known, attitude, opinion, expectation, case, disposition[i], i, dest, brand_promise[dest], p
                         )
                     continue
             flags = cat << MARKET_CAT_SHIFT
@@ -230,7 +245,9 @@ def churn_spend_acquire(seed, week, market, firms, p):
                     if pick < acc:
                         break
             firm[i] = dest
-            market_flags[i] = _join(known, attitude, opinion, expectation, case, i, dest, brand_promise[dest], p)
+            market_flags[i] = _join(
+                known, attitude, opinion, expectation, case, disposition[i], i, dest, brand_promise[dest], p
+            )
 
 
 @njit(cache=True, inline="always")
@@ -244,14 +261,18 @@ def _record_defection(t_churned, left_firm, i, week, f, window):
 
 
 @njit(cache=True, inline="always")
-def _join(known, attitude, opinion, expectation, case, i, k, brand_promise, p):
-    """Person ``i`` becomes a customer of firm ``k``: starts from their opinion of it (their memory, if they were
-    its customer before); expects a mix of the usual and the brand promise. Returns the market flags."""
+def _join(known, attitude, opinion, expectation, case, disposition, i, k, brand_promise, p):
+    """Person ``i`` becomes a customer of firm ``k``: a returning customer starts from their memory of it, a new
+    one from a first impression that carries part of what they heard; expects a mix of the usual and the brand
+    promise. Returns the market flags."""
     flags = ADOPTED
     if known[i] & (1 << k):
         flags |= WON_BACK
+        attitude[i] = clip01(opinion[i, k])  # what they remember of it
+    else:
+        first = p.neutral + disposition + p.hearsay_carry * (opinion[i, k] - p.neutral)  # a first impression
+        attitude[i] = clip01(first)
     known[i] = known[i] | (1 << k)
-    attitude[i] = clip01(opinion[i, k])
     expectation[i] = (1.0 - p.promise_expectation) * p.initial_expectation + p.promise_expectation * brand_promise
     case[i] = 0
     return flags

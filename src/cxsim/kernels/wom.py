@@ -105,7 +105,9 @@ def send(seed, week, market, p):
             if uniform(seed, S_TWEET, week, i) < p.bad_tweet:
                 flags |= TWEET_NEG
         else:
-            if uniform(seed, S_RECOMMEND, week, i) < by_category(p.recommend_base, p.recommend_ratio, category(attitude[i])):
+            if uniform(seed, S_RECOMMEND, week, i) < by_category(
+                p.recommend_base, p.recommend_ratio, category(attitude[i])
+            ):
                 flags |= RECOMMEND
             if (encounter_flags[i] & CONTACTED) and uniform(seed, S_POS_REVIEW, week, i) < p.positive_review:
                 flags |= REVIEW_POS

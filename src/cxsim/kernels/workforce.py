@@ -180,6 +180,7 @@ class FlowParams(NamedTuple):
     pay_quit_factor: float  # quits x this for pay below the market (back office)
     front_pay_quit_factor: float  # ... for the front line
     burnout_quit: float
+    values_quit: float  # quits fall by this share per unit of values fit above 0.5 (rise below)
     burnout_memory: float
     skill_growth: float
     tenure_learning: float
@@ -216,6 +217,7 @@ def workforce_flows(seed, week, workforce, p):
     skill = workforce.skill
     tenure = workforce.tenure
     mastery = workforce.mastery
+    values_fit = workforce.values_fit
     overtime = workforce.overtime
     good_deed = workforce.good_deed
     suggestion = workforce.suggestion
@@ -265,7 +267,7 @@ def workforce_flows(seed, week, workforce, p):
         tenure[i] += 1
         pay = p.front_pay_quit_factor if on_front[i] else p.pay_quit_factor
         p_quit = p.base_quit_rate * (1.0 + (p.disengaged_quit_multiplier - 1.0) * (1.0 - e))
-        p_quit *= pay * (1.0 + p.burnout_quit * overtime_load[i])
+        p_quit *= pay * (1.0 + p.burnout_quit * overtime_load[i]) * (1.0 - p.values_quit * (values_fit[i] - 0.5))
         if uniform(seed, S_QUIT, week, key) < p_quit:
             quits += 1
             active[i] = False  # a vacancy until the firm fills the seat

@@ -202,6 +202,7 @@ SECTIONS = [name for name in Scenario.model_fields if name not in ("name", "desc
 #: The sections a rival has its own copy of.
 FIRM_SECTION_NAMES = list(FIRM_SECTIONS)
 
+
 def field_bounds(field: FieldInfo) -> tuple[float | None, float | None]:
     """A parameter's inclusive bounds ``(lo, hi)`` as :func:`P` declared them; None where it has none."""
     lo = hi = None

@@ -33,7 +33,7 @@ class Leadership(Section):
         doc="Real commitment behind programs; program effect = intensity x commitment, cost = intensity.",
     )  # fmt: skip
     brand_promise: float = P(
-        0.6, 0.0, 1.0, unit="quality level", role=LEVER, source=PRACTICE + ": over-promising",
+        0.7, 0.0, 1.0, unit="quality level", role=LEVER, source=PRACTICE + ": over-promising",
         doc="Experience quality marketing tells customers to expect; attracts prospects, raises expectations.",
     )  # fmt: skip
     marketing_spend: float = P(
@@ -121,15 +121,15 @@ class Incentives(Section):
         doc="Shorter contacts under full efficiency incentives save this share of the cost per contact.",
     )  # fmt: skip
     efficiency_resolution_penalty: float = P(
-        0.3, 0.0, 1.0, unit="share", source=PRACTICE + ": efficiency shortens contacts", prior=(0.05, 0.5),
+        0.15, 0.0, 1.0, unit="share", source=PRACTICE + ": efficiency shortens contacts", prior=(0.05, 0.5),
         doc="Drop in resolution of complex needs under full efficiency incentives.",
     )  # fmt: skip
     cx_effort: float = P(
-        0.04, 0.0, 0.5, unit="quality per unit of CX weight", source=ASSUMED, prior=(0.0, 0.1),
+        0.02, 0.0, 0.5, unit="quality per unit of CX weight", source=ASSUMED, prior=(0.0, 0.1),
         doc="Extra effort on each contact per unit of CX weight above 0.5 (less below).",
     )  # fmt: skip
     efficiency_utilisation: float = P(
-        0.08, 0.0, 0.3, unit="utilisation", source=PRACTICE + ": efficiency targets run leaner", prior=(0.0, 0.15),
+        0.05, 0.0, 0.3, unit="utilisation", source=PRACTICE + ": efficiency targets run leaner", prior=(0.0, 0.15),
         doc="Under full efficiency incentives the firm staffs for this much higher utilisation.",
     )  # fmt: skip
 
@@ -153,7 +153,7 @@ class Workforce(Section):
         doc="What comparable jobs pay; pay below it raises quits (a hygiene factor).",
     )  # fmt: skip
     low_cost_frontline_discount: float = P(
-        0.15, 0.0, 0.9, unit="share of wage", role=FACT, source=PRACTICE + ": the 'cost' excuse",
+        0.1, 0.0, 0.9, unit="share of wage", role=FACT, source=PRACTICE + ": the 'cost' excuse",
         doc="Under the least_engaged policy the front line is staffed on cheaper terms: wages this much lower.",
     )  # fmt: skip
     overtime_pay: float = P(
@@ -172,7 +172,7 @@ class Workforce(Section):
     )  # fmt: skip
     new_hire_skill: float = P(0.25, 0.0, 1.0, unit="skill", role=FACT, source=ASSUMED, doc="Skill of a new hire.")
     initial_skill: float = P(
-        0.55, 0.0, 1.0, unit="skill", role=FACT, source=ASSUMED, doc="Mean skill of the employees at week 0."
+        0.75, 0.0, 1.0, unit="skill", role=FACT, source=ASSUMED, doc="Mean skill of the employees at week 0."
     )  # fmt: skip
     initial_skill_spread: float = P(
         0.15, 0.0, 0.5, unit="std dev", role=FACT, source=ASSUMED, doc="Spread of skill at week 0."
@@ -209,7 +209,7 @@ class Staffing(Section):
         doc="'follow_demand': hire or reduce towards a target utilisation; 'fixed': replace leavers only.",
     )  # fmt: skip
     target_utilisation: float = P(
-        0.8, 0.3, 1.2, unit="utilisation", role=LEVER,
+        0.75, 0.3, 1.2, unit="utilisation", role=LEVER,
         source="call-centre practice: about 80-85% occupancy before waits grow fast (Gans, Koole & Mandelbaum 2003)",
         doc="Front-line utilisation (contacts / capacity) that headcount is planned for.",
     )  # fmt: skip
@@ -232,7 +232,7 @@ class Staffing(Section):
 
 class Process(Section):
     initial_quality: float = P(
-        0.6, 0.0, 1.0, unit="quality", role=FACT, source=ASSUMED, doc="Process quality at week 0."
+        0.58, 0.0, 1.0, unit="quality", role=FACT, source=ASSUMED, doc="Process quality at week 0."
     )  # fmt: skip
     quality_floor: float = P(
         0.4, 0.0, 1.0, unit="quality", source=ASSUMED, prior=(0.2, 0.6),
@@ -251,7 +251,7 @@ class Process(Section):
         prior=(0.3, 1.5), doc="Suggestion adoption rises by this share per unit of CEO ownership above 0.5.",
     )  # fmt: skip
     suggestion_gain: float = P(
-        0.0006, 0.0, 0.1, unit="quality per adopted suggestion per 100 employees", source=ASSUMED,
+        0.001, 0.0, 0.1, unit="quality per adopted suggestion per 100 employees", source=ASSUMED,
         prior=(0.0001, 0.002), doc="Process-quality gain of an adopted suggestion.",
     )  # fmt: skip
     empowerment: float = P(
@@ -332,8 +332,12 @@ class Measurement(Section):
         0.5, 0.0, 1.0, unit="share", role=LEVER, source=ASSUMED,
         doc="With a reality check, the weight management's picture gives to what customers report.",
     )  # fmt: skip
+    max_adjustment: float = P(
+        0.2, 0.0, 1.0, unit="level", role=LEVER, source=ASSUMED,
+        doc="Most the reality check raises the CX incentive weight and service recovery above their settings.",
+    )  # fmt: skip
     adjust_rate: float = P(
-        0.1, 0.0, 1.0, unit="share/week", role=LEVER, source=ASSUMED,
+        0.03, 0.0, 1.0, unit="share/week", role=LEVER, source=ASSUMED,
         doc="How fast leadership closes a measured gap by adjusting levers.",
     )  # fmt: skip
 
@@ -356,7 +360,7 @@ class Management(Section):
         doc="Each cut takes this share off training, program intensity, coaching time and marketing.",
     )  # fmt: skip
     efficiency_shift: float = P(
-        0.15, 0.0, 1.0, unit="CX weight", role=LEVER, source=PRACTICE + ": the customer loses priority",
+        0.1, 0.0, 1.0, unit="CX weight", role=LEVER, source=PRACTICE + ": the customer loses priority",
         doc="Each cut moves the incentive weight this far towards efficiency.",
     )  # fmt: skip
     max_cuts: int = P(
@@ -374,7 +378,7 @@ class Finance(Section):
         doc="Cash at week 0. The firm is bankrupt when cash falls below zero.",
     )  # fmt: skip
     cost_of_sales: float = P(
-        0.22, 0.0, 0.95, unit="share of revenue", role=FACT, source=CALIBRATED,
+        0.35, 0.0, 0.95, unit="share of revenue", role=FACT, source=CALIBRATED,
         doc="What delivering what customers buy costs (goods, network, materials), as a share of revenue.",
     )  # fmt: skip
     cost_per_contact: float = P(12.0, 0.0, 1e6, unit="$/contact", role=FACT, source=ASSUMED, doc="Cost per contact.")

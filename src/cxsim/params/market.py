@@ -108,11 +108,11 @@ class Engagement(Section):
         doc="Mastery target at full training effect.",
     )  # fmt: skip
     purpose_base: float = P(
-        0.1, 0.0, 1.0, unit="level", source=ASSUMED, prior=(0.0, 0.3),
+        0.0, 0.0, 1.0, unit="level", source=ASSUMED, prior=(0.0, 0.3),
         doc="Purpose target without any of its sources.",
     )  # fmt: skip
     purpose_consistency: float = P(
-        0.3, 0.0, 2.0, unit="weight", source=PRACTICE + ": say what you expect", prior=(0.1, 0.5),
+        0.7, 0.0, 2.0, unit="weight", source=PRACTICE + ": say what you expect", prior=(0.4, 0.8),
         doc="Purpose target per unit of message consistency.",
     )  # fmt: skip
     purpose_ceo: float = P(
@@ -120,7 +120,7 @@ class Engagement(Section):
         doc="Purpose target per unit of CEO ownership.",
     )  # fmt: skip
     purpose_cx_room: float = P(
-        0.2, 0.0, 2.0, unit="weight", source=PRACTICE + ": the CX room", prior=(0.05, 0.35),
+        0.7, 0.0, 2.0, unit="weight", source=PRACTICE + ": the CX room", prior=(0.55, 0.85),
         doc="Purpose target of a committed CX room.",
     )  # fmt: skip
     purpose_care: float = P(
@@ -144,11 +144,11 @@ class Engagement(Section):
         doc="Affiliation target of a committed recognition program.",
     )  # fmt: skip
     target_base: float = P(
-        0.27, -1.0, 1.0, unit="engagement", source=CALIBRATED, prior=(0.1, 0.3),
+        0.39, -1.0, 1.0, unit="engagement", source=CALIBRATED, prior=(0.37, 0.57),
         doc="Engagement target when every driver is 0 and nothing else acts.",
     )  # fmt: skip
     target_drivers: float = P(
-        0.9, 0.0, 2.0, unit="weight", source=ASSUMED, prior=(0.6, 1.1),
+        0.45, 0.0, 2.0, unit="weight", source=ASSUMED, prior=(0.2, 0.7),
         doc="Engagement target per unit of the drivers' mean.",
     )  # fmt: skip
     target_ceo: float = P(
@@ -160,7 +160,7 @@ class Engagement(Section):
         doc="Engagement target of a committed recognition program.",
     )  # fmt: skip
     target_misalignment: float = P(
-        0.3, 0.0, 2.0, unit="weight", source=PRACTICE + ": incentives that reward what the firm says", prior=(0.1, 0.5),
+        0.12, 0.0, 2.0, unit="weight", source=PRACTICE + ": incentives that reward what the firm says", prior=(0.1, 0.5),
         doc="Engagement lost per unit of gap between incentives and stated priority.",
     )  # fmt: skip
     target_stress: float = P(
@@ -172,7 +172,7 @@ class Engagement(Section):
         doc="Engagement lost per unit of sustained overtime (share of recent weeks on overtime).",
     )  # fmt: skip
     target_values: float = P(
-        0.35, 0.0, 2.0, unit="weight", source=PRACTICE + ": values are caught, not taught", prior=(0.1, 0.5),
+        0.45, 0.0, 2.0, unit="weight", source=PRACTICE + ": values are caught, not taught", prior=(0.2, 0.6),
         doc="Engagement target per unit of values fit above 0.5.",
     )  # fmt: skip
     target_underpay: float = P(
@@ -189,7 +189,7 @@ class Engagement(Section):
         doc="Weekly share of the gap to its target that engagement closes.",
     )  # fmt: skip
     noise: float = P(
-        0.03, 0.0, 0.5, unit="std dev/week", source=ASSUMED, prior=(0.01, 0.06),
+        0.02, 0.0, 0.5, unit="std dev/week", source=ASSUMED, prior=(0.01, 0.06),
         doc="Week-to-week idiosyncratic change in engagement.",
     )  # fmt: skip
     engaged_threshold: float = P(
@@ -197,7 +197,7 @@ class Engagement(Section):
         doc="Engagement at or above which an employee counts as engaged.",
     )  # fmt: skip
     initial: float = P(
-        0.5, 0.0, 1.0, unit="engagement", role=FACT, source=ASSUMED,
+        0.53, 0.0, 1.0, unit="engagement", role=FACT, source=ASSUMED,
         doc="Mean engagement at week 0 (and of a new hire).",
     )  # fmt: skip
     initial_spread: float = P(
@@ -213,7 +213,7 @@ class Engagement(Section):
         doc="Mastery of a new hire.",
     )  # fmt: skip
     values_hiring_floor: float = P(
-        0.6, 0.0, 1.0, unit="values fit", role=FACT, source=ASSUMED,
+        0.7, 0.0, 1.0, unit="values fit", role=FACT, source=ASSUMED,
         doc="Hiring for values: a new hire's fit is uniform between this and 1 (else between 0 and 1).",
     )  # fmt: skip
     overtime_base: float = P(
@@ -259,7 +259,7 @@ class Engagement(Section):
         doc="An employee's capacity rises by this share per unit of engagement above 0.5 (falls below).",
     )  # fmt: skip
     base_quit_rate: float = P(
-        0.002, 0.0, 0.5, unit="probability/week", source="BLS JOLTS: quits ~2%/month", prior=(0.001, 0.006),
+        0.0025, 0.0, 0.5, unit="probability/week", source="BLS JOLTS: quits ~2%/month", prior=(0.001, 0.006),
         doc="Weekly quit probability of a fully engaged employee paid the market wage.",
     )  # fmt: skip
     disengaged_quit_multiplier: float = P(
@@ -274,6 +274,11 @@ class Engagement(Section):
     burnout_quit: float = P(
         1.0, 0.0, 20.0, unit="ratio per unit of overtime load", source="Maslach & Leiter (2016)", prior=(0.0, 3.0),
         doc="Quit rate rises by this factor per unit of sustained overtime.",
+    )  # fmt: skip
+    values_quit: float = P(
+        0.6, 0.0, 2.0, unit="share per unit of values fit", prior=(0.2, 1.0),
+        source="Kristof-Brown et al. (2005) meta-analysis: person-organisation fit cuts intent to quit",
+        doc="Quits fall by this share per unit of values fit above 0.5 (and rise below).",
     )  # fmt: skip
     skill_growth: float = P(
         0.02, 0.0, 1.0, unit="skill/week at mastery 1", source=ASSUMED, prior=(0.005, 0.04),
@@ -299,7 +304,7 @@ class Service(Section):
     """How a service encounter turns into an experience."""
 
     engagement_weight: float = P(
-        0.35, 0.0, 1.0, unit="weight", prior=(0.15, 0.5),
+        0.2, 0.0, 1.0, unit="weight", prior=(0.15, 0.5),
         source="Brown & Lam (2008): employee attitudes reach customers through perceived service quality",
         doc="Effort quality per unit of the employee's engagement.",
     )  # fmt: skip
@@ -308,7 +313,7 @@ class Service(Section):
         doc="Effort quality per unit of the employee's skill.",
     )  # fmt: skip
     process_weight: float = P(
-        0.4, 0.0, 1.0, unit="weight", source=ASSUMED, prior=(0.2, 0.6),
+        0.55, 0.0, 1.0, unit="weight", source=ASSUMED, prior=(0.2, 0.6),
         doc="Effort quality per unit of process quality.",
     )  # fmt: skip
     resolution_share: float = P(
@@ -324,7 +329,7 @@ class Service(Section):
         doc="Resolution of a standard need per unit of skill.",
     )  # fmt: skip
     standard_engagement: float = P(
-        0.1, 0.0, 1.0, unit="probability per engagement", source=ASSUMED, prior=(0.0, 0.2),
+        0.05, 0.0, 1.0, unit="probability per engagement", source=ASSUMED, prior=(0.0, 0.2),
         doc="Resolution of a standard need per unit of engagement.",
     )  # fmt: skip
     standard_max: float = P(
@@ -341,8 +346,17 @@ class Service(Section):
         doc="Share of empowerment that works without personal autonomy.",
     )  # fmt: skip
     nonstandard_engagement_floor: float = P(
-        0.6, 0.0, 1.0, unit="share", source=ASSUMED, prior=(0.3, 0.9),
+        0.8, 0.0, 1.0, unit="share", source=ASSUMED, prior=(0.3, 0.9),
         doc="Share of non-standard resolution a fully disengaged employee still achieves.",
+    )  # fmt: skip
+    nonstandard_escalation: float = P(
+        0.3, 0.0, 1.0, unit="probability", source=ASSUMED, prior=(0.1, 0.5),
+        doc="Chance a non-standard need is solved by escalation even where procedures are rigid.",
+    )  # fmt: skip
+    cx_room_quality: float = P(
+        0.03, 0.0, 0.2, unit="quality", source=PRACTICE + ": a CX room builds empathy for the customer's journey",
+        prior=(0.0, 0.06), doc="Effort quality a committed CX room adds to every contact (employees who have seen the "
+        "journey serve it better).",
     )  # fmt: skip
     good_deed_quality: float = P(
         0.08, 0.0, 1.0, unit="quality", source=PRACTICE + ": discretionary effort", prior=(0.03, 0.15),
@@ -389,19 +403,19 @@ class Customers(Section):
         doc="Weekly chance an unresolved customer contacts again.",
     )  # fmt: skip
     initial_attitude: float = P(
-        0.76, 0.0, 1.0, unit="attitude", role=FACT, source=ASSUMED,
+        0.8, 0.0, 1.0, unit="attitude", role=FACT, source=ASSUMED,
         doc="Mean attitude of customers at week 0 (0..1; x11 -> 0-10 likelihood to recommend).",
     )  # fmt: skip
     attitude_spread: float = P(
-        0.12, 0.0, 0.5, unit="std dev", role=FACT, source=ASSUMED,
+        0.06, 0.0, 0.5, unit="std dev", role=FACT, source=ASSUMED,
         doc="Spread of initial attitude.",
     )  # fmt: skip
     initial_expectation: float = P(
-        0.55, 0.0, 1.0, unit="quality", role=FACT, source=ASSUMED,
+        0.68, 0.0, 1.0, unit="quality", role=FACT, source=ASSUMED,
         doc="Expected experience quality at week 0.",
     )  # fmt: skip
     attitude_rate: float = P(
-        0.35, 0.0, 2.0, unit="attitude per unit surprise", source="Oliver (1980) disconfirmation", prior=(0.1, 0.6),
+        0.25, 0.0, 2.0, unit="attitude per unit surprise", source="Oliver (1980) disconfirmation", prior=(0.1, 0.6),
         doc="How far one experience's surprise moves attitude.",
     )  # fmt: skip
     loss_aversion: float = P(
@@ -414,11 +428,11 @@ class Customers(Section):
         doc="How far expectation moves towards the experience.",
     )  # fmt: skip
     promise_pull: float = P(
-        0.03, 0.0, 1.0, unit="share/week", source=PRACTICE + ": over-promising raises expectations", prior=(0.01, 0.08),
+        0.003, 0.0, 1.0, unit="share/week", source=PRACTICE + ": over-promising raises expectations", prior=(0, 0.07),
         doc="Weekly pull of expectation towards the brand promise (for trusting customers).",
     )  # fmt: skip
     promise_expectation: float = P(
-        0.5, 0.0, 1.0, unit="share", source=PRACTICE + ": over-promising", prior=(0.2, 0.8),
+        0.15, 0.0, 1.0, unit="share", source=PRACTICE + ": over-promising", prior=(0, 0.6),
         doc="A new customer's expectation: this share of the brand promise, the rest the usual expectation.",
     )  # fmt: skip
     attitude_drift: float = P(
@@ -426,8 +440,13 @@ class Customers(Section):
         doc="Weekly relaxation of attitude towards its neutral level (memories fade).",
     )  # fmt: skip
     neutral_attitude: float = P(
-        0.66, 0.0, 1.0, unit="attitude", source=CALIBRATED, prior=(0.6, 0.8),
+        0.76, 0.0, 1.0, unit="attitude", source=CALIBRATED, prior=(0.6, 0.8),
         doc="Attitude customers drift back to without news; a new customer's starting attitude.",
+    )  # fmt: skip
+    disposition_spread: float = P(
+        0.15, 0.0, 0.4, unit="std dev of attitude", prior=(0.08, 0.22),
+        source="wide spread of answers within one firm's customers; response styles (Baumgartner & Steenkamp 2001)",
+        doc="Spread of people's resting attitudes: each customer drifts back to neutral_attitude plus their own offset.",
     )  # fmt: skip
     bad_margin: float = P(
         0.1, 0.0, 1.0, unit="quality", source=ASSUMED, prior=(0.05, 0.2),
@@ -475,9 +494,14 @@ class Customers(Section):
         source=PRACTICE + ": happy customers 7x more likely to overlook mistakes",
         doc="Promoters vs detractors.",
     )  # fmt: skip
+    regular_purchases: float = P(
+        0.1, 0.0, 10.0, unit="purchases/customer/week", role=FACT, source=ASSUMED,
+        doc="Purchases every customer makes in a week whatever their attitude (the recurring part of revenue); "
+        "at the going price.",
+    )  # fmt: skip
     repurchase_base: float = P(
-        0.03, 0.0, 1.0, unit="probability/week", source=ASSUMED, prior=(0.01, 0.06),
-        doc="Weekly chance a detractor buys again (at the going price).",
+        0.015, 0.0, 1.0, unit="probability/week", source=ASSUMED, prior=(0.01, 0.06),
+        doc="Weekly chance a detractor buys again on top of the regular purchases (at the going price).",
     )  # fmt: skip
     repurchase_ratio: float = P(
         7.0, 1.0, 50.0, unit="ratio", prior=(2.0, 9.0),
@@ -627,18 +651,22 @@ class Acquisition(Section):
         4.0, 0.0, 20.0, unit="log-hazard per attitude", source=ASSUMED, prior=(1.0, 8.0),
         doc="How much a person's opinion of a firm (memory, word of mouth) changes their hazard of choosing it.",
     )  # fmt: skip
+    hearsay_carry: float = P(
+        0.3, 0.0, 1.0, unit="share", source=ASSUMED, prior=(0.1, 0.6),
+        doc="Share of what a new customer heard of a firm (word of mouth, posts) that colours their first attitude.",
+    )  # fmt: skip
     price_elasticity: float = P(
         2.0, 0.0, 10.0, unit="elasticity", prior=(1.0, 4.0),
         source="Bijmolt, van Heerde & Pieters (2005): mean price elasticity of choice about -2.6",
         doc="Choosing a firm falls as (its price / the going price) to this power.",
     )  # fmt: skip
     promise_attraction: float = P(
-        1.5, 0.0, 10.0, unit="log-hazard per unit of promise", prior=(0.5, 3.0),
+        0.5, 0.0, 10.0, unit="log-hazard per unit of promise", prior=(0.5, 3.0),
         source=PRACTICE + ": over-promising wins customers first",
         doc="A bigger brand promise raises adoption of the firm (log-hazard per unit above 0.6).",
     )  # fmt: skip
     promise_reference: float = P(
-        0.6, 0.0, 1.0, unit="quality level", role=FACT, source=ASSUMED,
+        0.7, 0.0, 1.0, unit="quality level", role=FACT, source=ASSUMED,
         doc="The brand promise that neither attracts nor repels (what the market usually hears).",
     )  # fmt: skip
     winback_p: float = P(
