@@ -303,7 +303,7 @@ class CXModel(mesa.Model):
         churn_price = np.ones((len(firms), 3))
         buy_price = np.ones((len(firms), 3))
         appeal = np.ones(len(firms))
-        for k, (f, lv, rating) in enumerate(zip(firms, levers, wom.ratings, strict=True)):
+        for k, (f, rating) in enumerate(zip(firms, wom.ratings, strict=True)):
             rivals = trading & (np.arange(len(firms)) != k)
             weights = customers[rivals] + 1.0  # the rivals' going price, by their customers
             others = float(np.sum(prices[rivals] * weights) / np.sum(weights)) if rivals.any() else going
