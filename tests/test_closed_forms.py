@@ -1,4 +1,4 @@
-"""The engine against closed forms (domain brief section 5)."""
+"""The engine against closed forms (docs/model.md#closed-forms): Bass diffusion, bond percolation, geometric lifetimes."""
 
 from __future__ import annotations
 
