@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import cxsim
+from cxsim.metrics import FLOWS
 from cxsim.params import parameter_table
 from golden import regenerate as golden
 
@@ -39,32 +40,10 @@ SHARES = [
     "believed_quality",
     "perceived_quality",
 ]
-COUNTS = [
-    "customers",
-    "prospects",
-    "former_customers",
-    "new_customers",
-    "churned",
-    "hires",
-    "overtime",
-    "good_deeds",
-    "suggestions",
-    "adopted_suggestions",
-    "contacts",
-    "handoffs",
-    "dropped_cases",
-    "repeat_contacts",
-    "bad_experiences",
-    "recoveries",
-    "wom_friends_negative",
-    "wom_social_negative",
-    "wom_review_negative",
-    "wom_tweet_negative",
-    "wom_viral",
-    "wom_viral_reach",
-    "wom_positive",
-    "wom_review_positive",
-]
+#: whole numbers of people and events: the stocks, and every flow that is not money
+COUNTS = ["customers", "prospects", "former_customers"] + sorted(
+    k for k in FLOWS if k not in ("revenue", "profit") and not k.startswith("cost_")
+)
 
 
 def check_invariants(ts: pd.DataFrame, scenario) -> None:
