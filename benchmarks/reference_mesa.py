@@ -29,8 +29,22 @@ import networkx as nx
 import numpy as np
 
 from cxsim.agents import Employee, Supervisor
-from cxsim.metrics import nps, ratio
-from cxsim.model import BAD_REVIEW_STARS, GOOD_REVIEW_STARS, CXModel
+from cxsim.kernels.encounters import ServiceTally
+from cxsim.kernels.market import MarketTally
+from cxsim.kernels.measurement import AttitudeTally, ExperienceTally
+from cxsim.kernels.wom import BroadcastTally, WomTally
+from cxsim.metrics import ratio
+from cxsim.model import (
+    BAD_REVIEW_STARS,
+    GOOD_REVIEW_STARS,
+    CXModel,
+    ExperienceWeek,
+    MarketWeek,
+    MeasuredWeek,
+    ServiceWeek,
+    Week,
+    WomWeek,
+)
 from cxsim.params import Scenario
 from cxsim.scenario import load_scenario
 from cxsim.state import new_workforce
@@ -285,6 +299,7 @@ class ReferenceModel(mesa.Model):
     incentive_behaviour = CXModel.incentive_behaviour
     workforce_flows = CXModel.workforce_flows
     staffing = CXModel.staffing
+    _flow_params = CXModel._flow_params
     finance = CXModel.finance
     collect = CXModel.collect
     timeseries = CXModel.timeseries
@@ -331,7 +346,8 @@ class ReferenceModel(mesa.Model):
         self.bankrupt = False
         self.bankrupt_week: int | None = None
         self.rows: list[dict] = []
-        self.calibration = np.zeros(16, dtype=np.int64)
+        self.last_week = None
+        self.calibration = np.zeros(14, dtype=np.int64)
         self.env = Env()
 
     @staticmethod
@@ -353,28 +369,27 @@ class ReferenceModel(mesa.Model):
     # ------------------------------------------------------------------ week
 
     def step(self) -> None:
-        """One week, in the same order as :meth:`cxsim.CXModel.step`."""
+        """One week, in the same order and with the same data flow as :meth:`cxsim.CXModel.step`."""
         if self.bankrupt:
             return
         self.week += 1
-        kpi: dict = {"week": self.week}
         levers = self.leadership_and_programs()
         self.employee_engagement(levers)
         behaviour = self.incentive_behaviour(levers)
-        self.workforce_flows(levers, kpi)
-        self.staffing(kpi)
-        self.encounters(levers, behaviour, kpi)
-        self.customer_attitude(levers, kpi)
-        self.word_of_mouth(kpi)
-        self.churn_spend_acquisition(kpi)
-        self.measurement(levers, kpi)
-        self.finance(levers, behaviour, kpi)
-        self.collect(kpi)
+        staff = self.workforce_flows(levers)
+        front = self.staffing()
+        service = self.encounters(levers, behaviour, front)
+        experience = self.customer_attitude(levers, service)
+        wom = self.word_of_mouth()
+        market = self.churn_spend_acquisition(wom)
+        measured = self.measurement(levers, service)
+        accounts = self.finance(behaviour, staff, service, experience, market)
+        self.collect(Week(self.week, levers, staff, front, service, experience, wom, market, measured, accounts))
 
-    def encounters(self, lv, bh, kpi: dict) -> None:
+    def encounters(self, lv, bh, front) -> ServiceWeek:
         s, w, env = self.params, self.workforce, self.env
         pr = s.process
-        env.front = [int(k) for k in w.front]
+        env.front = [int(k) for k in front.seats]
         env.process_quality = self.process_quality
         env.need_boost, env.repeat_prob = s.customers.unhappy_contact_boost, s.customers.repeat_contact_prob
         env.nonstandard_share, env.empowerment, env.procedure_help = (
@@ -399,21 +414,12 @@ class ReferenceModel(mesa.Model):
                 repeat += p.repeat
                 handoffs += p.handoffs
         # firm level, as CXModel.encounters
-        overtime_share = float(w.overtime[w.front].mean()) if w.front.size else 0.0
+        overtime_share = float(w.overtime[front.seats].mean()) if front.seats.size else 0.0
         capacity = self.n_front * s.workforce.capacity * (1.0 + 0.25 * overtime_share)
         self.workload = contacts / capacity
         if contacts:
             self.perceived_quality = q_sum / contacts
-        kpi.update(
-            workload=self.workload,
-            contacts=contacts,
-            handoffs=handoffs,
-            dropped_cases=dropped,
-            resolution_rate=ratio(resolved, contacts, 1.0),
-            repeat_contacts=repeat,
-            perceived_quality=self.perceived_quality,
-        )
-        self._believed_raw = min(
+        believed = min(
             1.0,
             (
                 self.perceived_quality
@@ -422,16 +428,26 @@ class ReferenceModel(mesa.Model):
                 + s.measurement.internal_optimism
             ),
         )
+        tally = ServiceTally(contacts, resolved, dropped, repeat, handoffs, q_sum)
+        return ServiceWeek(tally, self.workload, self.perceived_quality, believed)
 
-    def customer_attitude(self, lv, kpi: dict) -> None:
+    def customer_attitude(self, lv, service) -> ExperienceWeek:
         self.env.service_recovery = lv.service_recovery
         self.env.brand_promise = self.params.leadership.brand_promise
         self.people.shuffle_do("update_attitude")
-        bad = sum(p.bad for p in self.people)
-        recoveries = sum(p.recovered for p in self.people)
-        kpi.update(bad_experiences=bad, recoveries=recoveries, csat=1.0 - ratio(bad, kpi["contacts"]))
+        by_cat = [0] * 6  # bad experiences, then forgiven ones, by NPS category at the time
+        bad = recoveries = bad_final = 0
+        for p in self.people:
+            if p.bad:
+                bad += 1
+                by_cat[p.bad_category] += 1
+                by_cat[3 + p.bad_category] += p.forgave
+            recoveries += p.recovered
+            bad_final += p.bad_final
+        tally = ExperienceTally(bad, bad_final, recoveries, *by_cat)
+        return ExperienceWeek(tally, 1.0 - ratio(bad, service.tally.contacts))
 
-    def word_of_mouth(self, kpi: dict) -> None:
+    def word_of_mouth(self) -> WomWeek:
         wm = self.params.wom
         self.people.shuffle_do("send_wom")
         self.n_viral = self.viral_people = 0
@@ -458,46 +474,42 @@ class ReferenceModel(mesa.Model):
             + GOOD_REVIEW_STARS * self.reviews_good
             + BAD_REVIEW_STARS * self.reviews_bad
         ) / (wm.review_prior_weight + self.reviews_good + self.reviews_bad)
-        kpi.update(
-            wom_friends_negative=count["tells_friends"],
-            wom_social_negative=count["posts_social"],
-            wom_tweet_negative=count["tweets"],
-            wom_review_negative=count["reviews_bad"],
-            wom_positive=count["recommends"],
-            wom_review_positive=count["reviews_good"],
-            wom_viral=self.n_viral,
-            wom_viral_reach=self.viral_people,
-            review_rating=self.review_rating,
+        senders = WomTally(
+            count["tells_friends"],
+            count["posts_social"],
+            count["tweets"],
+            count["reviews_bad"],
+            count["recommends"],
+            count["reviews_good"],
+            recent,
         )
+        return WomWeek(senders, BroadcastTally(self.n_viral, self.viral_people), self.review_rating)
 
-    def churn_spend_acquisition(self, kpi: dict) -> None:
+    def churn_spend_acquisition(self, wom) -> MarketWeek:
         s, a, env = self.params, self.params.acquisition, self.env
         env.p_external = a.external_p * (s.leadership.marketing_spend / a.marketing_reference) ** a.marketing_elasticity
-        env.rating_factor = math.exp(a.rating_sensitivity * (self.review_rating - 4.0))
+        env.rating_factor = math.exp(a.rating_sensitivity * (wom.review_rating - 4.0))
         env.start_expectation = 0.5 * s.customers.initial_expectation + 0.5 * s.leadership.brand_promise
         self.customers_before = 0
         self.spend_by_category = np.zeros(9, dtype=np.int64)
         self.people.shuffle_do("market_step")
         by_status = [0, 0, 0]
         churned = adopted = repurchases = new_offers = 0
+        window = s.churn.contagion_window
+        recent = 0
         for p in self.people:
             by_status[p.status] += 1
             churned += p.churned
             adopted += p.adopted
             repurchases += p.repurchased
             new_offers += p.new_offer
-        # the same layout as cxsim.kernels.market.tally, which CXModel.finance reads
-        self._market_counts = [*by_status, churned, adopted, repurchases, new_offers]
-        kpi.update(
-            prospects=by_status[0],
-            customers=by_status[1],
-            former_customers=by_status[2],
-            churned=churned,
-            new_customers=adopted,
-            churn_rate=ratio(churned, self.customers_before),
+            recent += p.t_churned >= 0 and self.week - p.t_churned < window
+        tally = MarketTally(
+            *by_status, churned, adopted, repurchases, new_offers, recent, *(int(x) for x in self.spend_by_category)
         )
+        return MarketWeek(tally, self.customers_before)
 
-    def measurement(self, lv, kpi: dict) -> None:
+    def measurement(self, lv, service) -> MeasuredWeek:
         s, me = self.params, self.params.measurement
         counts = [0, 0, 0]
         att_sum = 0.0
@@ -505,9 +517,7 @@ class ReferenceModel(mesa.Model):
             if p.status == CUSTOMER:
                 counts[category(p.attitude)] += 1
                 att_sum += p.attitude
-        det, pas, pro = counts
-        n_cust = det + pas + pro
-        believed = self._believed_raw
+        believed = service.believed_quality
         voc_nps = math.nan
         if s.programs.voc:
             voc_nps, self.voc_attitude = self.voc_survey(me.voc_sample, me.voc_response_bias, me.voc_noise)
@@ -517,17 +527,7 @@ class ReferenceModel(mesa.Model):
                 step = me.adjust_rate * gap * lv.commitment
                 self.cx_weight = min(1.0, self.cx_weight + step)
                 self.service_recovery = min(1.0, self.service_recovery + step)
-        kpi.update(
-            nps=nps(pro, det, n_cust),
-            promoter_share=ratio(pro, n_cust),
-            passive_share=ratio(pas, n_cust),
-            detractor_share=ratio(det, n_cust),
-            mean_attitude=ratio(att_sum, n_cust),
-            believed_quality=believed,
-            delivery_gap=believed - self.perceived_quality,
-            voc_nps=voc_nps,
-            cx_weight=lv.cx_weight,
-        )
+        return MeasuredWeek(AttitudeTally(*counts, att_sum), believed, voc_nps)
 
     def voc_survey(self, sample: int, response_bias: float, noise: float) -> tuple[float, float]:
         """Invite random people until ``sample`` customers answered; happier customers answer more."""

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import cxsim
-from cxsim import network, wom
+from cxsim import network
 from cxsim.kernels.common import category, ltr
 from cxsim.kernels.market import churn_probability
 from cxsim.metrics import nps
@@ -62,7 +62,7 @@ def test_percolation_final_size_on_erdos_renyi():
     n, c, t = 200_000, 4.0, 0.5
     indptr, indices = network.build("erdos_renyi", n, c, seed=11)
     sources = np.arange(0, n, n // 20)
-    reached = wom.cascade(indptr, indices, sources, t, seed=5)
+    reached = network.cascade(indptr, indices, sources, t, seed=5)
     # S = 1 - exp(-c T S), solved by fixed-point iteration
     s = 0.5
     for _ in range(200):
@@ -79,8 +79,8 @@ def test_epidemic_threshold_on_configuration_model():
     k = np.diff(indptr).astype(float)
     t_c = k.mean() / ((k**2).mean() - k.mean())
     sources = np.arange(0, n, n // 50)
-    below = wom.cascade(indptr, indices, sources, 0.5 * t_c, seed=1).mean()
-    above = wom.cascade(indptr, indices, sources, 2.0 * t_c, seed=1).mean()
+    below = network.cascade(indptr, indices, sources, 0.5 * t_c, seed=1).mean()
+    above = network.cascade(indptr, indices, sources, 2.0 * t_c, seed=1).mean()
     assert below < 0.01, below
     assert above > 0.2, above
 
@@ -116,44 +116,40 @@ def test_constant_hazard_gives_geometric_lifetime():
 def test_churn_kernel_decides_exactly_as_the_churn_probability(base_hazard, sensitivity, contagion):
     """The kernel skips the exact probability when a draw is above its value at attitude 0;
     every customer must still churn iff their draw is below churn_probability."""
-    from cxsim.kernels.market import churn_spend_acquire
+    from cxsim.kernels.market import MarketParams, churn_spend_acquire
     from cxsim.rng import S_CHURN, uniforms
+    from cxsim.state import new_market
 
     n, seed, week = 20_000, 11, 5
     rng = np.random.default_rng(0)
-    status = np.ones(n, dtype=np.int8)
-    attitude = rng.random(n).astype(np.float32)
+    market = new_market(cxsim.load_scenario("baseline").override({"market.size": n}), seed)
+    market.status[:] = 1
+    attitude = market.attitude
+    attitude[:] = rng.random(n).astype(np.float32)
     attitude[:50] = 0.0  # the bound itself
     attitude[50:100] = 1.0
-    defected = rng.random(n).astype(np.float32) * (rng.random(n) < 0.3)
-    t_churned = np.full(n, -1, dtype=np.int32)
-    f32 = lambda v: np.zeros(n, dtype=np.float32) + v  # noqa: E731
-    churn_spend_acquire(
-        seed,
-        week,
-        status,
-        attitude,
-        f32(0.5),
-        f32(0.0),
-        t_churned,
-        f32(0.0),
-        defected,
-        np.zeros(n, np.uint8),
-        base_hazard,
-        sensitivity,
-        0.72,
-        0.5,
-        contagion,
-        0.1,
-        2.0,
-        0.05,
-        2.0,
-        0.01,
-        0.1,
-        1.0,
-        0.5,
-        0.5,
+    attitude = attitude.copy()
+    defected = market.defected
+    defected[:] = rng.random(n).astype(np.float32) * (rng.random(n) < 0.3)
+    market.expectation[:] = 0.5
+    status = market.status
+    p = MarketParams(
+        base_hazard=base_hazard,
+        sensitivity=sensitivity,
+        reference=0.72,
+        switching_ease=0.5,
+        contagion=contagion,
+        repurchase_base=0.1,
+        repurchase_ratio=2.0,
+        new_offer_base=0.05,
+        new_offer_ratio=2.0,
+        p_external=0.01,
+        referral_q=0.1,
+        rating_factor=1.0,
+        start_attitude=0.5,
+        start_expectation=0.5,
     )
+    churn_spend_acquire(seed, week, market, p)
     u = uniforms(seed, S_CHURN, week, n)
     p = np.array(
         [

@@ -20,7 +20,6 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
-from dataclasses import fields
 
 import numba
 import numpy as np
@@ -179,9 +178,15 @@ def _step(scenario, seed, weeks=1):
 def test_marketing_lever_leaves_week1_workforce_and_encounters_identical(small, seed):
     low = _step(small.override({"leadership.marketing_spend": 0.0}), seed)
     high = _step(small.override({"leadership.marketing_spend": 200_000.0}), seed)
-    for f in fields(low.workforce):  # engagement, its drivers, skill, quits, overtime, front line ...
-        np.testing.assert_array_equal(getattr(low.workforce, f.name), getattr(high.workforce, f.name), err_msg=f.name)
-    for name in ("enc", "quality", "exp", "wom"):  # marketing acts after the week's encounters and word of mouth
+    for name in low.workforce._fields:  # engagement, its drivers, skill, quits, overtime ...
+        np.testing.assert_array_equal(getattr(low.workforce, name), getattr(high.workforce, name), err_msg=name)
+    np.testing.assert_array_equal(low.front_line_mask, high.front_line_mask)
+    for name in (
+        "encounter_flags",
+        "quality",
+        "experience_flags",
+        "wom_flags",
+    ):  # marketing acts after the week's encounters and word of mouth
         np.testing.assert_array_equal(getattr(low.market, name), getattr(high.market, name), err_msg=name)
     assert low.rows[0]["mean_engagement"] == high.rows[0]["mean_engagement"]
     # ... while the lever did do something that week: more spend, more adopters
@@ -196,13 +201,13 @@ def test_one_more_person_changes_nobody_elses_draws(small, seed):
     fewer = small.override({"market.size": n, "market.mean_degree": 0})
     more = small.override({"market.size": n + 1, "market.mean_degree": 0})
     m_fewer, m_more = new_market(fewer, seed), new_market(more, seed)
-    for f in fields(m_fewer):
-        np.testing.assert_array_equal(getattr(m_fewer, f.name), getattr(m_more, f.name)[:n], err_msg=f.name)
+    for name in m_fewer._fields:
+        np.testing.assert_array_equal(getattr(m_fewer, name), getattr(m_more, name)[:n], err_msg=name)
     a, b = _step(fewer, seed), _step(more, seed)
     # week-1 contact decisions and experiences of persons 0..n-1: identical
-    np.testing.assert_array_equal(a.market.enc, b.market.enc[:n])
+    np.testing.assert_array_equal(a.market.encounter_flags, b.market.encounter_flags[:n])
     np.testing.assert_array_equal(a.market.quality, b.market.quality[:n])
-    np.testing.assert_array_equal(a.market.exp, b.market.exp[:n])
+    np.testing.assert_array_equal(a.market.experience_flags, b.market.experience_flags[:n])
     np.testing.assert_array_equal(a.workforce.engagement, b.workforce.engagement)
 
 

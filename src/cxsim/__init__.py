@@ -28,7 +28,7 @@ def __getattr__(name):  # lazy: importing the model compiles nothing until used
         from cxsim.model import CXModel
 
         return CXModel
-    if name in ("network", "wom", "sweep", "compare"):
+    if name in ("network", "sweep", "compare"):
         import importlib
 
         return importlib.import_module(f"cxsim.{name}")

@@ -16,7 +16,7 @@ Where the counts come from (all per week, summed over weeks and seeds):
   ``workforce.engaged_threshold``, the same split as the engaged-share KPI),
 * ``model.calibration[8:14]`` (bad experiences and forgiven ones by the
   customer's NPS category at the time),
-* ``model.spend_by_category`` (customers, repurchases and new-offer purchases
+* ``model.last_week.market.tally`` (customers, repurchases and new-offer purchases
   by NPS category when the spend decision was made),
 * a tally of this week's word-of-mouth flags (:func:`wom_tally`), taken by
   :class:`ProbeModel` right after the word-of-mouth phase with the attitudes
@@ -36,14 +36,13 @@ from pathlib import Path
 import numpy as np
 from numba import njit
 
-from cxsim.kernels.attitude import BAD_FINAL
 from cxsim.kernels.common import category
-from cxsim.kernels.wom import FRIENDS_NEG, RECOMMEND, REVIEW_NEG, SOCIAL_NEG, TWEET_NEG
+from cxsim.kernels.flags import BAD_FINAL, CUSTOMER, FRIENDS_NEG, RECOMMEND, REVIEW_NEG, SOCIAL_NEG, TWEET_NEG
 from cxsim.model import CXModel
 from cxsim.params import Scenario
-from cxsim.scenario import load_scenario, override
+from cxsim.run import seed_list
+from cxsim.scenario import load_scenario
 
-CUSTOMER = 1
 TOLERANCE = 0.15  # relative: the issue asks baseline to land within 15% of every target
 
 #: key -> (target, what it is). Keys are the JSON keys of the report.
@@ -108,17 +107,19 @@ class ProbeModel(CXModel):
         self.wom_counts = np.zeros(N_WOM, dtype=np.int64)
         self.spend_counts = np.zeros(9, dtype=np.int64)
 
-    def word_of_mouth(self, kpi: dict) -> None:
+    def word_of_mouth(self):
         attitude = self.market.attitude.copy()
-        super().word_of_mouth(kpi)
+        week = super().word_of_mouth()
         m = self.market
-        wom_tally(m.status, attitude, m.exp, m.wom, self.wom_counts)
+        wom_tally(m.status, attitude, m.experience_flags, m.wom_flags, self.wom_counts)
+        return week
 
     def step(self) -> None:
         was_bankrupt = self.bankrupt
         super().step()
         if not was_bankrupt:
-            self.spend_counts += np.asarray(self.spend_by_category, dtype=np.int64)
+            t = self.last_week.market.tally
+            self.spend_counts += np.array(t[8:17], dtype=np.int64)  # MarketTally: the nine by-category counts
 
 
 @dataclass
@@ -229,7 +230,7 @@ def ratios_from_counts(engaged: np.ndarray, bad: np.ndarray, spend: np.ndarray, 
     Args:
         engaged: ``model.calibration[0:8]`` summed.
         bad: ``model.calibration[8:14]`` summed.
-        spend: ``model.spend_by_category`` summed.
+        spend: the by-category counts of ``model.last_week.market.tally``, summed.
         wom: :func:`wom_tally` counts summed.
     """
     e = [int(v) for v in engaged]
@@ -279,29 +280,20 @@ def calibrate(
         overrides: dotted parameter overrides.
         progress: called with (weeks done, weeks planned) over all runs.
     """
-    s = load_scenario(scenario)
-    if overrides:
-        s = override(s, overrides)
+    s = load_scenario(scenario, overrides)
     steps = s.sim.weeks if steps is None else int(steps)
-    seed_list = list(range(seeds)) if isinstance(seeds, int) else [int(x) for x in seeds]
-    if not seed_list:
+    seeds = seed_list(seeds)
+    if not seeds:
         raise ValueError("calibration needs at least one seed")
     engaged = np.zeros(8, np.int64)
     bad = np.zeros(6, np.int64)
     spend = np.zeros(9, np.int64)
     wom = np.zeros(N_WOM, np.int64)
-    total = steps * len(seed_list)
-    done = 0
-    for k, seed in enumerate(seed_list):
+    total = steps * len(seeds)
+    for k, seed in enumerate(seeds):
         model = ProbeModel(s, seed=seed)
-        for _ in range(steps):
-            if model.bankrupt:
-                break
-            model.step()
-            done += 1
-            if progress:
-                progress(done, total)
-        done = (k + 1) * steps  # a bankrupt run ends early; its remaining weeks count as done
+        # progress counts weeks over all runs; a bankrupt run ends early and its remaining weeks count as done
+        model.run_weeks(steps, progress=_progress_over_runs(progress, k * steps, total))
         engaged += model.calibration[0:8]
         bad += model.calibration[8:14]
         spend += model.spend_counts
@@ -309,4 +301,13 @@ def calibrate(
     if progress:
         progress(total, total)
     counts = {"engaged": engaged.tolist(), "bad": bad.tolist(), "spend": spend.tolist(), "wom": wom.tolist()}
-    return CalibrationReport(s, seed_list, steps, ratios_from_counts(engaged, bad, spend, wom), counts)
+    return CalibrationReport(s, seeds, steps, ratios_from_counts(engaged, bad, spend, wom), counts)
+
+
+def _progress_over_runs(
+    progress: Callable[[int, int], None] | None, weeks_before: int, total: int
+) -> Callable[[int, int], None] | None:
+    """A run's ``progress(week, weeks)`` as ``progress(weeks done over all runs, total)``."""
+    if progress is None:
+        return None
+    return lambda week, _weeks: progress(weeks_before + week, total)

@@ -32,7 +32,6 @@ import json
 import os
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +65,22 @@ TIMESERIES = ("timeseries.csv", "timeseries.parquet")
 LOCK = ".lock"
 
 # Rebuilt by CXModel(scenario, seed): not stored (the graph alone is 4 bytes per friendship end).
-REBUILT = {"params", "seed_value", "_seed", "indptr", "indices", "n_front", "supervisors", "employees"}
+REBUILT = {
+    "params",
+    "seed_value",
+    "_seed",
+    "indptr",
+    "indices",
+    "n_front",
+    "supervisors",
+    "employees",
+    # kernel parameter bundles: built from the scenario in CXModel.__init__
+    "send_params",
+    "broadcast_params",
+    "voc_params",
+    # the last week's phase results: for observers between weeks, not read by the next week
+    "last_week",
+}
 # Mesa's own state that changes while stepping; the rest of Mesa's attributes are machinery.
 MESA_STATE = ("steps", "_time", "running")
 _MESA_BASE: set[str] | None = None
@@ -104,12 +118,12 @@ def capture(model) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
             arrays[f"attr/{name}"] = value
         elif isinstance(value, np.generic):
             arrays[f"scalar/{name}"] = np.asarray(value)
-        elif is_dataclass(value) and not isinstance(value, type):
-            for f in fields(value):
-                part = getattr(value, f.name)
+        elif _is_arrays(value):
+            for field in value._fields:
+                part = getattr(value, field)
                 if not isinstance(part, np.ndarray):
-                    raise CheckpointError(f"cannot save CXModel.{name}.{f.name} ({type(part).__name__})")
-                arrays[f"{name}/{f.name}"] = part
+                    raise CheckpointError(f"cannot save CXModel.{name}.{field} ({type(part).__name__})")
+                arrays[f"{name}/{field}"] = part
         elif value is None or isinstance(value, (bool, int, float, str)):
             scalars[name] = value
         else:
@@ -142,6 +156,11 @@ def capture(model) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     return arrays, meta
 
 
+def _is_arrays(value) -> bool:
+    """A NamedTuple of state arrays (:class:`cxsim.state.Market`, :class:`cxsim.state.Workforce`)."""
+    return isinstance(value, tuple) and hasattr(value, "_fields")
+
+
 def _graph_crc(model) -> int:
     return zlib.crc32(model.indices.tobytes(), zlib.crc32(model.indptr.tobytes()))
 
@@ -159,7 +178,7 @@ def restore(model, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
         elif kind == "rows":
             continue
         else:
-            setattr(getattr(model, kind), name, value)
+            getattr(getattr(model, kind), name)[...] = value  # the state NamedTuples' arrays are filled in place
     for name, value in meta["scalars"].items():
         setattr(model, name, value)
     columns = meta["rows"]["columns"]
@@ -391,7 +410,8 @@ def resume(out_dir: str | os.PathLike, progress: Callable[[int, int], None] | No
         raise CheckpointError(f"{out_dir / SCENARIO_TOML}: cannot use it ({exc})") from None
     if _sha(toml) != info["scenario_sha256"]:
         raise CheckpointError(
-            f"{out_dir / SCENARIO_TOML} was changed after the run started; a resumed run must use the scenario it started with"
+            f"{out_dir / SCENARIO_TOML} was changed after the run started; "
+            "a resumed run must use the scenario it started with"
         )
     with _locked(out_dir):
         if info["status"] != "running":
@@ -407,16 +427,17 @@ def resume(out_dir: str | os.PathLike, progress: Callable[[int, int], None] | No
 
 
 def _continue(out_dir: Path, model, info: dict[str, Any], progress) -> Result:
-    """The same loop as :func:`cxsim.run.run`, with a checkpoint every N weeks."""
+    """The model's run loop (:meth:`~cxsim.model.CXModel.run_weeks`, as :func:`cxsim.run.run`), with a checkpoint
+    every N weeks; none at the last week or after bankruptcy, where the finished files say it all."""
     steps, every = info["steps"], info.get("checkpoint_every")
-    while model.week < steps and not model.bankrupt:
-        model.step()
-        if progress is not None:
-            progress(model.week, steps)
-        if every and model.week % every == 0 and model.week < steps and not model.bankrupt:
+
+    def checkpoint(model) -> None:
+        if model.week % every == 0 and model.week < steps and not model.bankrupt:
             save_checkpoint(model, out_dir / CHECKPOINT)
             _write_outputs(out_dir, model, info)
             atomic.write_json(out_dir / RUN_JSON, {**info, "week": model.week, "checkpoint_week": model.week})
+
+    model.run_weeks(steps, progress=progress, after_week=checkpoint if every else None)
     result = _write_outputs(out_dir, model, info)
     final = {**info, "week": model.week, "status": "bankrupt" if model.bankrupt else "done"}
     final.pop("checkpoint_week", None)

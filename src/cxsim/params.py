@@ -15,9 +15,11 @@ set so the baseline behaves like a mid-size service firm; change them and see.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.fields import FieldInfo
 
 
 def P(default: Any, lo: float | None = None, hi: float | None = None, *, unit: str, source: str, doc: str):
@@ -921,8 +923,55 @@ class Scenario(BaseModel):
             )
         return self
 
+    # The scenario's everyday operations, as methods. They live in cxsim.scenario (which imports this module),
+    # hence the imports inside them.
+
+    def override(self, changes: Mapping[str, Any]) -> Scenario:
+        """A validated copy with dotted keys changed (:func:`cxsim.scenario.override`).
+
+        Example: ``s.override({"market.size": 1000, "incentives.cx_weight": 0.9})``.
+
+        Raises:
+            ScenarioError: an unknown key or a value the schema does not allow (the message names the key).
+        """
+        from cxsim.scenario import override
+
+        return override(self, changes)
+
+    def to_toml(self, only_changes_from: Scenario | None = None) -> str:
+        """The scenario as TOML text that loads back to an equal scenario (:func:`cxsim.scenario.to_toml`).
+
+        Args:
+            only_changes_from: write ``extends = <its name>`` and only the parameters that differ from it.
+        """
+        from cxsim.scenario import to_toml
+
+        return to_toml(self, only_changes_from)
+
+    def get(self, dotted: str) -> Any:
+        """The value of a dotted key, e.g. ``s.get("market.size")`` (:func:`cxsim.scenario.get`)."""
+        from cxsim.scenario import get
+
+        return get(self, dotted)
+
+    def diff(self, other: Scenario) -> dict[str, tuple[Any, Any]]:
+        """Dotted keys whose values differ from ``other``'s: ``{key: (own value, other's value)}``
+        (:func:`cxsim.scenario.diff`)."""
+        from cxsim.scenario import diff
+
+        return diff(self, other)
+
 
 SECTIONS = [name for name in Scenario.model_fields if name not in ("name", "description")]
+
+
+def field_bounds(field: FieldInfo) -> tuple[float | None, float | None]:
+    """A parameter's inclusive bounds ``(lo, hi)`` as :func:`P` declared them; None where it has none."""
+    lo = hi = None
+    for m in field.metadata:
+        lo = getattr(m, "ge", lo)
+        hi = getattr(m, "le", hi)
+    return lo, hi
 
 
 def parameter_table() -> list[dict[str, Any]]:
@@ -931,10 +980,7 @@ def parameter_table() -> list[dict[str, Any]]:
     for section in SECTIONS:
         cls = Scenario.model_fields[section].annotation
         for key, field in cls.model_fields.items():
-            lo = hi = None
-            for m in field.metadata:
-                lo = getattr(m, "ge", lo)
-                hi = getattr(m, "le", hi)
+            lo, hi = field_bounds(field)
             extra = field.json_schema_extra or {}
             rows.append(
                 {

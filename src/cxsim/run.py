@@ -6,22 +6,58 @@ version: together they reproduce it exactly.
 
 from __future__ import annotations
 
+import operator
 import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from cxsim.metrics import FLOWS, KPIS
+from cxsim.parallel import process_pool
 from cxsim.params import Scenario
-from cxsim.scenario import load_scenario, override
+from cxsim.scenario import load_scenario
+
+MAX_SEED = 2**63 - 1  # the largest seed CXModel takes (seeds are stored as int64)
 
 
 def version() -> str:
+    """The cxsim version every output is stamped with (read when called, so a test can pretend another)."""
     from cxsim import __version__
 
     return __version__
+
+
+def seed_list(seeds: int | Iterable[int]) -> list[int]:
+    """The seeds of a set of replications: ``8`` means seeds 0..7; an iterable of seeds is taken as given.
+
+    Raises:
+        ValueError: a negative count, or a seed that is not a whole number from 0 to 2**63 - 1.
+    """
+    count = _whole(seeds)
+    if count is not None:
+        if count < 0:
+            raise ValueError(f"seeds: a count of seeds must be >= 0, got {seeds!r}")
+        return list(range(count))
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Iterable):
+        raise ValueError(f"seeds must be a count or a list of whole numbers, got {seeds!r}")
+    out = []
+    for seed in seeds:
+        value = _whole(seed)
+        if value is None or not 0 <= value <= MAX_SEED:
+            raise ValueError(f"seed must be a whole number from 0 to 2**63 - 1, got {seed!r}")
+        out.append(value)
+    return out
+
+
+def _whole(value) -> int | None:
+    """``value`` as an int if it is a whole-number type (int, NumPy integer; not bool), else None."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return operator.index(value)
+    except TypeError:
+        return None
 
 
 @dataclass
@@ -55,11 +91,6 @@ class Result:
         return out
 
 
-def _as_scenario(scenario: Scenario | str, overrides: dict | None) -> Scenario:
-    s = load_scenario(scenario)
-    return override(s, overrides) if overrides else s
-
-
 def run(
     scenario: Scenario | str = "baseline",
     seed: int = 0,
@@ -75,38 +106,13 @@ def run(
     """
     from cxsim.model import CXModel
 
-    s = _as_scenario(scenario, overrides)
+    s = load_scenario(scenario, overrides)
     steps = s.sim.weeks if steps is None else int(steps)
     if steps < 0:
         raise ValueError(f"steps must be >= 0, got {steps}")
     model = CXModel(s, seed=seed)
-    for week in range(steps):
-        model.step()
-        if progress is not None:
-            progress(week + 1, steps)
-        if model.bankrupt:
-            break
+    model.run_weeks(steps, progress=progress)
     return Result(scenario=s, seed=int(seed), timeseries=model.timeseries(), bankrupt_week=model.bankrupt_week)
-
-
-def _init_worker(threads: int) -> None:
-    import numba
-
-    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
-
-
-def process_pool(workers: int, threads_per_worker: int = 1) -> ProcessPoolExecutor:
-    """A process pool safe for Numba: 'spawn' start (fork after OpenMP threads
-    is unsafe) and one Numba thread per worker (no oversubscription).
-    Workers load compiled kernels from Numba's on-disk cache."""
-    import multiprocessing
-
-    return ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_init_worker,
-        initargs=(threads_per_worker,),
-    )
 
 
 def _run_one(args):
@@ -127,9 +133,8 @@ def run_many(
     ``workers`` > 1 runs them in a process pool; results are identical to a
     serial run and returned in seed order.
     """
-    s = _as_scenario(scenario, overrides)
-    seed_list = list(range(seeds)) if isinstance(seeds, int) else [int(x) for x in seeds]
-    jobs = [(s, seed, steps) for seed in seed_list]
+    s = load_scenario(scenario, overrides)
+    jobs = [(s, seed, steps) for seed in seed_list(seeds)]
     workers = workers or os.cpu_count() or 1
     if workers <= 1 or len(jobs) <= 1:
         return [_run_one(j) for j in jobs]

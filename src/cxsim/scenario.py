@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from cxsim.params import SECTIONS, Scenario
+from cxsim.params import SECTIONS, Scenario, field_bounds
 
 __all__ = [
     "Scenario",
@@ -81,10 +81,7 @@ def _bounds(section: str, key: str) -> str:
     if cls is None or key not in cls.model_fields:
         return ""
     field = cls.model_fields[key]
-    lo = hi = None
-    for m in field.metadata:
-        lo = getattr(m, "ge", lo)
-        hi = getattr(m, "le", hi)
+    lo, hi = field_bounds(field)
     unit = (field.json_schema_extra or {}).get("unit", "")
     if lo is not None or hi is not None:
         return f" (allowed: {_number(lo)} to {_number(hi)} {unit})".rstrip().replace(" )", ")")
@@ -292,20 +289,26 @@ def _resolve_file(name_or_path: str | os.PathLike, seen: tuple[Path, ...]) -> di
     return data
 
 
-def load_scenario(name_or_path: str | os.PathLike | Scenario) -> Scenario:
+def load_scenario(name_or_path: str | os.PathLike | Scenario, overrides: Mapping[str, Any] | None = None) -> Scenario:
     """Load a shipped scenario by name (``"baseline"``) or a TOML file by path.
+
+    Args:
+        name_or_path: a shipped name, a TOML path, or a :class:`Scenario` (returned as it is).
+        overrides: dotted keys to change afterwards (:func:`override`), e.g. ``{"market.size": 1000}``.
 
     Raises:
         ScenarioError: the file is missing, not valid TOML, or has a key, type
             or value the schema does not allow (the message names the key).
     """
     if isinstance(name_or_path, Scenario):
-        return name_or_path
-    data = _resolve(name_or_path)
-    try:
-        return scenario_from_dict(data)
-    except ScenarioError as exc:
-        raise ScenarioError(f"{Path(str(name_or_path)).name}: {exc}") from None
+        scenario = name_or_path
+    else:
+        data = _resolve(name_or_path)
+        try:
+            scenario = scenario_from_dict(data)
+        except ScenarioError as exc:
+            raise ScenarioError(f"{Path(str(name_or_path)).name}: {exc}") from None
+    return override(scenario, overrides) if overrides else scenario
 
 
 def _parse_toml(text: str) -> dict[str, Any]:
@@ -441,9 +444,3 @@ def get(scenario: Scenario, dotted: str) -> Any:
     """Read a dotted key from a scenario."""
     section, key = dotted.split(".")
     return getattr(getattr(scenario, section), key)
-
-
-# convenience methods on the scenario object itself
-Scenario.override = override  # type: ignore[attr-defined]
-Scenario.to_toml = to_toml  # type: ignore[attr-defined]
-Scenario.get = get  # type: ignore[attr-defined]

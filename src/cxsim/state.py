@@ -7,35 +7,47 @@ handful of flat arrays (about 50 bytes a person) plus the friendship graph
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
 
-from cxsim.rng import S_EMP_INIT, S_INIT_ATTITUDE, S_INIT_NEED, S_INIT_STATUS, S_STAFF, S_SUP_INIT, normal, uniform
+from cxsim.kernels.flags import CUSTOMER, PROSPECT
+from cxsim.rng import (
+    S_EMP_INIT,
+    S_INIT_ATTITUDE,
+    S_INIT_NEED,
+    S_INIT_STATUS,
+    S_STAFF,
+    S_SUP_INIT,
+    normal,
+    uniform,
+    uniforms,
+)
 
-PROSPECT = 0
-CUSTOMER = 1
-FORMER = 2
 
+class Market(NamedTuple):
+    """Everyone in the market, prospects, customers and former customers alike.
 
-@dataclass
-class Market:
-    """Everyone in the market, prospects, customers and former customers alike."""
+    A NamedTuple of arrays, so a kernel takes the whole market as one argument
+    (kernels unpack the arrays they use into local names first: see
+    :mod:`cxsim.kernels`). The bit layouts of the flag arrays are in
+    :mod:`cxsim.kernels.flags`.
+    """
 
-    status: np.ndarray  # int8: 0 prospect, 1 customer, 2 former customer
+    status: np.ndarray  # int8: flags.PROSPECT, CUSTOMER or FORMER
     attitude: np.ndarray  # float32 0..1 (x11 -> likelihood to recommend 0-10)
     expectation: np.ndarray  # float32 0..1 expected experience quality
     need: np.ndarray  # float32 weekly contact probability when content
     intent: np.ndarray  # float32 -1..1 purchase intent of a prospect (moved by WOM)
-    case: np.ndarray  # uint8 persistent flags: unresolved case, rallied
+    case: np.ndarray  # uint8 persistent flags: flags.UNRESOLVED, RALLY
     t_churned: np.ndarray  # int32 week the person left (-1: never)
     quality: np.ndarray  # float32 this week's experience (-1: no contact)
-    enc: np.ndarray  # uint8 this week's encounter flags
-    exp: np.ndarray  # uint8 this week's experience flags
-    wom: np.ndarray  # uint8 this week's word-of-mouth flags
-    signal: np.ndarray  # uint8 this week's friend-visible WOM bits + defection start/end bits (kernels.wom.signals)
-    mkt: np.ndarray  # uint8 this week's market events
+    encounter_flags: np.ndarray  # uint8 this week's contact (flags.CONTACTED ...)
+    experience_flags: np.ndarray  # uint8 this week's experience (flags.BAD ...)
+    wom_flags: np.ndarray  # uint8 what this person says this week (flags.FRIENDS_NEG ...)
+    signal: np.ndarray  # uint8 what friends hear from this person this week (kernels.wom.signals)
+    market_flags: np.ndarray  # uint8 this week's market events (flags.CHURNED ...)
     wom_in: np.ndarray  # float32 attitude change from posts and tweets received
     referral: np.ndarray  # float32 share of friends recommending this week
     defected: np.ndarray  # float32 share of friends who left recently
@@ -49,7 +61,7 @@ class Market:
         return self.status.shape[0]
 
     def nbytes(self) -> int:
-        return sum(getattr(self, f.name).nbytes for f in fields(self))
+        return sum(a.nbytes for a in self)
 
 
 @njit(cache=True)  # serial: runs once per model, and a parallel kernel costs ~2 s more to compile
@@ -79,11 +91,11 @@ def new_market(scenario, seed: int) -> Market:
         case=np.zeros(n, np.uint8),
         t_churned=np.full(n, -1, np.int32),
         quality=np.full(n, -1.0, np.float32),
-        enc=np.zeros(n, np.uint8),
-        exp=np.zeros(n, np.uint8),
-        wom=np.zeros(n, np.uint8),
+        encounter_flags=np.zeros(n, np.uint8),
+        experience_flags=np.zeros(n, np.uint8),
+        wom_flags=np.zeros(n, np.uint8),
         signal=np.zeros(n, np.uint8),
-        mkt=np.zeros(n, np.uint8),
+        market_flags=np.zeros(n, np.uint8),
         wom_in=np.zeros(n, np.float32),
         referral=np.zeros(n, np.float32),
         defected=np.zeros(n, np.float32),
@@ -106,9 +118,11 @@ def new_market(scenario, seed: int) -> Market:
     return m
 
 
-@dataclass
-class Workforce:
-    """Employees (one entry per seat) and their supervisors (one entry per team)."""
+class Workforce(NamedTuple):
+    """Employees (one entry per seat) and their supervisors (one entry per team).
+
+    A NamedTuple of arrays, passed whole to the workforce kernels (see :class:`Market`).
+    """
 
     team: np.ndarray  # int64 supervisor/team of each employee
     engagement: np.ndarray
@@ -123,7 +137,6 @@ class Workforce:
     good_deed: np.ndarray  # bool this week
     suggestion: np.ndarray  # bool this week
     staff_key: np.ndarray  # fixed random key used by the 'random' staffing policy
-    front: np.ndarray  # int64 indices of front-line employees this week
     sup_coaching: np.ndarray  # per supervisor
     sup_attention: np.ndarray  # per supervisor
 
@@ -140,20 +153,12 @@ def _draws(seed, stream, step, n, mean, sd):
     return out
 
 
-@njit(cache=True)
-def _uniforms(seed, stream, step, n):
-    out = np.empty(n)
-    for i in range(n):
-        out[i] = uniform(seed, stream, step, i)
-    return out
-
-
 def new_workforce(scenario, seed: int) -> Workforce:
     """Week-0 workforce: teams of ``team_size`` under one supervisor each."""
     w, s = scenario.workforce, scenario.supervisors
     n = w.employees
     n_teams = max(1, -(-n // w.team_size))
-    fit = _uniforms(seed, S_EMP_INIT, 1, n)
+    fit = uniforms(seed, S_EMP_INIT, 1, n)
     if scenario.programs.recruit_for_values:
         fit = 0.6 + 0.4 * fit  # the firm has long hired for values
     return Workforce(
@@ -169,8 +174,7 @@ def new_workforce(scenario, seed: int) -> Workforce:
         overtime=np.zeros(n, np.bool_),
         good_deed=np.zeros(n, np.bool_),
         suggestion=np.zeros(n, np.bool_),
-        staff_key=_uniforms(seed, S_STAFF, 0, n),
-        front=np.zeros(0, np.int64),
+        staff_key=uniforms(seed, S_STAFF, 0, n),
         sup_coaching=_draws(seed, S_SUP_INIT, 1, n_teams, s.coaching, s.spread),
         sup_attention=_draws(seed, S_SUP_INIT, 2, n_teams, s.attention, s.spread),
     )

@@ -9,83 +9,83 @@ raises expectations and so disappointment).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from numba import njit, prange
 
 from cxsim.kernels.common import by_category, category, clip01
-from cxsim.kernels.encounters import CONTACTED, RESOLVED
+from cxsim.kernels.flags import BAD, BAD_FINAL, CONTACTED, CUSTOMER, EXPERIENCE_CAT_SHIFT, FORGAVE, RECOVERED, RESOLVED
 from cxsim.rng import S_FORGIVE, S_RECOVERY, S_TRUST, uniform
 
-CUSTOMER = 1
 
-# bits of the per-customer experience flags ``exp``
-BAD = 1  # the experience was bad (before forgiveness or recovery)
-FORGAVE = 2
-RECOVERED = 4
-BAD_FINAL = 8  # still bad after forgiveness and recovery: triggers negative WOM
-CAT_SHIFT = 4  # bits 4-5: NPS category at the moment of the experience
+class AttitudeParams(NamedTuple):
+    """This week's scalars of :func:`update`."""
+
+    attitude_rate: float
+    loss_aversion: float
+    bad_margin: float
+    expectation_adapt: float
+    forgive_base: float
+    forgive_ratio: float
+    recovery_prob: float
+    recovery_restore: float
+    trust_base: float
+    trust_ratio: float
+    promise_pull: float
+    brand_promise: float
+    drift: float
+    neutral: float
 
 
 @njit(cache=True, parallel=True)
-def update(
-    seed,
-    week,
-    status,
-    attitude,
-    expectation,
-    quality,
-    enc,
-    exp,
-    attitude_rate,
-    loss_aversion,
-    bad_margin,
-    expectation_adapt,
-    forgive_base,
-    forgive_ratio,
-    recovery_prob,
-    recovery_restore,
-    trust_base,
-    trust_ratio,
-    promise_pull,
-    brand_promise,
-    drift,
-    neutral,
-):
-    """Update attitude and expectation of every customer; write ``exp`` flags."""
+def update(seed, week, market, p):
+    """Update attitude and expectation of every customer; write ``experience_flags``.
+
+    Reads this week's ``quality`` and ``encounter_flags``. ``p`` is an :class:`AttitudeParams`.
+    """
+    # arrays into local names first, one per statement: Numba drops writes made through a NamedTuple (or
+    # through a tuple-unpacked group of its arrays) inside prange (numba#5872); see cxsim.kernels
+    status = market.status
+    attitude = market.attitude
+    expectation = market.expectation
+    quality = market.quality
+    encounter_flags = market.encounter_flags
+    experience_flags = market.experience_flags
     for i in prange(status.shape[0]):
-        exp[i] = 0
+        experience_flags[i] = 0
         if status[i] != CUSTOMER:
             continue
         a = attitude[i]
         x = expectation[i]
         cat = category(a)
-        if enc[i] & CONTACTED:
+        if encounter_flags[i] & CONTACTED:
             q = quality[i]
             surprise = q - x
-            flags = cat << CAT_SHIFT
-            if surprise < -bad_margin or (enc[i] & RESOLVED) == 0:
+            flags = cat << EXPERIENCE_CAT_SHIFT
+            if surprise < -p.bad_margin or (encounter_flags[i] & RESOLVED) == 0:
                 flags |= BAD
-                surprise = min(surprise, -bad_margin)
-                delta = attitude_rate * loss_aversion * surprise
+                surprise = min(surprise, -p.bad_margin)
+                delta = p.attitude_rate * p.loss_aversion * surprise
                 final = True
-                if uniform(seed, S_FORGIVE, week, i) < by_category(forgive_base, forgive_ratio, cat):
+                if uniform(seed, S_FORGIVE, week, i) < by_category(p.forgive_base, p.forgive_ratio, cat):
                     flags |= FORGAVE
                     delta *= 0.2
                     final = False
-                if uniform(seed, S_RECOVERY, week, i) < recovery_prob:
+                if uniform(seed, S_RECOVERY, week, i) < p.recovery_prob:
                     flags |= RECOVERED
-                    delta *= 1.0 - recovery_restore
+                    delta *= 1.0 - p.recovery_restore
                     final = False
                 if final:
                     flags |= BAD_FINAL
             elif surprise < 0.0:
-                delta = attitude_rate * loss_aversion * surprise
+                delta = p.attitude_rate * p.loss_aversion * surprise
             else:
-                delta = attitude_rate * surprise
+                delta = p.attitude_rate * surprise
             a += delta
-            x += expectation_adapt * (q - x)
-            exp[i] = flags
-        if uniform(seed, S_TRUST, week, i) < by_category(trust_base, trust_ratio, cat):
-            x += promise_pull * (brand_promise - x)
-        a += drift * (neutral - a)
+            x += p.expectation_adapt * (q - x)
+            experience_flags[i] = flags
+        if uniform(seed, S_TRUST, week, i) < by_category(p.trust_base, p.trust_ratio, cat):
+            x += p.promise_pull * (p.brand_promise - x)
+        a += p.drift * (p.neutral - a)
         attitude[i] = clip01(a)
         expectation[i] = clip01(x)

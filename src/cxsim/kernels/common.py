@@ -5,9 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-DETRACTOR = 0
-PASSIVE = 1
-PROMOTER = 2
+from cxsim.kernels.flags import DETRACTOR, PASSIVE, PROMOTER
 
 
 @njit(cache=True, inline="always")

@@ -12,94 +12,100 @@ resolution down).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit, prange
 
 from cxsim.kernels.common import clip01
+from cxsim.kernels.flags import (
+    CONTACTED,
+    CUSTOMER,
+    DROPPED,
+    HANDOFF_MASK,
+    HANDOFF_SHIFT,
+    MAX_HANDOFFS,
+    NONSTANDARD,
+    REPEAT,
+    RESOLVED,
+    UNRESOLVED,
+)
 from cxsim.rng import S_CONTACT, S_DROP, S_HANDOFF, S_NONSTANDARD, S_RESOLVE, S_ROUTE, index, uniform
 
-CUSTOMER = 1
 
-# bits of the per-customer encounter flags ``enc``
-CONTACTED = 1
-RESOLVED = 2
-DROPPED = 4
-REPEAT = 8
-NONSTANDARD = 16
-HANDOFF_SHIFT = 5  # bits 5-6 hold the number of handoffs (0-3)
-MAX_HANDOFFS = 3
+class ServiceParams(NamedTuple):
+    """This week's scalars of :func:`serve`."""
 
-UNRESOLVED = 1  # bit of the persistent per-customer ``case`` flags
+    process_quality: float
+    need_boost: float  # extra contact rate of the unhappiest customer
+    repeat_prob: float  # weekly chance an open case comes back
+    nonstandard_share: float
+    empowerment: float
+    procedure_help: float
+    complex_factor: float  # resolution of non-standard needs under this week's incentive mix
+    effort_bonus: float
+    good_deed_quality: float
+    handoff_prob: float  # after the central CX team's reduction
+    handoff_loss: float
+    drop_prob: float
+    strain: float  # share of quality and resolution an overloaded front line loses (0 within capacity)
 
 
 @njit(cache=True, parallel=True)
-def serve(
-    seed,
-    week,
-    status,
-    attitude,
-    need,
-    case,
-    quality,
-    enc,
-    front,
-    engagement,
-    skill,
-    autonomy,
-    good_deed,
-    process_quality,
-    need_boost,
-    repeat_prob,
-    nonstandard_share,
-    empowerment,
-    procedure_help,
-    complex_factor,
-    effort_bonus,
-    good_deed_quality,
-    handoff_prob,
-    handoff_loss,
-    drop_prob,
-    strain,
-):
+def serve(seed, week, market, workforce, front, p):
     """Decide who contacts the firm and what each contact is like.
 
-    Writes ``quality`` (experience 0..1, or -1 for no contact), ``enc`` flags
-    and updates the ``case`` unresolved bit.
+    ``front`` holds the seats of this week's front-line employees; ``p`` is a :class:`ServiceParams`.
+    Reads each customer's status, attitude and need and the front line's engagement, skill,
+    autonomy and good deeds; writes ``quality`` (experience 0..1, or -1 for no contact),
+    ``encounter_flags`` and the ``UNRESOLVED`` bit of ``case``.
     """
+    # arrays into local names first, one per statement: Numba drops writes made through a NamedTuple (or
+    # through a tuple-unpacked group of its arrays) inside prange (numba#5872); see cxsim.kernels
+    status = market.status
+    attitude = market.attitude
+    need = market.need
+    case = market.case
+    quality = market.quality
+    encounter_flags = market.encounter_flags
+    engagement = workforce.engagement
+    skill = workforce.skill
+    autonomy = workforce.autonomy
+    good_deed = workforce.good_deed
     n_front = front.shape[0]
     for i in prange(status.shape[0]):
-        enc[i] = 0
+        encounter_flags[i] = 0
         quality[i] = -1.0
         if status[i] != CUSTOMER or n_front == 0:
             continue
-        p = need[i] * (1.0 + need_boost * (1.0 - attitude[i]))
+        c = need[i] * (1.0 + p.need_boost * (1.0 - attitude[i]))
         repeat = (case[i] & UNRESOLVED) != 0
         if repeat:
-            p = 1.0 - (1.0 - p) * (1.0 - repeat_prob)
-        if uniform(seed, S_CONTACT, week, i) >= p:
+            c = 1.0 - (1.0 - c) * (1.0 - p.repeat_prob)
+        if uniform(seed, S_CONTACT, week, i) >= c:
             continue
         k = front[index(seed, S_ROUTE, week, i, n_front)]
         e = engagement[k]
         s = skill[k]
-        q = 0.35 * e + 0.25 * s + 0.4 * process_quality + effort_bonus
+        q = 0.35 * e + 0.25 * s + 0.4 * p.process_quality + p.effort_bonus
         if good_deed[k]:
-            q += good_deed_quality
-        q *= 1.0 - strain  # an overloaded front line rushes every contact
-        nonstandard = uniform(seed, S_NONSTANDARD, week, i) < nonstandard_share
+            q += p.good_deed_quality
+        q *= 1.0 - p.strain  # an overloaded front line rushes every contact
+        nonstandard = uniform(seed, S_NONSTANDARD, week, i) < p.nonstandard_share
         if nonstandard:
             # only employees with autonomy can solve what no procedure foresaw
-            p_res = min(1.0, 2.0 * empowerment * (0.5 + 0.5 * autonomy[k])) * (0.6 + 0.4 * e) * complex_factor
+            p_res = min(1.0, 2.0 * p.empowerment * (0.5 + 0.5 * autonomy[k])) * (0.6 + 0.4 * e) * p.complex_factor
         else:
-            p_res = min(0.98, 0.6 + 0.25 * s + 0.1 * e + procedure_help * (1.0 - empowerment))
-        p_res *= 1.0 - strain
+            p_res = min(0.98, 0.6 + 0.25 * s + 0.1 * e + p.procedure_help * (1.0 - p.empowerment))
+        p_res *= 1.0 - p.strain
         h = 0
         dropped = False
-        while h < MAX_HANDOFFS and uniform(seed, S_HANDOFF, week, i * 4 + h) < handoff_prob:
-            if uniform(seed, S_DROP, week, i * 4 + h) < drop_prob:
+        while h < MAX_HANDOFFS and uniform(seed, S_HANDOFF, week, i * 4 + h) < p.handoff_prob:
+            if uniform(seed, S_DROP, week, i * 4 + h) < p.drop_prob:
                 dropped = True
             h += 1
         resolved = (not dropped) and uniform(seed, S_RESOLVE, week, i) < p_res
-        quality[i] = clip01(0.5 * clip01(q) + (0.5 if resolved else 0.0) - h * handoff_loss)
+        quality[i] = clip01(0.5 * clip01(q) + (0.5 if resolved else 0.0) - h * p.handoff_loss)
         flags = CONTACTED | (h << HANDOFF_SHIFT)
         if resolved:
             flags |= RESOLVED
@@ -112,23 +118,31 @@ def serve(
             flags |= REPEAT
         if nonstandard:
             flags |= NONSTANDARD
-        enc[i] = flags
+        encounter_flags[i] = flags
+
+
+class ServiceTally(NamedTuple):
+    """This week's encounters, counted by :func:`tally`."""
+
+    contacts: int
+    resolved: int
+    dropped: int
+    repeat: int
+    handoffs: int
+    quality_sum: float
 
 
 @njit(cache=True)
-def tally(enc, quality):
-    """Counts of this week's encounters (serial: deterministic).
-
-    Returns (contacts, resolved, dropped, repeat, handoffs, quality_sum).
-    """
+def tally(encounter_flags, quality):
+    """Counts of this week's encounters (serial: deterministic). Returns a :class:`ServiceTally`."""
     contacts = 0
     resolved = 0
     dropped = 0
     repeat = 0
     handoffs = 0
     quality_sum = 0.0
-    for i in range(enc.shape[0]):
-        f = enc[i]
+    for i in range(encounter_flags.shape[0]):
+        f = encounter_flags[i]
         if f & CONTACTED:
             contacts += 1
             quality_sum += quality[i]
@@ -138,5 +152,5 @@ def tally(enc, quality):
                 dropped += 1
             if f & REPEAT:
                 repeat += 1
-            handoffs += (f >> HANDOFF_SHIFT) & 3
-    return contacts, resolved, dropped, repeat, handoffs, quality_sum
+            handoffs += (f >> HANDOFF_SHIFT) & HANDOFF_MASK
+    return ServiceTally(contacts, resolved, dropped, repeat, handoffs, quality_sum)

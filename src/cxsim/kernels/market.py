@@ -10,22 +10,26 @@ as in the Bass diffusion model.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit, prange
 
 from cxsim.kernels.common import by_category, category, clip01
+from cxsim.kernels.flags import (
+    ADOPTED,
+    CHURNED,
+    CUSTOMER,
+    DETRACTOR,
+    FORMER,
+    MARKET_CAT_SHIFT,
+    NEW_OFFER,
+    PASSIVE,
+    PROMOTER,
+    PROSPECT,
+    REPURCHASED,
+)
 from cxsim.rng import S_ADOPT, S_CHURN, S_NEW_OFFER, S_REPURCHASE, uniform
-
-PROSPECT = 0
-CUSTOMER = 1
-FORMER = 2
-
-# bits of the per-person market events ``mkt``
-CHURNED = 1
-REPURCHASED = 2
-NEW_OFFER = 4
-ADOPTED = 8
-CAT_SHIFT = 4  # bits 4-5: NPS category when the spend decision was made
 
 
 @njit(cache=True, inline="always")
@@ -36,45 +40,55 @@ def churn_probability(base_hazard, sensitivity, attitude, reference, switching_e
     return h if h < 1.0 else 1.0
 
 
-@njit(cache=True, parallel=True)
-def churn_spend_acquire(
-    seed,
-    week,
-    status,
-    attitude,
-    expectation,
-    intent,
-    t_churned,
-    referral,
-    defected,
-    mkt,
-    base_hazard,
-    sensitivity,
-    reference,
-    switching_ease,
-    contagion,
-    repurchase_base,
-    repurchase_ratio,
-    new_offer_base,
-    new_offer_ratio,
-    p_external,
-    referral_q,
-    rating_factor,
-    start_attitude,
-    start_expectation,
-):
-    """One week of market moves; writes ``mkt`` event flags.
+class MarketParams(NamedTuple):
+    """This week's scalars of :func:`churn_spend_acquire`."""
 
-    Returns the number of customers before the moves (the churn-rate
-    denominator), counted here to save a pass over ``status``.
+    base_hazard: float
+    sensitivity: float  # log-hazard per unit of attitude
+    reference: float  # attitude at which the hazard is base_hazard
+    switching_ease: float
+    contagion: float
+    repurchase_base: float
+    repurchase_ratio: float
+    new_offer_base: float
+    new_offer_ratio: float
+    p_external: float  # Bass p at this week's marketing spend
+    referral_q: float  # Bass q
+    rating_factor: float  # adoption multiplier of the public rating
+    start_attitude: float  # a new customer's attitude (before their intent)
+    start_expectation: float  # a new customer's expectation
+
+
+@njit(cache=True, parallel=True)
+def churn_spend_acquire(seed, week, market, p):
+    """One week of market moves; writes ``market_flags``, and ``status``, ``t_churned``,
+    attitude and expectation of those who leave or join.
+
+    ``p`` is a :class:`MarketParams`. Returns the number of customers before the moves (the
+    churn-rate denominator), counted here to save a pass over ``status``.
     """
+    # arrays into local names first, one per statement: Numba drops writes made through a NamedTuple (or
+    # through a tuple-unpacked group of its arrays) inside prange (numba#5872); see cxsim.kernels
+    status = market.status
+    attitude = market.attitude
+    expectation = market.expectation
+    intent = market.intent
+    t_churned = market.t_churned
+    referral = market.referral
+    defected = market.defected
+    market_flags = market.market_flags
+    base_hazard = p.base_hazard
+    sensitivity = p.sensitivity
+    reference = p.reference
+    switching_ease = p.switching_ease
+    contagion = p.contagion
     customers_before = 0
     # The hazard falls with attitude (sensitivity >= 0, attitude >= 0), so no customer's churn probability is
     # above its value at attitude 0. Most draws are above that bound: for them the exact probability (an exp
     # per customer) is not needed to know they stay. The margin covers rounding; the outcome is the same.
     bound_at_0 = base_hazard * np.exp(sensitivity * reference) * (0.5 + switching_ease) * (1.0 + 1e-9)
     for i in prange(status.shape[0]):
-        mkt[i] = 0
+        market_flags[i] = 0
         s = status[i]
         if s == CUSTOMER:
             customers_before += 1
@@ -85,37 +99,60 @@ def churn_spend_acquire(
             ):
                 status[i] = FORMER
                 t_churned[i] = week
-                mkt[i] = CHURNED
+                market_flags[i] = CHURNED
                 continue
             cat = category(a)
-            flags = cat << CAT_SHIFT
-            if uniform(seed, S_REPURCHASE, week, i) < by_category(repurchase_base, repurchase_ratio, cat):
+            flags = cat << MARKET_CAT_SHIFT
+            if uniform(seed, S_REPURCHASE, week, i) < by_category(p.repurchase_base, p.repurchase_ratio, cat):
                 flags |= REPURCHASED
-            if uniform(seed, S_NEW_OFFER, week, i) < by_category(new_offer_base, new_offer_ratio, cat):
+            if uniform(seed, S_NEW_OFFER, week, i) < by_category(p.new_offer_base, p.new_offer_ratio, cat):
                 flags |= NEW_OFFER
-            mkt[i] = flags
+            market_flags[i] = flags
         elif s == PROSPECT:
-            p = (p_external + referral_q * referral[i]) * rating_factor * (1.0 + intent[i])
-            if uniform(seed, S_ADOPT, week, i) < p:
+            q = (p.p_external + p.referral_q * referral[i]) * p.rating_factor * (1.0 + intent[i])
+            if uniform(seed, S_ADOPT, week, i) < q:
                 status[i] = CUSTOMER
-                attitude[i] = clip01(start_attitude + 0.1 * intent[i])
-                expectation[i] = start_expectation
-                mkt[i] = ADOPTED
+                attitude[i] = clip01(p.start_attitude + 0.1 * intent[i])
+                expectation[i] = p.start_expectation
+                market_flags[i] = ADOPTED
     return customers_before
 
 
+class MarketTally(NamedTuple):
+    """Who is where after this week's moves, and what they bought, by NPS category of those who stayed."""
+
+    prospects: int
+    customers: int
+    former: int
+    churned: int
+    adopted: int
+    repurchases: int
+    new_offers: int
+    recent_defectors: int
+    customers_detractor: int
+    customers_passive: int
+    customers_promoter: int
+    repurchases_detractor: int
+    repurchases_passive: int
+    repurchases_promoter: int
+    new_offers_detractor: int
+    new_offers_passive: int
+    new_offers_promoter: int
+
+
 @njit(cache=True)
-def tally(status, mkt, t_churned, week, window):
-    """Counts (serial): prospects, customers, former, churned, adopted, repurchases,
-    new_offers, recent_churn, then per NPS category [det, pas, pro]: customers,
-    repurchases, new offers."""
+def tally(week, market, window):
+    """Counts after the week's moves (serial): a :class:`MarketTally`."""
+    status = market.status
+    market_flags = market.market_flags
+    t_churned = market.t_churned
     # Branch-free, into scalars: status and flags are random across people, so
     # branches would mispredict and counters in memory would serialise the loop.
     n_pro = n_cus = n_for = n_chu = n_ado = n_rep = n_new = n_rec = 0
     c_det = c_pas = c_pro = r_det = r_pas = r_pro = o_det = o_pas = o_pro = 0
     for i in range(status.shape[0]):
         s = status[i]
-        f = mkt[i]
+        f = market_flags[i]
         tc = t_churned[i]
         n_pro += s == PROSPECT
         n_cus += s == CUSTOMER
@@ -128,10 +165,10 @@ def tally(status, mkt, t_churned, week, window):
         n_new += new
         n_rec += (tc >= 0) & (week - tc < window)
         stayed = (s == CUSTOMER) & ((f & ADOPTED) == 0)
-        cat = (f >> CAT_SHIFT) & 3
-        det = stayed & (cat == 0)
-        pas = stayed & (cat == 1)
-        pro = stayed & (cat == 2)
+        cat = (f >> MARKET_CAT_SHIFT) & 3
+        det = stayed & (cat == DETRACTOR)
+        pas = stayed & (cat == PASSIVE)
+        pro = stayed & (cat == PROMOTER)
         c_det += det
         c_pas += pas
         c_pro += pro
@@ -141,22 +178,22 @@ def tally(status, mkt, t_churned, week, window):
         o_det += det & new
         o_pas += pas & new
         o_pro += pro & new
-    out = np.empty(17, dtype=np.int64)
-    out[0] = n_pro
-    out[1] = n_cus
-    out[2] = n_for
-    out[3] = n_chu
-    out[4] = n_ado
-    out[5] = n_rep
-    out[6] = n_new
-    out[7] = n_rec
-    out[8] = c_det
-    out[9] = c_pas
-    out[10] = c_pro
-    out[11] = r_det
-    out[12] = r_pas
-    out[13] = r_pro
-    out[14] = o_det
-    out[15] = o_pas
-    out[16] = o_pro
-    return out
+    return MarketTally(
+        n_pro,
+        n_cus,
+        n_for,
+        n_chu,
+        n_ado,
+        n_rep,
+        n_new,
+        n_rec,
+        c_det,
+        c_pas,
+        c_pro,
+        r_det,
+        r_pas,
+        r_pro,
+        o_det,
+        o_pas,
+        o_pro,
+    )

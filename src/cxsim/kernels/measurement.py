@@ -7,19 +7,28 @@ happier answer more often) and noise.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
 
-from cxsim.kernels.attitude import BAD, BAD_FINAL, CAT_SHIFT, FORGAVE, RECOVERED
 from cxsim.kernels.common import category, clip01
+from cxsim.kernels.flags import BAD, BAD_FINAL, CUSTOMER, DETRACTOR, EXPERIENCE_CAT_SHIFT, FORGAVE, PROMOTER, RECOVERED
 from cxsim.rng import S_VOC_NOISE, S_VOC_PICK, S_VOC_RESPOND, index, normal, uniform
 
-CUSTOMER = 1
+
+class AttitudeTally(NamedTuple):
+    """Current customers by NPS category, and the sum of their attitudes."""
+
+    detractors: int
+    passives: int
+    promoters: int
+    attitude_sum: float
 
 
 @njit(cache=True)
 def attitude_tally(status, attitude):
-    """(detractors, passives, promoters, attitude_sum) over current customers."""
+    """Current customers by NPS category, and the sum of their attitudes: an :class:`AttitudeTally`."""
     det = 0
     pas = 0
     pro = 0
@@ -43,19 +52,32 @@ def attitude_tally(status, attitude):
         k += status[i] == CUSTOMER
     for j in range(k):
         total += packed[j]
-    return det, pas, pro, total
+    return AttitudeTally(det, pas, pro, total)
+
+
+class ExperienceTally(NamedTuple):
+    """This week's experiences, counted by :func:`experience_tally`; by NPS category at the time."""
+
+    bad: int
+    bad_final: int  # neither forgiven nor recovered
+    recovered: int
+    bad_detractor: int
+    bad_passive: int
+    bad_promoter: int
+    forgiven_detractor: int
+    forgiven_passive: int
+    forgiven_promoter: int
 
 
 @njit(cache=True)
-def experience_tally(exp):
-    """Counts of experiences (serial): bad, bad_final, recovered, then per NPS
-    category [det, pas, pro]: bad experiences, forgiven ones."""
+def experience_tally(experience_flags):
+    """Counts of this week's experiences (serial): an :class:`ExperienceTally`."""
     out = np.zeros(9, dtype=np.int64)
-    for i in range(exp.shape[0]):
-        f = exp[i]
+    for i in range(experience_flags.shape[0]):
+        f = experience_flags[i]
         if f & BAD:
             out[0] += 1
-            cat = (f >> CAT_SHIFT) & 3
+            cat = (f >> EXPERIENCE_CAT_SHIFT) & 3
             out[3 + cat] += 1
             if f & FORGAVE:
                 out[6 + cat] += 1
@@ -63,41 +85,55 @@ def experience_tally(exp):
             out[1] += 1
         if f & RECOVERED:
             out[2] += 1
-    return out
+    return ExperienceTally(out[0], out[1], out[2], out[3], out[4], out[5], out[6], out[7], out[8])
+
+
+class VocParams(NamedTuple):
+    """Scalars of :func:`voc_survey`."""
+
+    sample: int  # responses wanted per week
+    response_bias: float  # happier customers answer more
+    noise: float  # answer noise (attitude std dev)
+
+
+class VocResult(NamedTuple):
+    responses: int
+    nps: float  # NaN with no responses
+    mean_answer: float  # NaN with no responses
 
 
 @njit(cache=True)
-def voc_survey(seed, week, status, attitude, sample, response_bias, noise):
-    """Survey ``sample`` respondents among current customers.
+def voc_survey(seed, week, status, attitude, p):
+    """Survey ``p.sample`` respondents among current customers.
 
     Each invitation goes to a random person; a customer answers with
     probability 0.3 + response_bias x (attitude - 0.5) x 2 (happier customers
-    answer more). The answer is attitude plus noise. Returns (responses,
-    nps, mean_answer); nps is NaN with no responses.
+    answer more). The answer is attitude plus noise. ``p`` is a :class:`VocParams`;
+    returns a :class:`VocResult`.
     """
     n = status.shape[0]
     det = 0
     pro = 0
     got = 0
     total = 0.0
-    max_invites = 50 * sample
+    max_invites = 50 * p.sample
     for k in range(max_invites):
-        if got >= sample:
+        if got >= p.sample:
             break
         i = index(seed, S_VOC_PICK, week, k, n)
         if status[i] != CUSTOMER:
             continue
         a = attitude[i]
-        if uniform(seed, S_VOC_RESPOND, week, k) >= clip01(0.3 + response_bias * (a - 0.5) * 2.0):
+        if uniform(seed, S_VOC_RESPOND, week, k) >= clip01(0.3 + p.response_bias * (a - 0.5) * 2.0):
             continue
-        answer = clip01(a + noise * normal(seed, S_VOC_NOISE, week, k))
+        answer = clip01(a + p.noise * normal(seed, S_VOC_NOISE, week, k))
         c = category(answer)
-        if c == 2:
+        if c == PROMOTER:
             pro += 1
-        elif c == 0:
+        elif c == DETRACTOR:
             det += 1
         total += answer
         got += 1
     if got == 0:
-        return 0, np.nan, np.nan
-    return got, 100.0 * (pro - det) / got, total / got
+        return VocResult(0, np.nan, np.nan)
+    return VocResult(got, 100.0 * (pro - det) / got, total / got)

@@ -17,14 +17,32 @@ moves attitude or intent (parallel, no write conflicts).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit, prange
 
-from cxsim.kernels.attitude import BAD_FINAL
-from cxsim.kernels.common import DETRACTOR, by_category, category, clip01
-from cxsim.kernels.encounters import CONTACTED
+from cxsim.kernels.common import by_category, category, clip01
+from cxsim.kernels.flags import (
+    BAD_FINAL,
+    CONTACTED,
+    CUSTOMER,
+    DEFECTION_ENDS,
+    DEFECTION_STARTS,
+    DETRACTOR,
+    FRIENDS_NEG,
+    HEARS_NEGATIVE,
+    PROSPECT,
+    RALLY,
+    RECOMMEND,
+    REVIEW_NEG,
+    REVIEW_POS,
+    SAYS,
+    SOCIAL_NEG,
+    TWEET_NEG,
+    VIRAL,
+)
 from cxsim.rng import (
-    S_CASCADE,
     S_FRIENDS,
     S_POS_REVIEW,
     S_RALLY,
@@ -40,70 +58,59 @@ from cxsim.rng import (
     uniform,
 )
 
-PROSPECT = 0
-CUSTOMER = 1
 
-# bits of the per-person WOM flags ``wom`` (what this person says this week)
-FRIENDS_NEG = 1
-SOCIAL_NEG = 2
-TWEET_NEG = 4
-REVIEW_NEG = 8
-RECOMMEND = 16
-REVIEW_POS = 32
-VIRAL = 64
-# bits of ``signal`` only (see ``signals``): this person's defection starts / stops counting as recent
-DEFECTION_STARTS = 4
-DEFECTION_ENDS = 8
-HEARS_NEGATIVE = 64  # bit of ``signal`` only (see ``push_to_friends``): a friend told or posted something bad
-SAYS = FRIENDS_NEG | SOCIAL_NEG | RECOMMEND | DEFECTION_STARTS | DEFECTION_ENDS  # what friends must hear
+class SendParams(NamedTuple):
+    """Scalars of :func:`send`: the channels after a bad experience, and recommending."""
 
-RALLY = 2  # bit of the persistent ``case`` flags: rallied by a viral story, will post next week
+    bad_friends: float  # share of bad experiences told to friends
+    bad_social: float  # ... posted on social media
+    bad_review: float  # ... written up as a review
+    bad_tweet: float  # ... tweeted
+    recommend_base: float
+    recommend_ratio: float
+    positive_review: float  # chance of a good review after a good contact
 
 
 @njit(cache=True, parallel=True)
-def send(
-    seed,
-    week,
-    status,
-    attitude,
-    enc,
-    exp,
-    case,
-    wom,
-    p_friends,
-    p_social,
-    p_review,
-    p_tweet,
-    recommend_base,
-    recommend_ratio,
-    p_positive_review,
-):
-    """Decide each customer's messages this week; writes ``wom`` flags."""
+def send(seed, week, market, p):
+    """Decide each customer's messages this week; writes ``wom_flags``.
+
+    Reads ``experience_flags`` (a final bad experience), ``encounter_flags`` and attitude; clears the
+    ``RALLY`` bit of ``case`` of those who now post. ``p`` is a :class:`SendParams`.
+    """
+    # arrays into local names first, one per statement: Numba drops writes made through a NamedTuple (or
+    # through a tuple-unpacked group of its arrays) inside prange (numba#5872); see cxsim.kernels
+    status = market.status
+    attitude = market.attitude
+    case = market.case
+    wom_flags = market.wom_flags
+    encounter_flags = market.encounter_flags
+    experience_flags = market.experience_flags
     for i in prange(status.shape[0]):
-        wom[i] = 0
+        wom_flags[i] = 0
         if status[i] != CUSTOMER:
             continue
         flags = 0
         if case[i] & RALLY:
             case[i] = case[i] & np.uint8(0xFF ^ RALLY)
             flags |= SOCIAL_NEG | REVIEW_NEG
-        if exp[i] & BAD_FINAL:
-            if uniform(seed, S_FRIENDS, week, i) < p_friends:
+        if experience_flags[i] & BAD_FINAL:
+            if uniform(seed, S_FRIENDS, week, i) < p.bad_friends:
                 flags |= FRIENDS_NEG
-            if uniform(seed, S_SOCIAL, week, i) < p_social:
+            if uniform(seed, S_SOCIAL, week, i) < p.bad_social:
                 flags |= SOCIAL_NEG
-            if uniform(seed, S_REVIEW, week, i) < p_review:
+            if uniform(seed, S_REVIEW, week, i) < p.bad_review:
                 flags |= REVIEW_NEG
-            if uniform(seed, S_TWEET, week, i) < p_tweet:
+            if uniform(seed, S_TWEET, week, i) < p.bad_tweet:
                 flags |= TWEET_NEG
         else:
             if uniform(seed, S_RECOMMEND, week, i) < by_category(
-                recommend_base, recommend_ratio, category(attitude[i])
+                p.recommend_base, p.recommend_ratio, category(attitude[i])
             ):
                 flags |= RECOMMEND
-            if (enc[i] & CONTACTED) and uniform(seed, S_POS_REVIEW, week, i) < p_positive_review:
+            if (encounter_flags[i] & CONTACTED) and uniform(seed, S_POS_REVIEW, week, i) < p.positive_review:
                 flags |= REVIEW_POS
-        wom[i] = flags
+        wom_flags[i] = flags
 
 
 @njit(cache=True)
@@ -115,67 +122,87 @@ def viral_reach(u, min_reach, alpha, n):
     return int(r)
 
 
+class BroadcastParams(NamedTuple):
+    """Scalars of :func:`broadcast`: audiences and weights of posts and tweets."""
+
+    social_reach: int
+    social_weight: float
+    tweet_reach: int
+    viral_prob: float
+    viral_min_reach: float
+    viral_alpha: float
+    viral_weight: float
+    negative_multiplier: float
+    rally_prob: float
+
+
+class BroadcastTally(NamedTuple):
+    viral_stories: int
+    viral_reach: int  # people reached by viral stories
+
+
 @njit(cache=True)
-def broadcast(
-    seed,
-    week,
-    status,
-    attitude,
-    case,
-    wom,
-    wom_in,
-    social_reach,
-    social_weight,
-    tweet_reach,
-    viral_prob,
-    viral_min_reach,
-    viral_alpha,
-    viral_weight,
-    negative_multiplier,
-    rally_prob,
-):
+def broadcast(seed, week, market, p):
     """Deliver social posts and tweets to random audiences (serial: deterministic).
 
-    Adds (negative) attitude deltas into ``wom_in``. Returns (viral_stories,
-    people_reached_by_viral).
+    Adds (negative) attitude deltas into ``wom_in``; marks viral tweets in ``wom_flags`` and the
+    detractors a viral story rallies in ``case``. ``p`` is a :class:`BroadcastParams`; returns a
+    :class:`BroadcastTally`.
     """
+    status = market.status
+    attitude = market.attitude
+    case = market.case
+    wom_flags = market.wom_flags
+    wom_in = market.wom_in
     n = status.shape[0]
     n_viral = 0
     viral_people = 0
     for i in range(n):
-        f = wom[i]
+        f = wom_flags[i]
         if (f & (SOCIAL_NEG | TWEET_NEG)) == 0:
             continue
         key = (week << 32) | i
         if f & SOCIAL_NEG:
-            for r in range(social_reach):
-                wom_in[index(seed, S_SOCIAL_TARGET, key, r, n)] -= social_weight * negative_multiplier
+            for r in range(p.social_reach):
+                wom_in[index(seed, S_SOCIAL_TARGET, key, r, n)] -= p.social_weight * p.negative_multiplier
         if f & TWEET_NEG:
-            if uniform(seed, S_VIRAL, week, i) < viral_prob:
-                wom[i] = f | VIRAL
-                reach = viral_reach(uniform(seed, S_VIRAL_SIZE, week, i), viral_min_reach, viral_alpha, n)
-                weight = viral_weight
+            if uniform(seed, S_VIRAL, week, i) < p.viral_prob:
+                wom_flags[i] = f | VIRAL
+                reach = viral_reach(uniform(seed, S_VIRAL_SIZE, week, i), p.viral_min_reach, p.viral_alpha, n)
+                weight = p.viral_weight
                 n_viral += 1
                 viral_people += reach
             else:
-                reach = tweet_reach
-                weight = social_weight
+                reach = p.tweet_reach
+                weight = p.social_weight
             for r in range(reach):
                 t = index(seed, S_TWEET_TARGET, key, r, n)
-                wom_in[t] -= weight * negative_multiplier
+                wom_in[t] -= weight * p.negative_multiplier
                 if (
-                    weight == viral_weight
-                    and rally_prob > 0.0
+                    weight == p.viral_weight
+                    and p.rally_prob > 0.0
                     and status[t] == CUSTOMER
                     and category(attitude[t]) == DETRACTOR
-                    and uniform(seed, S_RALLY, key, r) < rally_prob
+                    and uniform(seed, S_RALLY, key, r) < p.rally_prob
                 ):
                     case[t] = case[t] | np.uint8(RALLY)
-    return n_viral, viral_people
+    return BroadcastTally(n_viral, viral_people)
+
+
+class WomTally(NamedTuple):
+    """Senders per channel this week, and the people whose defection counts as recent."""
+
+    friends_negative: int
+    social_negative: int
+    tweet_negative: int
+    review_negative: int
+    recommend: int
+    review_positive: int
+    recent_defectors: int
 
 
 @njit(cache=True)  # serial: a branch-free pass that vectorises; parallel would cost ~2 s more compile than it saves
-def signals(week, wom, t_churned, contagion_window, signal, referral, defected):
+def signals(week, market, contagion_window):
     """What each person's friends can hear from them this week, one byte each.
 
     ``signal`` gets the friend-visible WOM bits (told friends, posted,
@@ -185,9 +212,13 @@ def signals(week, wom, t_churned, contagion_window, signal, referral, defected):
     that :func:`push_to_friends` keeps friends' counts of recent defectors up
     to date by visiting only those who changed (~1% a week rather than the
     ~5% recent defectors). Also clears ``referral`` and ``defected``, which
-    :func:`receive` fills with this week's shares. Returns the same counts as
-    :func:`tally` followed by the number of recent defectors.
+    :func:`read_friends` fills with this week's shares. Returns a :class:`WomTally`.
     """
+    wom_flags = market.wom_flags
+    t_churned = market.t_churned
+    signal = market.signal
+    referral = market.referral
+    defected = market.defected
     n_friends = 0
     n_social = 0
     n_tweet = 0
@@ -195,8 +226,8 @@ def signals(week, wom, t_churned, contagion_window, signal, referral, defected):
     n_recommend = 0
     n_review_pos = 0
     n_recent = 0
-    for i in range(wom.shape[0]):
-        f = wom[i]
+    for i in range(wom_flags.shape[0]):
+        f = wom_flags[i]
         tc = t_churned[i]
         recent = (tc >= 0) & (week - tc < contagion_window)  # & not `and`: no branch
         # as `recent` was at last week's pass (churn comes after word of mouth: then tc < week - 1)
@@ -217,19 +248,26 @@ def signals(week, wom, t_churned, contagion_window, signal, referral, defected):
             referral[i] = 0.0
         if defected[i] != 0.0:
             defected[i] = 0.0
-    out = np.empty(7, dtype=np.int64)
-    out[0] = n_friends
-    out[1] = n_social
-    out[2] = n_tweet
-    out[3] = n_review
-    out[4] = n_recommend
-    out[5] = n_review_pos
-    out[6] = n_recent
-    return out
+    return WomTally(n_friends, n_social, n_tweet, n_review, n_recommend, n_review_pos, n_recent)
+
+
+class ReceiveParams(NamedTuple):
+    """Scalars of :func:`receive`: how heard word of mouth moves attitude and intent."""
+
+    full_mixing: bool  # friends are the whole market (mean-field shares below)
+    mean_degree: float
+    share_friends_negative: float  # under full mixing: this week's share of people telling friends ...
+    share_social_negative: float  # ... posting
+    share_recommend: float  # ... recommending
+    share_recent_defectors: float  # ... and who left recently
+    friend_weight: float
+    social_weight: float
+    negative_multiplier: float
+    intent_weight: float
 
 
 @njit(cache=True)
-def push_to_friends(indptr, indices, signal, referral, n_defected, heard, friend_weight, social_weight):
+def push_to_friends(indptr, indices, market, p):
     """Each person with something to say tells their friends (serial push).
 
     Adds 1 to each friend's ``referral`` count (recommendation); adds 1 to /
@@ -245,6 +283,12 @@ def push_to_friends(indptr, indices, signal, referral, n_defected, heard, friend
     over i's friends would: speakers go in increasing j and friend lists
     are sorted, so i hears from its friends in friend order.
     """
+    signal = market.signal
+    referral = market.referral
+    n_defected = market.n_defected
+    heard = market.heard
+    friend_weight = p.friend_weight
+    social_weight = p.social_weight
     for j in range(signal.shape[0]):
         f = signal[j] & SAYS
         if f:
@@ -269,97 +313,47 @@ def push_to_friends(indptr, indices, signal, referral, n_defected, heard, friend
                         heard[i] += social_weight
 
 
-def receive(
-    indptr,
-    indices,
-    status,
-    attitude,
-    intent,
-    signal,
-    wom_in,
-    referral,
-    defected,
-    heard,
-    n_defected,
-    full_mixing,
-    mean_degree,
-    share_friends_neg,
-    share_social_neg,
-    share_recommend,
-    share_recent_churn,
-    friend_weight,
-    social_weight,
-    negative_multiplier,
-    intent_weight,
-):
+def receive(indptr, indices, market, p) -> None:
     """Each person reads what their friends said; customers' attitude and
     prospects' intent move. Also writes each person's share of recommending
     friends (``referral``) and of recently defected friends (``defected``).
 
     ``signal``, ``referral`` and ``defected`` are as :func:`signals` left
-    them, ``heard`` all zero (and left so), ``n_defected`` as last week left it. Under full mixing the friends are
-    the whole market (mean-field shares).
+    them, ``heard`` all zero (and left so), ``n_defected`` as last week left it.
+    Under full mixing the friends are the whole market (mean-field shares).
+    ``p`` is a :class:`ReceiveParams`.
     """
-    if not full_mixing:
-        push_to_friends(indptr, indices, signal, referral, n_defected, heard, friend_weight, social_weight)
-    read_friends(
-        indptr,
-        status,
-        attitude,
-        intent,
-        signal,
-        wom_in,
-        referral,
-        defected,
-        heard,
-        n_defected,
-        full_mixing,
-        mean_degree,
-        share_friends_neg,
-        share_social_neg,
-        share_recommend,
-        share_recent_churn,
-        friend_weight,
-        social_weight,
-        negative_multiplier,
-        intent_weight,
-    )
+    if not p.full_mixing:
+        push_to_friends(indptr, indices, market, p)
+    read_friends(indptr, market, p)
 
 
 @njit(cache=True, parallel=True)
-def read_friends(
-    indptr,
-    status,
-    attitude,
-    intent,
-    signal,
-    wom_in,
-    referral,
-    defected,
-    heard,
-    n_defected,
-    full_mixing,
-    mean_degree,
-    share_friends_neg,
-    share_social_neg,
-    share_recommend,
-    share_recent_churn,
-    friend_weight,
-    social_weight,
-    negative_multiplier,
-    intent_weight,
-):
+def read_friends(indptr, market, p):
     """The second half of :func:`receive` (parallel, no write conflicts): turn the
     pushed counts into shares and move attitude or intent. The negative sum
     was made by the push (in friend order: floating-point sums depend on the
     order); reading it here instead of visiting friends' signals halves this
     pass at a million people (random reads of the graph and of ``signal``)."""
+    # arrays into local names first, one per statement: Numba drops writes made through a NamedTuple (or
+    # through a tuple-unpacked group of its arrays) inside prange (numba#5872); see cxsim.kernels
+    status = market.status
+    attitude = market.attitude
+    intent = market.intent
+    signal = market.signal
+    wom_in = market.wom_in
+    referral = market.referral
+    defected = market.defected
+    heard = market.heard
+    n_defected = market.n_defected
+    full_mixing = p.full_mixing
+    friend_weight = p.friend_weight
     for i in prange(status.shape[0]):
         if full_mixing:
-            neg = mean_degree * (share_friends_neg * friend_weight + share_social_neg * social_weight)
-            pos = mean_degree * share_recommend * friend_weight
-            referral[i] = share_recommend
-            defected[i] = share_recent_churn
+            neg = p.mean_degree * (p.share_friends_negative * friend_weight + p.share_social_negative * p.social_weight)
+            pos = p.mean_degree * p.share_recommend * friend_weight
+            referral[i] = p.share_recommend
+            defected[i] = p.share_recent_defectors
         else:
             neg = 0.0
             pos = 0.0
@@ -377,63 +371,11 @@ def read_friends(
         w = wom_in[i]
         if w != 0.0:
             wom_in[i] = 0.0
-        delta = pos - negative_multiplier * neg + w
+        delta = pos - p.negative_multiplier * neg + w
         if delta == 0.0:
             continue  # heard nothing at all: attitude and intent stay as they are (x + 0.0 == x)
         if status[i] == CUSTOMER:
             attitude[i] = clip01(attitude[i] + delta)
         elif status[i] == PROSPECT:
-            v = intent[i] + intent_weight * delta
+            v = intent[i] + p.intent_weight * delta
             intent[i] = -1.0 if v < -1.0 else (1.0 if v > 1.0 else v)
-
-
-@njit(cache=True)
-def tally(wom):
-    """Senders per channel this week: (friends_neg, social_neg, tweet_neg, review_neg, recommend, review_pos)."""
-    out = np.zeros(6, dtype=np.int64)
-    for i in range(wom.shape[0]):
-        f = wom[i]
-        if f:
-            if f & FRIENDS_NEG:
-                out[0] += 1
-            if f & SOCIAL_NEG:
-                out[1] += 1
-            if f & TWEET_NEG:
-                out[2] += 1
-            if f & REVIEW_NEG:
-                out[3] += 1
-            if f & RECOMMEND:
-                out[4] += 1
-            if f & REVIEW_POS:
-                out[5] += 1
-    return out
-
-
-@njit(cache=True)
-def cascade(indptr, indices, sources, p, seed):
-    """Independent cascade: each newly reached node passes the story to each
-    friend once with probability ``p``. Returns the boolean reached mask.
-
-    On an Erdos-Renyi graph of mean degree c the final reached share S solves
-    S = 1 - exp(-c p S) (bond percolation).
-    """
-    n = indptr.shape[0] - 1
-    reached = np.zeros(n, dtype=np.bool_)
-    frontier = np.empty(n, dtype=np.int64)
-    head = 0
-    tail = 0
-    for s in sources:
-        if not reached[s]:
-            reached[s] = True
-            frontier[tail] = s
-            tail += 1
-    while head < tail:
-        i = frontier[head]
-        head += 1
-        for k in range(indptr[i], indptr[i + 1]):
-            j = indices[k]
-            if not reached[j] and uniform(seed, S_CASCADE, i, j) < p:
-                reached[j] = True
-                frontier[tail] = j
-                tail += 1
-    return reached

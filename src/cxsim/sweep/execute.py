@@ -27,6 +27,8 @@ from typing import Any, Protocol
 
 import pandas as pd
 
+from cxsim.parallel import process_pool, using_threads
+
 
 @dataclass
 class ChunkTask:
@@ -44,17 +46,6 @@ class ChunkTask:
     keep: str
     runs: list[tuple[int, int, int, int, dict[str, Any]]]
     threads: int | None = None
-
-
-def _set_threads(threads: int | None) -> int | None:
-    """Set this thread's Numba thread count; return the previous one."""
-    if not threads:
-        return None
-    import numba
-
-    before = numba.get_num_threads()
-    numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
-    return before
 
 
 @dataclass
@@ -76,14 +67,12 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     (``total_profit``, ``final_nps`` ... as :func:`cxsim.compare.outcomes`).
     Timeseries mode: one row per run and week with the KPI columns.
     """
-    from cxsim import __version__
     from cxsim.compare import outcome_name, outcomes
-    from cxsim.run import run
+    from cxsim.run import run, version
     from cxsim.scenario import override, scenario_from_dict
 
     started = time.perf_counter()
-    before = _set_threads(task.threads)
-    try:
+    with using_threads(task.threads):
         base = scenario_from_dict(task.base)
         frames, rows = [], []
         for run_index, point, replicate, seed, changes in task.runs:
@@ -106,10 +95,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
                 rows.append(row)
         out = pd.concat(frames, ignore_index=True) if task.keep == "timeseries" else pd.DataFrame(rows)
         host = f"{socket.gethostname()}:{os.getpid()}"
-        return ChunkResult(task.chunk, out, __version__, host, time.perf_counter() - started)
-    finally:
-        if before is not None:
-            _set_threads(before)
+        return ChunkResult(task.chunk, out, version(), host, time.perf_counter() - started)
 
 
 # ------------------------------------------------------------------ executors
@@ -154,10 +140,9 @@ def _die_with_parent() -> None:
         threading.Thread(target=watch, daemon=True).start()
 
 
-def _init_local_worker(threads: int) -> None:
+def _init_local_worker() -> None:
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle, once
-    _set_threads(threads)
 
 
 class LocalExecutor:
@@ -188,6 +173,8 @@ class LocalExecutor:
         cores = os.cpu_count() or 1
         self.workers = max(1, int(workers or cores))
         self.threads = int(threads or 1)
+        if self.threads < 1:
+            raise ValueError(f"threads must be a whole number >= 1, got {threads!r}")
         self.driver_runs = bool(driver_runs)
         self._pool = None
 
@@ -211,15 +198,7 @@ class LocalExecutor:
 
     def start(self) -> None:
         if self.helpers and self._pool is None:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.helpers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_init_local_worker,
-                initargs=(self.threads,),
-            )
+            self._pool = process_pool(self.helpers, self.threads, initializer=_init_local_worker)
 
     def map(self, tasks: list[ChunkTask]) -> Iterator[ChunkResult]:
         for t in tasks:
@@ -315,7 +294,7 @@ class DaskExecutor:
     def map(self, tasks: list[ChunkTask]) -> Iterator[ChunkResult]:
         from distributed import as_completed
 
-        from cxsim import __version__
+        from cxsim.run import version
         from cxsim.sweep.spec import SweepError
 
         self.start()
@@ -326,9 +305,9 @@ class DaskExecutor:
             futures.append(fut)
         try:
             for _fut, result in as_completed(futures, loop=self._client.loop, with_results=True):
-                if result.version != __version__:
+                if result.version != version():
                     raise SweepError(
-                        f"a Dask worker ({result.host}) runs cxsim {result.version}, this driver {__version__}: "
+                        f"a Dask worker ({result.host}) runs cxsim {result.version}, this driver {version()}: "
                         "install the same version on every worker"
                     )
                 yield result

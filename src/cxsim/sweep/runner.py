@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from cxsim.run import version
 from cxsim.scenario import ScenarioError, load_scenario, override, scenario_from_dict
 from cxsim.sweep.design import Design, make_design, run_seed
 from cxsim.sweep.execute import ChunkTask, Executor, auto_chunk_size, make_executor
@@ -97,7 +98,7 @@ def manifest_for(spec: SweepSpec, design: Design, scenario: dict | None) -> dict
         for k in range(n_runs)
     ]
     return {
-        "cxsim_version": _version(),
+        "cxsim_version": version(),
         "spec": _jsonable(spec.to_dict()),
         "spec_text": spec.source,
         "scenario": scenario,
@@ -109,12 +110,6 @@ def manifest_for(spec: SweepSpec, design: Design, scenario: dict | None) -> dict
         },
         "runs": {"count": n_runs, "seeds_per_point": spec.seeds, "seed": seeds},
     }
-
-
-def _version() -> str:
-    from cxsim import __version__
-
-    return __version__
 
 
 def _jsonable(d: Any) -> Any:
@@ -209,7 +204,8 @@ def run(
         old = store.manifest
         if old.get("cxsim_version") != manifest["cxsim_version"]:
             raise SweepError(
-                f"--resume: {out} was started with cxsim {old.get('cxsim_version')}, this is {manifest['cxsim_version']}; "
+                f"--resume: {out} was started with cxsim {old.get('cxsim_version')}, "
+                f"this is {manifest['cxsim_version']}; "
                 "its runs would not be comparable: finish it with that version or start a new DIR"
             )
         diffs = _spec_differences(old["spec"], manifest["spec"])

@@ -27,6 +27,7 @@ from typing import Any
 
 import pandas as pd
 
+from cxsim import atomic
 from cxsim.sweep.spec import SweepError
 
 MANIFEST = "_sweep.json"
@@ -36,15 +37,6 @@ _PART = re.compile(r"^part-(\d+)\.parquet$")
 
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 class SweepStore:
@@ -89,7 +81,7 @@ class SweepStore:
 
     def save(self) -> None:
         self.manifest["updated"] = now()
-        _write_atomic(self.out / MANIFEST, json.dumps(self.manifest, indent=1).encode("utf-8"))
+        atomic.write_text(self.out / MANIFEST, json.dumps(self.manifest, indent=1))
 
     # -------------------------------------------------------------- chunks
 
@@ -137,12 +129,8 @@ class SweepStore:
         path = self.part_path(chunk)
         if path.exists():  # cannot happen in one driver; never let a second copy in
             raise SweepError(f"{path}: chunk {chunk} is already written")
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
-            frame.to_parquet(fh, index=False)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        with atomic.atomic_path(path) as tmp:
+            frame.to_parquet(tmp, index=False)
         done = set(self.manifest["done_chunks"])
         done.add(chunk)
         self.manifest["done_chunks"] = sorted(done)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
 import solara
 from mesa.visualization.solara_viz import ModelController, ModelCreator
 from mesa.visualization.utils import update_counter
@@ -107,7 +108,7 @@ class LiveModel(CXModel):
                 "week": self.week,
                 "engagement": w.engagement.copy(),
                 "team": w.team.copy(),
-                "front": w.front.copy(),
+                "front": np.flatnonzero(self.front_line_mask),
                 "ts": self.timeseries(),
                 "bankrupt": self.bankrupt,
             }
