@@ -76,7 +76,7 @@ def figure(df: pd.DataFrame, fits: dict, path: Path, title: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from cxsim.report import short
+    from cxsim.formatting import tick as short
 
     panels = [
         ("revenue_growth", "Revenue growth over the run (%)\nlast 4 vs first 4 weeks"),

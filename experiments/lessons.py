@@ -3,7 +3,7 @@
 For the teacher and the strategist (domain brief section 4): does each lesson
 pair show what CX practice says, by how much, and is it distinguishable from
 seed-to-seed noise? Every lesson runs its pair with common random numbers
-(:func:`cxsim.compare.compare`: the same seeds on both sides), takes the KPI
+(:func:`cxsim.compare`: the same seeds on both sides), takes the KPI
 the lesson is about (:mod:`cxsim.lessons`) and writes
 
 * ``experiments/results/<lesson>.png``: the KPI over time for both sides
@@ -52,11 +52,11 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import cxsim  # noqa: E402
-from cxsim.compare import compare, outcomes, paired_table  # noqa: E402
+from cxsim.comparison import compare, outcomes, paired_table  # noqa: E402
+from cxsim.formatting import number, signed  # noqa: E402
 from cxsim.lessons import LESSONS, Lesson, lesson  # noqa: E402
-from cxsim.metrics import outcome_kind  # noqa: E402
+from cxsim.metrics import describe_outcome, label, outcome_kind  # noqa: E402
 from cxsim.params import Scenario  # noqa: E402
-from cxsim.report import describe_outcome, label, number, signed  # noqa: E402
 from cxsim.run import run_many  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -296,7 +296,7 @@ def figure(res: dict, path: Path) -> None:
         ax.legend(fontsize=7, frameon=False, loc="upper left")
     from matplotlib.ticker import FuncFormatter
 
-    from cxsim.report import short
+    from cxsim.formatting import tick as short
 
     for ax in axes[:2]:
         ax.yaxis.set_major_formatter(FuncFormatter(short))

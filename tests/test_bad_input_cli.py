@@ -100,7 +100,7 @@ def test_cli_unexpected_error_is_one_line_exit_1(capsys, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(cli, "load_with_overrides", boom)
+    monkeypatch.setattr(cli.runs, "load_with_overrides", boom)
     code, _, err = _main(capsys, "run", "small_business")
     assert code == 1 and "internal error (RuntimeError: kaboom)" in err and "--debug" in err
     assert "Traceback" not in err

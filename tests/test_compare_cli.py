@@ -11,7 +11,7 @@ import pytest
 
 import cxsim
 from cli_helpers import run_cli
-from cxsim.compare import compare
+from cxsim.comparison import compare
 from cxsim.report import render_html, write_report
 
 TINY = ["--set", "market.size=2000", "--set", "workforce.employees=40", "--set", "workforce.team_size=8"]

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import cxsim
-from cxsim.compare import compare
+from cxsim.comparison import compare
 from cxsim.scenario import diff, scenarios_dir
 
 #: baseline at one tenth of its size (people, employees and the fixed-money lines), 52 weeks

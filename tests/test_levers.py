@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from cxsim.compare import compare
+from cxsim.comparison import compare
 
 SEEDS = 6
 

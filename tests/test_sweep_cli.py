@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 import cxsim.sweep as sw
 from cxsim.cli import app, main
-from cxsim.compare import outcome_name, outcomes
+from cxsim.comparison import outcome_name, outcomes
 from sweep_helpers import TINY_TOML
 
 runner = CliRunner()

@@ -21,7 +21,7 @@ import pytest
 
 import cxsim
 import cxsim.sweep as sw
-from cxsim.compare import outcome_name, outcomes
+from cxsim.comparison import outcome_name, outcomes
 from cxsim.sweep.design import run_seed
 from cxsim.sweep.store import MANIFEST, SweepStore
 from sweep_helpers import tiny_spec

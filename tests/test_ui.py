@@ -19,7 +19,7 @@ from ipywidgets import Widget
 from solara.server import kernel, kernel_context
 
 import cxsim
-from cxsim.compare import compare
+from cxsim.comparison import compare
 from cxsim.ui import analysis, assets, lessons, state
 
 
@@ -412,7 +412,9 @@ def test_live_view_steps_one_model_per_session(tiny):
 
 
 def test_delta_table_colours_what_is_good_for_the_firm_not_what_goes_up():
-    from cxsim.ui.widgets import delta_table_frame, delta_table_html, fmt_num, headline_html, verdict
+    from cxsim.comparison import verdict
+    from cxsim.formatting import number
+    from cxsim.ui.widgets import delta_table_frame, delta_table_html, headline_html
 
     table = pd.DataFrame(
         [
@@ -473,7 +475,7 @@ def test_delta_table_colours_what_is_good_for_the_firm_not_what_goes_up():
     rows = html.split("<tbody>")[1].split("</tr>")
     assert "class='good'" in rows[0] and "class='bad'" in rows[1] and "class='good'" in rows[2]
     assert "class=''" in rows[3] and "e-0" not in html  # small numbers are written out, not 4.92e-05
-    assert fmt_num(-4.92e-05) == "-0.0000492" and fmt_num(1234567.0) == "1,234,567" and fmt_num(0.5) == "0.5"
+    assert number(-4.92e-05) == "-0.0000492" and number(1234567.0) == "1,234,567" and number(0.5) == "0.5"
     assert list(delta_table_frame(table)["verdict for the variant"]) == ["better", "worse", "better", "within noise"]
     line = headline_html(table, "supervisor_led", "hr_led", 8, 104)
     assert "After 104 weeks" in line and "supervisor_led" in line and "NPS +26" in line and "[25, 27]" in line

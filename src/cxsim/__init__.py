@@ -5,6 +5,8 @@ Quick use::
     import cxsim
     result = cxsim.run("baseline", seed=1)
     result.timeseries[["week", "nps", "customers", "profit"]]
+    c = cxsim.compare("hr_led", "supervisor_led", seeds=8)   # A/B over paired seeds
+    c.table[["kpi", "diff", "ci_low", "ci_high", "significant"]]
 """
 
 __version__ = "0.1.0"
@@ -18,6 +20,7 @@ import os as _os  # noqa: E402
 # wins; it must be in the environment before Numba starts its threads, which importing cxsim precedes.
 _os.environ.setdefault("OMP_DYNAMIC", "true")
 
+from cxsim.comparison import Comparison, compare  # noqa: E402
 from cxsim.params import Scenario  # noqa: E402
 from cxsim.run import Result, run, run_many, stack  # noqa: E402
 from cxsim.scenario import ScenarioError, load_scenario, scenario_from_toml, shipped_scenarios  # noqa: E402
@@ -28,7 +31,7 @@ def __getattr__(name):  # lazy: importing the model compiles nothing until used
         from cxsim.model import CXModel
 
         return CXModel
-    if name in ("network", "sweep", "compare"):
+    if name in ("network", "sweep"):
         import importlib
 
         return importlib.import_module(f"cxsim.{name}")
@@ -37,9 +40,11 @@ def __getattr__(name):  # lazy: importing the model compiles nothing until used
 
 __all__ = [
     "CXModel",
+    "Comparison",
     "Result",
     "Scenario",
     "ScenarioError",
+    "compare",
     "load_scenario",
     "run",
     "run_many",

@@ -1,6 +1,6 @@
 """The comparison report: one self-contained HTML page a strategist can read offline.
 
-It answers "what happens if we change X?" from a :class:`cxsim.compare.Comparison`:
+It answers "what happens if we change X?" from a :class:`cxsim.Comparison`:
 what differs between the two scenarios, which KPI differences are
 distinguishable from seed-to-seed noise (paired 95% confidence intervals over
 common random numbers), fan charts of the main KPIs over time for both
@@ -8,7 +8,8 @@ scenarios, the paired difference over time, and the full difference table.
 Figures are matplotlib PNGs embedded as base64, so the page needs no network,
 no CDN and no other file. Next to it go the runs (CSV and Parquet), the
 difference table (CSV) and both scenarios as TOML, so every number can be
-reproduced.
+reproduced. Labels, units and which direction is good come from the KPI
+declarations (:mod:`cxsim.metrics`), numbers from :mod:`cxsim.formatting`.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from cxsim.compare import Comparison, fan
-from cxsim.metrics import KPIS, outcome_kind
+from cxsim.comparison import Comparison, fan, verdict
+from cxsim.formatting import number, signed, tick
+from cxsim.metrics import KPIS, describe_outcome
 
 #: KPIs drawn as fan charts by default (median and 10-90% band over seeds).
 FAN_KPIS = [
@@ -44,60 +46,10 @@ DIFF_KPIS = ["nps", "customers", "mean_engagement", "cash"]
 COLOR_A = "#4c72b0"
 COLOR_B = "#dd8452"
 
-#: Short human labels (the rest fall back to the KPI name).
-LABELS = {
-    "nps": "NPS (points)",
-    "customers": "Customers",
-    "churned": "Churned customers",
-    "new_customers": "New customers",
-    "mean_engagement": "Mean engagement (0-1)",
-    "engaged_share": "Engaged share of employees",
-    "csat": "CSAT (share of contacts not bad)",
-    "resolution_rate": "Resolution rate",
-    "review_rating": "Public review rating (stars)",
-    "revenue": "Revenue ($)",
-    "cost_total": "Total cost ($)",
-    "profit": "Profit ($)",
-    "cash": "Cash ($)",
-    "delivery_gap": "Delivery gap (believed - perceived quality)",
-    "bankrupt": "Bankrupt (share of runs)",
-    "churn_rate": "Weekly churn rate",
-}
-
-
-def label(kpi: str) -> str:
-    return LABELS.get(kpi, kpi.replace("_", " ").capitalize())
-
-
-def describe_outcome(kpi: str) -> str:
-    """How one run is summarised for the table: final level or total flow."""
-    if kpi == "bankrupt":
-        return "share of runs bankrupt by the end"
-    return {"total": "total over the run", "mean": "mean over the run"}.get(outcome_kind(kpi), "final week")
-
-
-def number(x: float, kpi: str = "") -> str:
-    """A number for people: money and counts with separators, rates with 3 decimals."""
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "-"
-    x = float(x)
-    if kpi == "bankrupt":
-        return f"{100 * x:.0f}%"
-    a = abs(x)
-    if a >= 1000:
-        return f"{x:,.0f}"
-    if a >= 10 or kpi == "nps":
-        return f"{x:,.1f}"
-    if a >= 1:
-        return f"{x:.2f}"
-    return f"{x:.3f}"
-
-
-def signed(x: float, kpi: str = "") -> str:
-    s = number(x, kpi)
-    if kpi == "bankrupt" and math.isfinite(x):
-        return f"{100 * x:+.0f} pts"
-    return s if s.startswith("-") or s == "-" else "+" + s
+#: Row class and colour of a difference by its verdict (:func:`cxsim.comparison.verdict`).
+VERDICT_CLASS = {"better": "up", "worse": "down", "higher": "changed", "lower": "changed", "within noise": "noise"}
+VERDICT_COLOR = {"better": "#2a9d4b", "worse": "#c0392b", "higher": "#4c72b0", "lower": "#4c72b0"}
+NOISE_COLOR = "#888888"
 
 
 # ------------------------------------------------------------------ figures
@@ -112,24 +64,10 @@ def _png(fig) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def short(x: float, _pos=None) -> str:
-    """Axis tick label: 1.2M, 750k, 3,200, 0.62 (no '1e7' offset text above money axes)."""
-    a = abs(x)
-    if a >= 1e9:
-        return f"{x / 1e9:.3g}G"
-    if a >= 1e6:
-        return f"{x / 1e6:.3g}M"
-    if a >= 1e5:
-        return f"{x / 1e3:.0f}k"
-    if a >= 1e3:
-        return f"{x:,.0f}"
-    return f"{x:.3g}"
-
-
 def _readable_axis(ax) -> None:
     from matplotlib.ticker import FuncFormatter
 
-    ax.yaxis.set_major_formatter(FuncFormatter(short))
+    ax.yaxis.set_major_formatter(FuncFormatter(tick))
 
 
 def _pyplot():
@@ -155,7 +93,7 @@ def fan_figure(comparison: Comparison, kpis: Iterable[str] = FAN_KPIS, names: tu
             d = f[f["arm"] == arm]
             ax.fill_between(d["week"], d["low"], d["high"], color=color, alpha=0.22, linewidth=0)
             ax.plot(d["week"], d["median"], color=color, linewidth=1.8, label=f"{arm}: {name}")
-        ax.set_title(label(kpi), fontsize=10)
+        ax.set_title(KPIS[kpi].weekly_title, fontsize=10)
         _readable_axis(ax)
         ax.set_xlabel("week", fontsize=8)
         ax.tick_params(labelsize=8)
@@ -189,7 +127,7 @@ def diff_figure(comparison: Comparison, kpis: Iterable[str] = DIFF_KPIS):
             ax.fill_between(med.index, lo, hi, color="#55a868", alpha=0.25, linewidth=0)
             ax.plot(med.index, med, color="#55a868", linewidth=1.8)
         ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_title(f"{label(kpi)}: B - A", fontsize=10)
+        ax.set_title(f"{KPIS[kpi].weekly_title}: B - A", fontsize=10)
         _readable_axis(ax)
         ax.set_xlabel("week", fontsize=8)
         ax.tick_params(labelsize=8)
@@ -210,7 +148,7 @@ def ci_figure(table: pd.DataFrame):
     for ax, (_, r) in zip(axes.flat, table.iterrows(), strict=False):
         d, lo, hi = float(r["diff"]), float(r["ci_low"]), float(r["ci_high"])
         sig = bool(r["significant"])
-        color = ("#2a9d4b" if d > 0 else "#c0392b") if sig else "#888888"
+        color = VERDICT_COLOR.get(verdict(r["kpi"], d, sig), NOISE_COLOR)
         span = max(abs(lo), abs(hi), abs(d), 1e-12) if all(map(math.isfinite, (lo, hi))) else max(abs(d), 1e-12)
         ax.set_xlim(-1.15 * span, 1.15 * span)
         ax.axvline(0, color="black", linewidth=0.8)
@@ -221,10 +159,14 @@ def ci_figure(table: pd.DataFrame):
         ax.set_xticks([])
         for side in ("top", "right", "left"):
             ax.spines[side].set_visible(False)
-        ax.text(-0.02, 0.5, label(r["kpi"]), transform=ax.transAxes, ha="right", va="center", fontsize=8)
+        ax.text(-0.02, 0.5, KPIS[r["kpi"]].title, transform=ax.transAxes, ha="right", va="center", fontsize=8)
         ci = f"{signed(d, r['kpi'])}  [{number(lo, r['kpi'])}, {number(hi, r['kpi'])}]"
         ax.text(1.02, 0.5, ci, transform=ax.transAxes, ha="left", va="center", fontsize=8, color=color)
-    fig.suptitle("B - A with 95% CI (each row on its own scale; grey = within noise)", fontsize=9, y=1.0)
+    fig.suptitle(
+        "B - A with 95% CI (each row on its own scale; green = better for the firm, red = worse, grey = within noise)",
+        fontsize=9,
+        y=1.0,
+    )
     fig.tight_layout()
     return fig
 
@@ -233,11 +175,8 @@ def ci_figure(table: pd.DataFrame):
 
 
 def _prose(x: float, kpi: str, sign: bool = False) -> str:
-    """A number in a sentence: millions as 11.3M (eight digits are hard to read aloud), else as in the table."""
-    if math.isfinite(x) and abs(x) >= 1e6 and kpi != "bankrupt":
-        out = short(x)
-        return "+" + out if sign and x > 0 else out
-    return signed(x, kpi) if sign else number(x, kpi)
+    """A number in a sentence: large ones as 11.3M or 123k (eight digits are hard to read aloud)."""
+    return signed(x, kpi, style="short") if sign else number(x, kpi, style="short")
 
 
 def headline(comparison: Comparison) -> tuple[list[str], list[str]]:
@@ -247,13 +186,18 @@ def headline(comparison: Comparison) -> tuple[list[str], list[str]]:
         kpi = r["kpi"]
         if r["significant"]:
             direction = "higher" if r["diff"] > 0 else "lower"
-            by = f"{100 * abs(r['diff']):.0f} percentage points" if kpi == "bankrupt" else _prose(abs(r["diff"]), kpi)
+            if KPIS[kpi].format == "flag":  # a share of runs: its difference is in percentage points
+                by = f"{100 * abs(r['diff']):.0f} percentage points"
+            else:
+                by = _prose(abs(r["diff"]), kpi)
+            word = verdict(kpi, r["diff"], True)
+            judged = f", {word} for the firm" if word in ("better", "worse") else ""
             says.append(
-                f"{label(kpi)}, {describe_outcome(kpi)}: {direction} under B by {by}"
+                f"{KPIS[kpi].title}, {describe_outcome(kpi)}: {direction} under B by {by}{judged}"
                 + f" (95% CI {_prose(r['ci_low'], kpi, True)} to {_prose(r['ci_high'], kpi, True)})."
             )
         else:
-            noise.append(label(kpi))
+            noise.append(KPIS[kpi].title)
     return says, noise
 
 
@@ -271,14 +215,14 @@ def _table_rows(table: pd.DataFrame) -> str:
     rows = []
     for _, r in table.iterrows():
         k = r["kpi"]
-        sig = bool(r["significant"])
-        cls = ("up" if r["diff"] > 0 else "down") if sig else "noise"
-        verdict = "distinguishable" if sig else "within noise"
+        word = verdict(k, r["diff"], bool(r["significant"]))
+        said = {"better": "distinguishable: better", "worse": "distinguishable: worse"}.get(word, "distinguishable")
         rows.append(
-            f"<tr class='{cls}'><td>{html.escape(label(k))}</td><td>{describe_outcome(k)}</td>"
+            f"<tr class='{VERDICT_CLASS[word]}'><td>{html.escape(KPIS[k].title)}</td><td>{describe_outcome(k)}</td>"
             f"<td class='n'>{number(r['a_mean'], k)}</td><td class='n'>{number(r['b_mean'], k)}</td>"
             f"<td class='n'>{signed(r['diff'], k)}</td>"
-            f"<td class='n'>{number(r['ci_low'], k)} .. {number(r['ci_high'], k)}</td><td>{verdict}</td></tr>"
+            f"<td class='n'>{number(r['ci_low'], k)} .. {number(r['ci_high'], k)}</td>"
+            f"<td>{'within noise' if word == 'within noise' else said}</td></tr>"
         )
     return "\n".join(rows)
 
@@ -290,7 +234,7 @@ h1{font-size:1.6em;margin-bottom:.2em} h2{font-size:1.2em;margin-top:1.8em;borde
 .sub{color:#666} table{border-collapse:collapse;margin:.6em 0;font-size:.92em}
 td,th{border-bottom:1px solid #e4e4e4;padding:.3em .7em;text-align:left} th{background:#f6f6f6}
 td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-tr.up td{background:#eef8f0} tr.down td{background:#fbeeee} tr.noise td{color:#666}
+tr.up td{background:#eef8f0} tr.down td{background:#fbeeee} tr.changed td{background:#eef2f8} tr.noise td{color:#666}
 .a{color:#4c72b0;font-weight:bold} .b{color:#dd8452;font-weight:bold}
 .box{background:#f8f9fb;border:1px solid #e2e6ee;padding:.8em 1.1em;border-radius:6px}
 img{max-width:100%} code{background:#f3f3f3;padding:0 .25em;border-radius:3px}

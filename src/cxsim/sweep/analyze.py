@@ -19,7 +19,7 @@ The method follows the design, as SALib intends:
   correlation ratio comparable to S1) its share, with bootstrap CIs.
 
 Outcomes are per run (``total_profit``, ``final_nps`` ...; see
-:func:`cxsim.compare.outcomes`); Sobol and Morris use each design point's
+:func:`cxsim.comparison.outcomes`); Sobol and Morris use each design point's
 mean over its replicates, because their estimators need one value per point.
 Results are written to ``DIR/analysis/`` as CSV and PNG.
 """
@@ -66,7 +66,7 @@ class KpiAnalysis:
 
 
 def outcome_column(kpi: str) -> str:
-    from cxsim.compare import outcome_name
+    from cxsim.comparison import outcome_name
 
     return outcome_name(kpi)
 
@@ -77,7 +77,7 @@ def run_outcomes(df: pd.DataFrame, kpis: list[str]) -> pd.DataFrame:
         return df
     from types import SimpleNamespace
 
-    from cxsim.compare import outcomes
+    from cxsim.comparison import outcomes
 
     rows = []
     id_cols = [c for c in df.columns if c not in kpis and c not in ("week", "bankrupt")]

@@ -64,10 +64,10 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
 
     Summary mode: one row per run with ``run, point, replicate, seed``, the
     varied parameters, ``weeks, bankrupt`` and one outcome column per KPI
-    (``total_profit``, ``final_nps`` ... as :func:`cxsim.compare.outcomes`).
+    (``total_profit``, ``final_nps`` ... as :func:`cxsim.comparison.outcomes`).
     Timeseries mode: one row per run and week with the KPI columns.
     """
-    from cxsim.compare import outcome_name, outcomes
+    from cxsim.comparison import outcome_name, outcomes
     from cxsim.run import run, version
     from cxsim.scenario import override, scenario_from_dict
 

@@ -1,15 +1,15 @@
 """What the web UI computes, as plain functions over the library (testable without a browser).
 
 - :func:`progressive_compare`: baseline vs variant with common random numbers, through
-  :func:`cxsim.compare.compare`, a few paired seeds at a time so the page can show a first
+  :func:`cxsim.compare`, a few paired seeds at a time so the page can show a first
   answer early and a progress bar that moves; the final table is exactly the one a single
   ``compare(a, b, seeds=n)`` call gives (same seeds, same runs).
 - :func:`decompose`: which changed levers explain the difference ("why"): one lever at a
   time, or the Shapley decomposition over the changed levers, per paired seed so every
   contribution gets a 95% confidence interval.
 
-No model logic lives here: runs come from :func:`cxsim.compare.compare` and
-:func:`cxsim.run_many`, per-run outcomes and paired intervals from :mod:`cxsim.compare`.
+No model logic lives here: runs come from :func:`cxsim.compare` and
+:func:`cxsim.run_many`, per-run outcomes and paired intervals from :mod:`cxsim.comparison`.
 """
 
 from __future__ import annotations
@@ -22,22 +22,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cxsim.compare import DEFAULT_KPIS, Comparison, compare, outcomes, paired_table, t_quantile
+from cxsim.comparison import DEFAULT_KPIS, Comparison, combine, compare, outcomes, t_quantile
 from cxsim.params import Scenario
-from cxsim.run import Result, run_many, stack
+from cxsim.run import Result, run_many
 from cxsim.scenario import ScenarioError
-from cxsim.scenario import diff as scenario_diff
 
-#: KPIs drawn as fan charts on the what-if page, with their titles.
-FAN_KPIS: list[tuple[str, str]] = [
-    ("nps", "NPS (points)"),
-    ("customers", "Customers"),
-    ("churn_rate", "Churn rate (per week)"),
-    ("mean_engagement", "Employee engagement"),
-    ("revenue", "Revenue ($/week)"),
-    ("profit", "Profit ($/week)"),
-    ("cash", "Cash ($)"),
-]
+#: KPIs drawn as fan charts on the what-if page (titles: their declarations in cxsim.metrics).
+FAN_KPIS: list[str] = ["nps", "customers", "churn_rate", "mean_engagement", "revenue", "profit", "cash"]
 
 #: KPIs in the delta table (the comparison default, which covers the fan KPIs' outcomes too).
 TABLE_KPIS: list[str] = list(DEFAULT_KPIS) + [k for k in ("churn_rate",) if k not in DEFAULT_KPIS]
@@ -56,29 +47,6 @@ def seed_batches(n_seeds: int, batch: int = 2) -> list[list[int]]:
     if len(out) > 1 and len(out[-1]) < 2:
         out[-2].extend(out.pop())
     return out
-
-
-def combine(a: Scenario, b: Scenario, steps: int, ra: list[Result], rb: list[Result], kpis: list[str]) -> Comparison:
-    """A :class:`~cxsim.compare.Comparison` over paired results gathered batch by batch.
-
-    Uses the same per-run outcomes and paired table as :func:`cxsim.compare.compare`.
-    """
-    va = pd.DataFrame([outcomes(r, kpis) for r in ra])
-    vb = pd.DataFrame([outcomes(r, kpis) for r in rb])
-    runs_a, runs_b = stack(ra), stack(rb)
-    runs_a.insert(0, "arm", "A")
-    runs_b.insert(0, "arm", "B")
-    return Comparison(
-        a=a,
-        b=b,
-        seeds=[r.seed for r in ra],
-        steps=steps,
-        table=paired_table(va, vb),
-        runs=pd.concat([runs_a, runs_b], ignore_index=True),
-        changes=scenario_diff(a, b),
-        results_a=list(ra),
-        results_b=list(rb),
-    )
 
 
 def progressive_compare(

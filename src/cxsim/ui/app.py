@@ -14,7 +14,7 @@ Pages:
 - **Files**: download the variant as TOML and the runs as CSV; upload a TOML to start from it.
 
 No model logic here: everything is computed by the library (:mod:`cxsim.ui.analysis` wraps
-:func:`cxsim.compare.compare` and :func:`cxsim.run_many`; the live view steps :class:`cxsim.CXModel`).
+:func:`cxsim.compare` and :func:`cxsim.run_many`; the live view steps :class:`cxsim.CXModel`).
 """
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ import ipywidgets
 import solara
 import solara.lab
 
+from cxsim.formatting import number, signed
+from cxsim.metrics import KPIS
+from cxsim.scenario import diff as scenario_diff
 from cxsim.ui import analysis, charts, live, state
 from cxsim.ui import levers as lv
 from cxsim.ui.lessons import LESSONS, available_lessons
@@ -38,7 +41,6 @@ from cxsim.ui.widgets import (
     delta_table_frame,
     delta_table_html,
     headline_html,
-    kpi_label,
 )
 
 TITLE = "cxsim what-if studio"
@@ -230,9 +232,7 @@ def WhatIfPage():
             Md("## What if ...?")
             RunControls()
             Md("#### What changed")
-            solara.HTML(
-                tag="div", unsafe_innerHTML=changes_html(analysis.scenario_diff(state.base.value, state.variant.value))
-            )
+            solara.HTML(tag="div", unsafe_innerHTML=changes_html(scenario_diff(state.base.value, state.variant.value)))
             Results()
 
 
@@ -253,7 +253,7 @@ def lever_change_label(key: str, before, after) -> str:
 def Waterfall(d, kpi: str, labels: dict, ends: tuple[str, str] = ("baseline", "variant")):
     def draw():
         start, end = d.endpoints(kpi)
-        return charts.waterfall(start, end, d.table(kpi), labels, kpi_label(kpi), ends)
+        return charts.waterfall(start, end, d.table(kpi), labels, kpi, ends)
 
     fig = solara.use_memo(draw, dependencies=[id(d), kpi])
     solara.FigureMatplotlib(fig, dependencies=[id(d), kpi], format="png")
@@ -286,7 +286,7 @@ def WhyPage():
         "same seeds as the what-if run)."
     )
     running = state.why_task.pending
-    kpis = {kpi_label(k): k for k in analysis.TABLE_KPIS if k != "bankrupt"}
+    kpis = {KPIS[k].title: k for k in analysis.TABLE_KPIS if k != "bankrupt"}
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
         solara.ToggleButtonsSingle(
             value=METHOD_NAMES.get(state.why_method.value, "auto"),
@@ -295,7 +295,7 @@ def WhyPage():
         )
         solara.Select(
             "KPI to explain",
-            value=kpi_label(state.why_kpi.value),
+            value=KPIS[state.why_kpi.value].title,
             values=list(kpis),
             on_value=lambda name: state.why_kpi.set(kpis[name]),
             style={"max-width": "260px"},
@@ -319,14 +319,15 @@ def WhyPage():
     }
     Waterfall(d, kpi, labels, (f"baseline\n{c.a.name}", f"variant\n{_variant_name(c)}"))
     rows = "".join(
-        f"<tr><td>{labels.get(r.lever, r.lever).replace(chr(10), ': ')}</td><td>{r.contribution:+.3g}</td>"
-        f"<td>[{r.ci_low:.3g}, {r.ci_high:.3g}]</td></tr>"
+        f"<tr><td>{labels.get(r.lever, r.lever).replace(chr(10), ': ')}</td><td>{signed(r.contribution, kpi)}</td>"
+        f"<td>[{number(r.ci_low, kpi)}, {number(r.ci_high, kpi)}]</td></tr>"
         for r in tab.itertuples(index=False)
     )
     solara.HTML(
         tag="div",
         unsafe_innerHTML=(
-            f"<table class='cx-table cx-why-table'><caption>{kpi_label(kpi)}: baseline {start:.4g} -> variant {end:.4g} "
+            f"<table class='cx-table cx-why-table'><caption>{KPIS[kpi].title}: baseline {number(start, kpi)} "
+            f"-> variant {number(end, kpi)} "
             f"({d.method.replace('_', ' ')}, {len(d.seeds)} paired seeds)</caption><thead><tr><th>lever</th>"
             f"<th>contribution</th><th>95% CI</th></tr></thead><tbody>{rows}</tbody></table>"
         ),
@@ -357,7 +358,7 @@ def LessonsPage():
             solara.HTML(
                 tag="div",
                 unsafe_innerHTML=f"<div class='cx-question'><b>Ask the class:</b> {lesson.question}"
-                f" <i>Look first at: {kpi_label(lesson.kpi)}.</i></div>",
+                f" <i>Look first at: {KPIS[lesson.kpi].title}.</i></div>",
             )
             solara.Button(
                 "Open in what-if", on_click=open_pair, color="primary", outlined=True, classes=["cx-open-lesson"]
@@ -389,7 +390,7 @@ def FilesPage():
             Md("### Export")
             Md(
                 f"Variant **{state.variant.value.name}**, compared with base **{state.base_source.value}**"
-                f" ({len(analysis.scenario_diff(state.base.value, state.variant.value))} lever(s) changed)."
+                f" ({len(scenario_diff(state.base.value, state.variant.value))} lever(s) changed)."
             )
             solara.FileDownload(
                 lambda: state.variant_toml().encode(), filename="variant.toml", label="Download variant (TOML)"

@@ -13,7 +13,9 @@ import pandas as pd
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 
-from cxsim.compare import fan
+from cxsim.comparison import fan
+from cxsim.formatting import number, signed, tick
+from cxsim.metrics import KPIS
 
 BASE_COLOR = "#607d8b"  # baseline: neutral grey-blue
 VARIANT_COLOR = "#e65100"  # variant: orange, stands out
@@ -22,17 +24,8 @@ UP, DOWN = "#2e7d32", "#c62828"
 ENGAGEMENT_CMAP = LinearSegmentedColormap.from_list("engagement", ["#c62828", "#f9a825", "#2e7d32"])
 
 
-def _money(x: float, _pos=None) -> str:
-    a = abs(x)
-    if a >= 1e6:
-        return f"{x / 1e6:.1f}M"
-    if a >= 1e3:
-        return f"{x / 1e3:.0f}k"
-    return f"{x:.0f}"
-
-
-def fan_charts(runs: pd.DataFrame, kpis: list[tuple[str, str]], labels: tuple[str, str]) -> Figure:
-    """One panel per KPI: median line and 10-90% band over seeds, baseline and variant."""
+def fan_charts(runs: pd.DataFrame, kpis: list[str], labels: tuple[str, str]) -> Figure:
+    """One panel per KPI (titled by its declaration): median line and 10-90% band over seeds, baseline and variant."""
     from matplotlib.ticker import FuncFormatter
 
     n = len(kpis)
@@ -40,7 +33,7 @@ def fan_charts(runs: pd.DataFrame, kpis: list[tuple[str, str]], labels: tuple[st
     rows = (n + cols - 1) // cols
     fig = Figure(figsize=(14, 3.1 * rows), layout="constrained")
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
-    for ax, (kpi, title) in zip(axes, kpis, strict=False):
+    for ax, kpi in zip(axes, kpis, strict=False):
         f = fan(runs, kpi)
         for arm, color, name in (("A", BASE_COLOR, labels[0]), ("B", VARIANT_COLOR, labels[1])):
             d = f[f["arm"] == arm]
@@ -48,12 +41,11 @@ def fan_charts(runs: pd.DataFrame, kpis: list[tuple[str, str]], labels: tuple[st
                 continue
             ax.fill_between(d["week"], d["low"], d["high"], color=color, alpha=0.22, linewidth=0)
             ax.plot(d["week"], d["median"], color=color, linewidth=2, label=name)
-        ax.set_title(title, fontsize=11)
+        ax.set_title(KPIS[kpi].weekly_title, fontsize=11)
         ax.set_xlabel("week", fontsize=9)
         ax.grid(alpha=0.3)
         ax.tick_params(labelsize=8)
-        if kpi in ("revenue", "profit", "cash", "customers"):
-            ax.yaxis.set_major_formatter(FuncFormatter(_money))
+        ax.yaxis.set_major_formatter(FuncFormatter(tick))
     for ax in axes[n:]:
         ax.axis("off")
     if n < len(axes):
@@ -71,9 +63,12 @@ def fan_charts(runs: pd.DataFrame, kpis: list[tuple[str, str]], labels: tuple[st
 
 
 def waterfall(
-    start: float, end: float, table: pd.DataFrame, labels: dict[str, str], kpi_title: str, ends: tuple[str, str]
+    start: float, end: float, table: pd.DataFrame, labels: dict[str, str], kpi: str, ends: tuple[str, str]
 ) -> Figure:
-    """Baseline bar, one floating bar per lever (with its 95% CI), variant bar."""
+    """Baseline bar, one floating bar per lever (with its 95% CI), variant bar; ``kpi`` names the KPI explained."""
+    from matplotlib.ticker import FuncFormatter
+
+    kpi_title = KPIS[kpi].title
     steps = list(table.itertuples(index=False))
     names = [ends[0]] + [labels.get(s.lever, s.lever) for s in steps] + [ends[1]]
     fig = Figure(figsize=(max(9.0, 2.0 * len(names)), 4.6), layout="constrained")
@@ -95,7 +90,7 @@ def waterfall(
 
     level = start
     ax.bar(0, start, color=BASE_COLOR, width=0.6)
-    value_label(0, start / 2, f"{start:.3g}")
+    value_label(0, start / 2, number(start, kpi, style="short"))
     for i, s in enumerate(steps, start=1):
         color = UP if s.contribution >= 0 else DOWN
         ax.bar(i, s.contribution, bottom=level, color=color, width=0.6)
@@ -109,16 +104,17 @@ def waterfall(
             capsize=5,
             linewidth=1.4,
         )
-        value_label(i, level + s.contribution / 2, f"{s.contribution:+.3g}")
+        value_label(i, level + s.contribution / 2, signed(s.contribution, kpi, style="short"))
         ax.plot([i - 0.7, i - 0.3], [level, level], color="#888888", linewidth=1, linestyle=":")
         level = top
     k = len(names) - 1
     ax.plot([k - 0.7, k - 0.3], [level, level], color="#888888", linewidth=1, linestyle=":")
     ax.bar(k, end, color=VARIANT_COLOR, width=0.6)
-    value_label(k, end / 2, f"{end:.3g}")
+    value_label(k, end / 2, number(end, kpi, style="short"))
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_xticks(range(len(names)), names, fontsize=10)
     ax.set_ylabel(kpi_title)
+    ax.yaxis.set_major_formatter(FuncFormatter(tick))
     ax.set_title(
         f"{kpi_title}: how each changed lever moves it from baseline to variant (error bars: 95% CI over paired seeds)",
         fontsize=11,
@@ -178,7 +174,7 @@ def nps_mix(ts: pd.DataFrame) -> Figure:
             w, ts["detractor_share"], ts["passive_share"], ts["promoter_share"], colors=colors[::-1], alpha=0.85
         )
         ax.set_xlim(w.iloc[0], max(w.iloc[-1], w.iloc[0] + 1))
-        ax.set_title(f"Customers' NPS mix | NPS now: {ts['nps'].iloc[-1]:+.1f}", fontsize=10)
+        ax.set_title(f"Customers' NPS mix | NPS now: {signed(ts['nps'].iloc[-1], 'nps')}", fontsize=10)
     else:
         ax.set_title("Customers' NPS mix (press Step or Play)", fontsize=10)
     # the legend in the stacking order, top to bottom, beside the chart: inside it would hide a band
@@ -199,12 +195,13 @@ def nps_mix(ts: pd.DataFrame) -> Figure:
     return fig
 
 
+#: The word-of-mouth KPIs drawn, negative channels first, with their colours (labels: their declarations).
 WOM_CHANNELS = [
-    ("wom_friends_negative", "told friends (-)", "#c62828"),
-    ("wom_social_negative", "social posts (-)", "#ef6c00"),
-    ("wom_review_negative", "bad reviews (-)", "#6a1b9a"),
-    ("wom_tweet_negative", "tweets (-)", "#1565c0"),
-    ("wom_positive", "recommended (+)", "#2e7d32"),
+    ("wom_friends_negative", "#c62828"),
+    ("wom_social_negative", "#ef6c00"),
+    ("wom_review_negative", "#6a1b9a"),
+    ("wom_tweet_negative", "#1565c0"),
+    ("wom_positive", "#2e7d32"),
 ]
 
 
@@ -218,16 +215,18 @@ def wom_channels(ts: pd.DataFrame, last: int = 26) -> Figure:
         # stacked areas: a bar per channel per week is too slow to redraw every week in class
         ax.stackplot(
             d["week"],
-            *[d[c].to_numpy(float) for c, _, _ in neg],
-            colors=[c for _, _, c in neg],
-            labels=[n for _, n, _ in neg],
+            *[d[c].to_numpy(float) for c, _ in neg],
+            colors=[color for _, color in neg],
+            labels=[KPIS[c].label for c, _ in neg],
             step="mid",
             alpha=0.9,
         )
-        col, name, color = WOM_CHANNELS[-1]
-        ax.fill_between(d["week"], -d[col].to_numpy(float), 0, step="mid", color=color, label=name, alpha=0.9)
+        col, color = WOM_CHANNELS[-1]
+        ax.fill_between(
+            d["week"], -d[col].to_numpy(float), 0, step="mid", color=color, label=KPIS[col].label, alpha=0.9
+        )
         viral = d[d["wom_viral"] > 0]
-        top = d[[c for c, _, _ in neg]].sum(axis=1)
+        top = d[[c for c, _ in neg]].sum(axis=1)
         for w in viral["week"]:
             ax.annotate(
                 "viral!", (w, float(top[d["week"] == w].iloc[0])), ha="center", va="bottom", fontsize=8, color="#1565c0"
@@ -262,7 +261,7 @@ def live_kpis(ts: pd.DataFrame) -> Figure:
     ax = fig.subplots()
     from matplotlib.ticker import FuncFormatter
 
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:,.0f}"))
+    ax.yaxis.set_major_formatter(FuncFormatter(tick))
     if len(ts):
         ax.plot(ts["week"], ts["customers"], color=VARIANT_COLOR, linewidth=2)
         ax2 = ax.twinx()

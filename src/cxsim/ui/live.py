@@ -24,6 +24,7 @@ import solara
 from mesa.visualization.solara_viz import ModelController, ModelCreator
 from mesa.visualization.utils import update_counter
 
+from cxsim.formatting import number, signed
 from cxsim.model import CXModel
 from cxsim.params import Scenario
 from cxsim.scenario import load_scenario, shipped_scenarios
@@ -156,7 +157,10 @@ def LiveFigures(m: LiveModel):
     )
     if len(ts):
         last = ts.iloc[-1]
-        status += f" | customers {int(last['customers']):,} | NPS {last['nps']:+.1f} | cash ${last['cash']:,.0f}"
+        status += (
+            f" | customers {number(last['customers'], 'customers')} | NPS {signed(last['nps'], 'nps')}"
+            f" | cash ${number(last['cash'], 'cash')}"
+        )
     solara.Text(status, classes=["cx-live-status"], style={"font-weight": "bold"})
     if m.seed_error:
         solara.Warning(m.seed_error, dense=True)

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 import solara
 import solara.lab
 
-from cxsim.compare import Comparison
+from cxsim.comparison import Comparison
 from cxsim.params import Scenario
 from cxsim.scenario import ScenarioError, load_scenario, scenario_from_toml, shipped_scenarios
+from cxsim.scenario import diff as scenario_diff
 from cxsim.ui import analysis
 
 DEFAULT_BASE = "baseline"
@@ -80,7 +81,7 @@ def shipped() -> dict[str, str]:
 
 def set_base(scenario: Scenario, source: str, *, keep_levers: bool = False) -> None:
     """Make ``scenario`` the base; the variant starts equal to it (or keeps the changed levers)."""
-    changes = {k: v[1] for k, v in analysis.scenario_diff(base.value, variant.value).items()} if keep_levers else {}
+    changes = {k: v[1] for k, v in scenario_diff(base.value, variant.value).items()} if keep_levers else {}
     base.set(scenario)
     base_source.set(source)
     variant_source.set(LEVERS_ONLY)

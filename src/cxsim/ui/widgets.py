@@ -3,69 +3,15 @@
 from __future__ import annotations
 
 import html
-import math
 
-import numpy as np
 import pandas as pd
 import solara
 
-from cxsim.metrics import FLOWS, KPIS
+from cxsim.comparison import verdict
+from cxsim.formatting import number, signed
+from cxsim.metrics import KPIS, describe_outcome
 from cxsim.ui import levers as lv
 from cxsim.ui import state
-
-#: How the delta table names a KPI's per-run outcome.
-KPI_LABELS = {
-    "nps": "NPS (points)",
-    "customers": "Customers",
-    "churned": "Churned customers",
-    "new_customers": "New customers",
-    "mean_engagement": "Mean engagement",
-    "engaged_share": "Engaged employees (share)",
-    "csat": "CSAT",
-    "resolution_rate": "Resolution rate",
-    "review_rating": "Review rating (stars)",
-    "revenue": "Revenue ($)",
-    "cost_total": "Total cost ($)",
-    "profit": "Profit ($)",
-    "cash": "Cash ($)",
-    "delivery_gap": "Delivery gap",
-    "bankrupt": "Bankrupt (share of runs)",
-    "churn_rate": "Churn rate (per week)",
-}
-
-
-def kpi_label(kpi: str) -> str:
-    return KPI_LABELS.get(kpi, kpi)
-
-
-def fmt_num(x: float) -> str:
-    """Numbers for a table: thousands separators for big ones, 3 significant digits for small ones."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "-"
-    if math.isinf(x):
-        return "inf"
-    a = abs(x)
-    if a >= 1000:
-        return f"{x:,.0f}"
-    if a >= 100:
-        return f"{x:.1f}"
-    if 0 < a < 0.001:
-        # positional, never 4.92e-05: a strategist reads 0.0000492 as "about nothing"
-        return np.format_float_positional(x, precision=3, unique=False, fractional=False, trim="-")
-    return f"{x:.3g}"
-
-
-#: KPIs where less is better (cost, churn, bankruptcy, the gap between promise and delivery):
-#: the table colours a significant difference green when it is good for the firm, not when it goes up.
-LOWER_IS_BETTER = frozenset({"churned", "churn_rate", "cost_total", "delivery_gap", "bankrupt"})
-
-
-def verdict(kpi: str, diff: float, significant: bool) -> str:
-    """'better', 'worse' (for the firm, beyond noise) or 'within noise'."""
-    if not significant or diff == 0:
-        return "within noise"
-    up_is_good = kpi not in LOWER_IS_BETTER
-    return "better" if (diff > 0) == up_is_good else "worse"
 
 
 def delta_table_frame(table: pd.DataFrame) -> pd.DataFrame:
@@ -74,8 +20,8 @@ def delta_table_frame(table: pd.DataFrame) -> pd.DataFrame:
     for r in table.itertuples(index=False):
         rows.append(
             {
-                "KPI": kpi_label(r.kpi),
-                "per run": "total over the run" if r.kpi in FLOWS else "final week",
+                "KPI": KPIS[r.kpi].title,
+                "per run": describe_outcome(r.kpi),
                 "baseline": r.a_mean,
                 "variant": r.b_mean,
                 "difference": r.diff,
@@ -99,11 +45,11 @@ def delta_table_html(table: pd.DataFrame, n_seeds: int) -> str:
         word = verdict(r.kpi, r.diff, bool(r.significant))
         cls = {"better": "good", "worse": "bad"}.get(word, "")
         body.append(
-            f"<tr class='{cls}'><td>{html.escape(kpi_label(r.kpi))}</td>"
-            f"<td>{'sum over the run' if r.kpi in FLOWS else 'last week'}</td>"
-            f"<td>{fmt_num(r.a_mean)}</td><td>{fmt_num(r.b_mean)}</td>"
-            f"<td><b>{'+' if r.diff > 0 else ''}{fmt_num(r.diff)}</b></td>"
-            f"<td>[{fmt_num(r.ci_low)}, {fmt_num(r.ci_high)}]</td><td>{word}</td></tr>"
+            f"<tr class='{cls}'><td>{html.escape(KPIS[r.kpi].title)}</td>"
+            f"<td>{describe_outcome(r.kpi)}</td>"
+            f"<td>{number(r.a_mean, r.kpi)}</td><td>{number(r.b_mean, r.kpi)}</td>"
+            f"<td><b>{signed(r.diff, r.kpi)}</b></td>"
+            f"<td>[{number(r.ci_low, r.kpi)}, {number(r.ci_high, r.kpi)}]</td><td>{word}</td></tr>"
         )
     caption = (
         f"<caption>Variant minus baseline, mean over {n_seeds} paired seeds (both firms meet the same "
@@ -129,12 +75,10 @@ def headline_html(table: pd.DataFrame, variant: str, baseline: str, n_seeds: int
             continue
         r = rows.loc[kpi]
         word = verdict(kpi, float(r["diff"]), bool(r["significant"]))
-        name = kpi_label(kpi).split(" (")[0]
-        sign = "+" if r["diff"] > 0 else ""
         cls = {"better": "good", "worse": "bad"}.get(word, "")
         parts.append(
-            f"<span class='{cls}'><b>{html.escape(name)} {sign}{fmt_num(float(r['diff']))}</b> "
-            f"[{fmt_num(float(r['ci_low']))}, {fmt_num(float(r['ci_high']))}]</span> ({word})"
+            f"<span class='{cls}'><b>{html.escape(KPIS[kpi].label)} {signed(float(r['diff']), kpi)}</b> "
+            f"[{number(float(r['ci_low']), kpi)}, {number(float(r['ci_high']), kpi)}]</span> ({word})"
         )
     return (
         f"<p class='cx-headline'>After {weeks} weeks, <b>{html.escape(variant)}</b> vs "

@@ -1,4 +1,4 @@
-"""``cxsim sweep`` and ``cxsim analyze``: the analyst's batch commands (thin over cxsim.sweep).
+"""``cxsim sweep`` and ``cxsim analyze``: the analyst's batch commands (thin over :mod:`cxsim.sweep`).
 
     cxsim sweep SPEC --out DIR [--workers N] [--scheduler tcp://HOST:PORT] [--resume]
                 [--chunk-size N] [--samples N --seeds N --steps N] [--dry-run]
@@ -18,6 +18,9 @@ from typing import Annotated
 import click
 import typer
 from typer.core import TyperGroup
+
+from cxsim.cli.common import console, err_console
+from cxsim.formatting import number
 
 
 class _RunByDefault(TyperGroup):
@@ -41,10 +44,79 @@ sweep_app = typer.Typer(
 )
 
 
-def _console():
-    from cxsim.cli import console, err_console
+class _SweepProgress:
+    """The sweep's progress bar: runs done of all, runs per second since this session's first result.
 
-    return console, err_console
+    ``on_start`` (called by the library once the store is open) says what will run and starts the
+    bar; ``tick`` is the library's ``progress(done, total)`` callback.
+    """
+
+    def __init__(self, checked, out: Path) -> None:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        self.checked, self.out = checked, out
+        self.bar = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.fields[count]}"),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            console=err_console,
+        )
+        self.task = self.bar.add_task(checked.name, total=None, count="", rate="")
+        self.first: tuple[int, float] | None = None
+
+    def on_start(self, store, ex) -> None:
+        checked, m = self.checked, store.manifest
+        n_points = len(m["design"]["values"])
+        n_factors = len(checked.factors)
+        console.print(
+            f"[bold]{checked.name}[/]: {checked.design} design, {n_factors} factor{'s' if n_factors != 1 else ''}, "
+            f"{n_points:,} points x {checked.seeds} seed{'s' if checked.seeds != 1 else ''} = {store.n_runs:,} runs "
+            f"of {checked.steps} weeks -> {self.out}"
+        )
+        done = store.runs_done()
+        if done == store.n_runs:
+            console.print(f"  all {done:,} runs were already done")
+            return
+        console.print(f"  {m['chunks']['count']:,} chunks of {m['chunks']['size']} runs on {ex.describe()}")
+        if done:
+            console.print(f"  resuming: {done:,} of {store.n_runs:,} runs already done")
+        self.bar.start()
+
+    def tick(self, done: int, total: int) -> None:
+        if self.first is None:
+            self.first = (done, time.perf_counter())
+        base, t0 = self.first
+        elapsed = time.perf_counter() - t0
+        rate = f"{(done - base) / elapsed:.2f} runs/s" if done > base and elapsed > 0 else "starting workers"
+        self.bar.update(self.task, completed=done, total=total, count=f"{done:,}/{total:,} runs", rate=rate)
+
+
+def _is_outcome(column: str) -> bool:
+    """A per-run outcome column of a sweep dataset (``total_profit``, ``final_nps``, ``mean_csat``...)."""
+    return column.split("_", 1)[0] in ("total", "final", "mean")
+
+
+def _summary_table(report, runs, out: Path, seconds: float):
+    from rich.table import Table
+
+    table = Table(title=f"sweep {report.name}: {report.n_runs:,} runs in {out}")
+    table.add_column("")
+    table.add_column("value", justify="right")
+    table.add_row("runs this session / before", f"{report.runs_now:,} / {report.runs_before:,}")
+    if report.runs_now:
+        table.add_row("wall time", f"{report.seconds:,.1f} s (command {seconds:,.1f} s)")
+        table.add_row("throughput", f"{report.runs_per_second:.2f} runs/s")
+        table.add_row("executor", report.executor)
+    table.add_row("bankrupt runs", f"{int(runs['bankrupt'].sum()):,}")
+    for col in filter(_is_outcome, runs.columns):
+        v = runs[col]
+        mean, low, high = (number(float(x), col) for x in (v.mean(), v.min(), v.max()))
+        table.add_row(col, f"{mean}  [dim](min {low}, max {high})[/]")
+    return table
 
 
 @sweep_app.command("run")
@@ -70,15 +142,10 @@ def sweep_run(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check the spec and print the plan; run nothing.")] = False,
 ) -> None:
     """Run a sweep spec into DIR (Parquet parts + _sweep.json manifest)."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-    from rich.table import Table
-
     import cxsim.sweep as sw
-    from cxsim.cli import fmt
     from cxsim.sweep.analyze import run_outcomes
     from cxsim.sweep.execute import DaskExecutor, LocalExecutor
 
-    console, err_console = _console()
     if workers is not None and workers < 1:
         raise sw.SweepError(f"--workers: must be 1 or more, got {workers}")
     if scheduler and workers is not None:
@@ -88,73 +155,22 @@ def sweep_run(
         _print_plan(checked, out)
         return
     executor = DaskExecutor(scheduler) if scheduler else LocalExecutor(workers)
-
-    bar = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.fields[count]}"),
-        TextColumn("{task.fields[rate]}"),
-        TimeElapsedColumn(),
-        TextColumn("eta"),
-        TimeRemainingColumn(),
-        console=err_console,
-    )
-    task = bar.add_task(checked.name, total=None, count="", rate="")
-    state: dict = {"first": None}
-
-    def on_start(store, ex) -> None:
-        m = store.manifest
-        n_points = len(m["design"]["values"])
-        console.print(
-            f"[bold]{checked.name}[/]: {checked.design} design, {len(checked.factors)} factor{'s' if len(checked.factors) != 1 else ''}, "
-            f"{n_points:,} points x {checked.seeds} seed{'s' if checked.seeds != 1 else ''} = {store.n_runs:,} runs "
-            f"of {checked.steps} weeks -> {out}"
-        )
-        done = store.runs_done()
-        if done == store.n_runs:
-            console.print(f"  all {done:,} runs were already done")
-            return
-        console.print(f"  {m['chunks']['count']:,} chunks of {m['chunks']['size']} runs on {ex.describe()}")
-        if done:
-            console.print(f"  resuming: {done:,} of {store.n_runs:,} runs already done")
-        bar.start()
-
-    def tick(done: int, total: int) -> None:
-        if state["first"] is None:
-            state["first"] = (done, time.perf_counter())
-        base, t0 = state["first"]
-        elapsed = time.perf_counter() - t0
-        rate = f"{(done - base) / elapsed:.2f} runs/s" if done > base and elapsed > 0 else "starting workers"
-        bar.update(task, completed=done, total=total, count=f"{done:,}/{total:,} runs", rate=rate)
-
+    progress = _SweepProgress(checked, out)
     # --resume must see the same sweep: the continue command repeats the options that changed the spec
     overrides = "".join(f" --{k} {v}" for k, v in (("samples", samples), ("seeds", seeds), ("steps", steps)) if v)
     started = time.perf_counter()
     try:
-        report = sw.run(checked, out, executor, resume=resume, progress=tick, on_start=on_start)
+        report = sw.run(checked, out, executor, resume=resume, progress=progress.tick, on_start=progress.on_start)
     except KeyboardInterrupt:
-        bar.stop()
+        progress.bar.stop()
         _interrupted(out, spec, err_console, overrides)
         raise typer.Exit(130) from None
     finally:
-        bar.stop()
+        progress.bar.stop()
     for note in report.notes:
         console.print(f"[yellow]note:[/] {note}")
-    df = sw.load(out)
-    runs = run_outcomes(df, list(checked.kpis))
-    table = Table(title=f"sweep {report.name}: {report.n_runs:,} runs in {out}")
-    table.add_column("")
-    table.add_column("value", justify="right")
-    table.add_row("runs this session / before", f"{report.runs_now:,} / {report.runs_before:,}")
-    if report.runs_now:
-        table.add_row("wall time", f"{report.seconds:,.1f} s (command {time.perf_counter() - started:,.1f} s)")
-        table.add_row("throughput", f"{report.runs_per_second:.2f} runs/s")
-        table.add_row("executor", report.executor)
-    table.add_row("bankrupt runs", f"{int(runs['bankrupt'].sum()):,}")
-    for col in [c for c in runs.columns if c.split("_", 1)[0] in ("total", "final", "mean") and c != "bankrupt"]:
-        v = runs[col]
-        table.add_row(col, f"{fmt(float(v.mean()))}  [dim](min {fmt(float(v.min()))}, max {fmt(float(v.max()))})[/]")
-    console.print(table)
+    runs = run_outcomes(sw.load(out), list(checked.kpis))
+    console.print(_summary_table(report, runs, out, time.perf_counter() - started))
     if report.complete:
         console.print(f"next: [bold]cxsim analyze {out}[/]   |   one run: [bold]cxsim sweep show {out} --run 0[/]")
     else:
@@ -179,7 +195,6 @@ def _print_plan(spec, out: Path) -> None:
     from cxsim.sweep.execute import auto_chunk_size
     from cxsim.sweep.spec import DESIGN_SAMPLES
 
-    console, _ = _console()
     design = make_design(spec)
     n_runs = design.n_points * spec.seeds
     table = Table(title=f"{spec.name}: {spec.description}" if spec.description else spec.name)
@@ -194,10 +209,8 @@ def _print_plan(spec, out: Path) -> None:
         f"{design.n_points:,} points x {spec.seeds} seeds = [bold]{n_runs:,} runs[/] of {spec.steps} weeks "
         f"of '{spec.base.name}' ({spec.base.market.size:,} people, {spec.base.workforce.employees:,} employees)"
     )
-    workers = os.cpu_count() or 1
-    console.print(
-        f"kpis: {', '.join(spec.kpis)} ({spec.keep}); chunks of {spec.chunk_size or auto_chunk_size(n_runs, workers)} runs"
-    )
+    chunk_size = spec.chunk_size or auto_chunk_size(n_runs, os.cpu_count() or 1)
+    console.print(f"kpis: {', '.join(spec.kpis)} ({spec.keep}); chunks of {chunk_size} runs")
     console.print(f"dry run: nothing written to {out}")
 
 
@@ -208,9 +221,7 @@ def sweep_show(
 ) -> None:
     """Print the exact 'cxsim run' command that reproduces run K of a sweep."""
     import cxsim.sweep as sw
-    from cxsim.cli import fmt
 
-    console, err_console = _console()
     info = sw.run_info(directory, run)
     # the command alone on stdout (so $(cxsim sweep show ...) works); context on stderr
     print(info["command"])
@@ -224,10 +235,67 @@ def sweep_show(
     if row is None:
         err_console.print("[dim]this run is not done yet[/]")
     else:
-        shown = {k: v for k, v in row.items() if k.split("_", 1)[0] in ("total", "final", "mean") or k == "bankrupt"}
+        shown = {k: v for k, v in row.items() if _is_outcome(k) or k == "bankrupt"}
         err_console.print(
-            "[dim]recorded: " + ", ".join(f"{k} = {fmt(v)}" for k, v in shown.items()) + "[/]", highlight=False
+            "[dim]recorded: " + ", ".join(f"{k} = {number(v, k)}" for k, v in shown.items()) + "[/]", highlight=False
         )
+
+
+def _sensitivity_cells(res) -> tuple[str, list[str], list[list[str]]]:
+    """Title, column heads and cells of one outcome's sensitivity table (Sobol, Morris or main effects)."""
+    ci = f"{res.confidence:.0%}"
+    kpi = res.outcome
+
+    def n(x) -> str:
+        return number(x, kpi)
+
+    if res.method == "sobol":
+        heads = ["S1", f"S1 {ci} CI", "ST", f"ST {ci} CI", "direction (rank corr.)"]
+        return (
+            "Sobol indices",
+            heads,
+            [
+                [
+                    f"{r.S1:.3f}",
+                    _interval(r.S1 - r.S1_conf, r.S1 + r.S1_conf, digits=3),
+                    f"{r.ST:.3f}",
+                    _interval(r.ST - r.ST_conf, r.ST + r.ST_conf, digits=3),
+                    _direction(r.spearman),
+                ]
+                for r in res.table.itertuples()
+            ],
+        )
+    if res.method == "morris":
+        heads = ["mu*", f"mu* {ci} CI", "mu", "sigma"]
+        return (
+            "Morris elementary effects",
+            heads,
+            [
+                [
+                    n(r.mu_star),
+                    _interval(r.mu_star - r.mu_star_conf, r.mu_star + r.mu_star_conf, kpi),
+                    n(r.mu),
+                    n(r.sigma),
+                ]
+                for r in res.table.itertuples()
+            ],
+        )
+    heads = ["eta²", f"{ci} CI", "effect (range)", f"{ci} CI", "highest at", "lowest at"]
+    return (
+        "main effects",
+        heads,
+        [
+            [
+                f"{r.eta2:.3f}",
+                _interval(r.eta2_low, r.eta2_high, digits=3),
+                n(r.effect),
+                _interval(r.effect_low, r.effect_high, kpi),
+                number(r.highest_at),
+                number(r.lowest_at),
+            ]
+            for r in res.table.itertuples()
+        ],
+    )
 
 
 def analyze_command(
@@ -244,51 +312,12 @@ def analyze_command(
     from rich.table import Table
 
     import cxsim.sweep as sw
-    from cxsim.cli import fmt
 
-    console, _ = _console()
-    results = sw.analyze(directory, kpi)
-    for res in results:
+    for res in sw.analyze(directory, kpi):
         if res.method == "none":
             console.print(f"[bold]{res.outcome}[/]: " + "; ".join(res.notes))
             continue
-        ci = f"{res.confidence:.0%}"
-        if res.method == "sobol":
-            title, heads = "Sobol indices", ["S1", f"S1 {ci} CI", "ST", f"ST {ci} CI", "direction (rank corr.)"]
-            cells = [
-                [
-                    f"{r.S1:.3f}",
-                    _interval(r.S1 - r.S1_conf, r.S1 + r.S1_conf, 3),
-                    f"{r.ST:.3f}",
-                    _interval(r.ST - r.ST_conf, r.ST + r.ST_conf, 3),
-                    _direction(r.spearman),
-                ]
-                for r in res.table.itertuples()
-            ]
-        elif res.method == "morris":
-            title, heads = "Morris elementary effects", ["mu*", f"mu* {ci} CI", "mu", "sigma"]
-            cells = [
-                [
-                    fmt(float(r.mu_star)),
-                    _interval(r.mu_star - r.mu_star_conf, r.mu_star + r.mu_star_conf),
-                    fmt(float(r.mu)),
-                    fmt(float(r.sigma)),
-                ]
-                for r in res.table.itertuples()
-            ]
-        else:
-            title, heads = "main effects", ["eta²", f"{ci} CI", "effect (range)", f"{ci} CI", "highest at", "lowest at"]
-            cells = [
-                [
-                    f"{r.eta2:.3f}",
-                    _interval(r.eta2_low, r.eta2_high, 3),
-                    fmt(float(r.effect)),
-                    _interval(r.effect_low, r.effect_high),
-                    fmt(r.highest_at),
-                    fmt(r.lowest_at),
-                ]
-                for r in res.table.itertuples()
-            ]
+        title, heads, cells = _sensitivity_cells(res)
         table = Table(title=f"{res.outcome}: {title}")
         table.add_column("factor", no_wrap=True)
         for h in heads:
@@ -302,12 +331,10 @@ def analyze_command(
             console.print(f"  [dim]{path}[/]", highlight=False)
 
 
-def _interval(lo: float, hi: float, digits: int | None = None) -> str:
-    from cxsim.cli import fmt
-
+def _interval(lo: float, hi: float, kpi: str | None = None, *, digits: int | None = None) -> str:
     if digits is not None:
         return f"{lo:.{digits}f} .. {hi:.{digits}f}"
-    return f"{fmt(float(lo))} .. {fmt(float(hi))}"
+    return f"{number(float(lo), kpi)} .. {number(float(hi), kpi)}"
 
 
 def _direction(rho: float) -> str:

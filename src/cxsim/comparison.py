@@ -3,7 +3,11 @@
 Both scenarios run with the same seeds, so each seed gives a *paired*
 difference (B - A) in which most of the randomness cancels. The table reports
 the mean difference with a 95% confidence interval from the paired runs
-(Student t over seeds) and flags differences distinguishable from noise.
+(Student t over seeds) and flags differences distinguishable from noise;
+:func:`verdict` says whether such a difference is good or bad for the firm
+(the KPI's declared direction, :mod:`cxsim.metrics`).
+
+Public entry point: ``cxsim.compare(a, b, seeds=8, steps=None) -> Comparison``.
 
 Outcome of a KPI for one run (``cxsim.metrics.outcome_kind``): the total over
 the run for flows (revenue, churned ...), the mean over the run for weekly
@@ -21,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cxsim.metrics import KPIS, outcome_kind
+from cxsim.metrics import KPI, KPIS, find, outcome_kind
 from cxsim.params import Scenario
 from cxsim.run import Result, run_many, stack
 from cxsim.scenario import diff as scenario_diff
@@ -232,9 +236,7 @@ def compare(
         ra += batch_a
         rb += batch_b
         done_seeds += todo
-        va = pd.DataFrame([outcomes(r, kpis) for r in ra])
-        vb = pd.DataFrame([outcomes(r, kpis) for r in rb])
-        table = paired_table(va, vb)
+        table = outcome_table(ra, rb, kpis)
         if precision is None:
             break
         reached = _precision_reached(table, precision_kpi, precision)
@@ -243,23 +245,76 @@ def compare(
         nxt = max(done_seeds) + 1
         add = _next_batch(table, precision_kpi, precision, len(done_seeds), max_seeds - len(done_seeds))
         todo = list(range(nxt, nxt + add))
-    runs_a, runs_b = stack(ra), stack(rb)
-    runs_a.insert(0, "arm", "A")
-    runs_b.insert(0, "arm", "B")
-    return Comparison(
-        a=sa,
-        b=sb,
-        seeds=done_seeds,
-        steps=steps,
+    return combine(
+        sa,
+        sb,
+        steps,
+        ra,
+        rb,
+        kpis,
         table=table,
-        runs=pd.concat([runs_a, runs_b], ignore_index=True),
-        changes=scenario_diff(sa, sb),
-        results_a=ra,
-        results_b=rb,
         precision=precision,
         precision_kpi=precision_kpi if precision is not None else None,
         precision_reached=reached,
     )
+
+
+def outcome_table(results_a: list[Result], results_b: list[Result], kpis: Iterable[str]) -> pd.DataFrame:
+    """:func:`paired_table` of the per-run outcomes of paired results (the same seeds, in the same order)."""
+    kpis = list(kpis)
+    return paired_table(
+        pd.DataFrame([outcomes(r, kpis) for r in results_a]), pd.DataFrame([outcomes(r, kpis) for r in results_b])
+    )
+
+
+def combine(
+    a: Scenario,
+    b: Scenario,
+    steps: int,
+    results_a: list[Result],
+    results_b: list[Result],
+    kpis: Iterable[str],
+    *,
+    table: pd.DataFrame | None = None,
+    precision: float | None = None,
+    precision_kpi: str | None = None,
+    precision_reached: bool | None = None,
+) -> Comparison:
+    """A :class:`Comparison` over paired results, however they were gathered (the UI runs seeds in batches).
+
+    ``table`` is the :func:`outcome_table` of the results, when the caller has it already.
+    """
+    runs_a, runs_b = stack(results_a), stack(results_b)
+    runs_a.insert(0, "arm", "A")
+    runs_b.insert(0, "arm", "B")
+    return Comparison(
+        a=a,
+        b=b,
+        seeds=[r.seed for r in results_a],
+        steps=steps,
+        table=outcome_table(results_a, results_b, kpis) if table is None else table,
+        runs=pd.concat([runs_a, runs_b], ignore_index=True),
+        changes=scenario_diff(a, b),
+        results_a=list(results_a),
+        results_b=list(results_b),
+        precision=precision,
+        precision_kpi=precision_kpi,
+        precision_reached=precision_reached,
+    )
+
+
+def verdict(kpi: str | KPI, diff: float, significant: bool) -> str:
+    """What a difference B - A means for the firm: 'better' or 'worse' beyond noise, else 'within noise'.
+
+    KPIs with no better direction (prospects, contacts ...) get 'higher' or 'lower'.
+    """
+    if not significant or diff == 0:
+        return "within noise"
+    declared = kpi if isinstance(kpi, KPI) else find(kpi)
+    better = declared.better if declared is not None else None
+    if better is None:
+        return "higher" if diff > 0 else "lower"
+    return "better" if (diff > 0) == (better == "higher") else "worse"
 
 
 def fan(runs: pd.DataFrame, kpi: str, lo: float = 0.1, hi: float = 0.9) -> pd.DataFrame:

@@ -1,0 +1,309 @@
+"""``cxsim compare``: the strategist's A/B question, over paired seeds.
+
+    cxsim compare A B [--seeds N|auto] [--precision X] [--steps N] [--set k=v] [--set-a k=v] [--set-b k=v]
+                      [--kpi NAME ...] [--report DIR] [--out FILE] [--workers N]
+
+Three steps, each a function: :func:`parse` turns the options into a checked
+:class:`CompareRequest` (every user mistake is refused here, before anything runs),
+:func:`run` calls :func:`cxsim.compare`, and :func:`render` prints the table and writes the files
+(:mod:`cxsim.report` for the HTML page).
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cxsim.cli.common import (
+    at_least,
+    check_writable,
+    compact_table,
+    console,
+    err_console,
+    fail,
+    load_with_overrides,
+    print_elapsed,
+    progress_bar,
+    progress_callback,
+    write_frame,
+)
+from cxsim.params import Scenario
+
+AUTO_START_SEEDS = 4  # first batch of paired seeds with --seeds auto
+
+
+@dataclass(frozen=True)
+class CompareRequest:
+    """A checked ``cxsim compare`` command: the two scenarios (with their overrides) and what to do."""
+
+    a: Scenario
+    b: Scenario
+    seeds: int
+    weeks: int
+    kpis: list[str]
+    workers: int
+    precision: float | None
+    precision_kpi: str
+    max_seeds: int
+    report: Path | None
+    out: Path | None
+
+
+def _parse_seeds(seeds: str, precision: float | None) -> int:
+    if seeds.strip().lower() == "auto":
+        if precision is None:
+            fail(
+                "--seeds auto needs --precision X: the 95% CI half-width to reach on --precision-kpi "
+                "(e.g. 0.5 NPS points)"
+            )
+        return AUTO_START_SEEDS
+    try:
+        n = int(seeds)
+    except ValueError:
+        fail(f"--seeds {seeds!r}: give a whole number of paired seeds (at least 2) or 'auto'")
+    if n < 2:
+        fail(f"--seeds {n}: a confidence interval needs at least 2 paired seeds")
+    return n
+
+
+def _check_kpi(name: str) -> None:
+    from cxsim.metrics import KPIS
+
+    if name in KPIS and name != "week":
+        return
+    import difflib
+
+    guess = difflib.get_close_matches(name, list(KPIS), n=1)
+    fail(
+        f"unknown KPI {name!r}"
+        + (f"; did you mean {guess[0]!r}?" if guess else "")
+        + " (the KPI names are the columns of `cxsim run --out`)"
+    )
+
+
+def parse(
+    a: str,
+    b: str,
+    *,
+    seeds: str,
+    precision: float | None,
+    precision_kpi: str,
+    max_seeds: int,
+    steps: int | None,
+    sets: list[str] | None,
+    sets_a: list[str] | None,
+    sets_b: list[str] | None,
+    kpi: list[str] | None,
+    report: Path | None,
+    out: Path | None,
+    workers: int,
+) -> CompareRequest:
+    """The command's options, checked: one readable error for the first mistake."""
+    from cxsim.comparison import DEFAULT_KPIS
+    from cxsim.scenario import override, parse_overrides
+
+    n_seeds = _parse_seeds(seeds, precision)
+    if precision is not None and not precision > 0:
+        fail(f"--precision {precision}: must be > 0")
+    at_least("--max-seeds", max_seeds, 2)
+    at_least("--steps", steps, 1)
+    at_least("--workers", workers, 1)
+    kpis = list(kpi) if kpi else list(DEFAULT_KPIS)
+    for k in [*kpis, precision_kpi]:
+        _check_kpi(k)
+    sa = load_with_overrides(a, sets)
+    sb = load_with_overrides(b, sets)
+    if sets_a:
+        sa = override(sa, parse_overrides(sets_a))
+    if sets_b:
+        sb = override(sb, parse_overrides(sets_b))
+    if report is not None:
+        check_writable(report, "--report")
+    if out is not None:
+        check_writable(out)
+    weeks = sa.sim.weeks if steps is None else steps
+    if sb.sim.weeks != sa.sim.weeks and steps is None:
+        err_console.print(f"[yellow]note:[/] A and B differ in sim.weeks; both run {weeks} weeks (A's).")
+    return CompareRequest(
+        a=sa,
+        b=sb,
+        seeds=n_seeds,
+        weeks=weeks,
+        kpis=kpis,
+        workers=workers,
+        precision=precision,
+        precision_kpi=precision_kpi,
+        max_seeds=max(max_seeds, n_seeds),
+        report=report,
+        out=out,
+    )
+
+
+def run(request: CompareRequest):
+    """Both scenarios over the paired seeds, with a progress bar: a :class:`cxsim.Comparison`."""
+    from cxsim.comparison import compare
+
+    r = request
+    with progress_callback(f"{r.a.name} vs {r.b.name}: runs", 2 * r.seeds) as tick:
+        return compare(
+            r.a,
+            r.b,
+            seeds=r.seeds,
+            steps=r.weeks,
+            kpis=r.kpis,
+            workers=r.workers,
+            precision=r.precision,
+            precision_kpi=r.precision_kpi,
+            max_seeds=r.max_seeds,
+            progress=tick,
+        )
+
+
+def difference_table(c):
+    """The B - A table for a terminal: money in k/M so it fits 80 columns; green/red = better/worse for the firm."""
+    from cxsim.formatting import number, signed
+    from cxsim.metrics import KPIS
+
+    table = compact_table(
+        f"B - A over {len(c.seeds)} paired seeds, {c.steps} weeks (95% CI)",
+        [
+            ("KPI", "left"),
+            ("per run", "left"),
+            ("A", "right"),
+            ("B", "right"),
+            ("B - A", "right"),
+            ("95% CI", "right"),
+            ("signal?", "left"),
+        ],
+        overflow="fold",
+    )
+    for r in c.table.itertuples(index=False):
+        k = KPIS[r.kpi]
+
+        def short(x, k=k):
+            return number(x, k, style="short")
+
+        table.add_row(
+            k.name,
+            "share" if k.format == "flag" else k.kind,
+            short(r.a_mean),
+            short(r.b_mean),
+            signed(r.diff, k, style="short"),
+            f"{short(r.ci_low)}..{short(r.ci_high)}",
+            "yes" if r.significant else "noise",
+            style=_signal_style(k, r.diff, bool(r.significant)),
+        )
+    return table
+
+
+def _signal_style(kpi, diff: float, significant: bool) -> str:
+    """Green when B is better for the firm beyond noise, red when worse, bold when it differs either way."""
+    from cxsim.comparison import verdict
+
+    return {"better": "green", "worse": "red", "higher": "bold", "lower": "bold"}.get(
+        verdict(kpi, diff, significant), "dim"
+    )
+
+
+def precision_note(c) -> str | None:
+    """Whether --precision was reached, in one sentence (None without --precision)."""
+    if c.precision is None:
+        return None
+    half = float(c.table.set_index("kpi").loc[c.precision_kpi, "half_width"])
+    if c.precision_reached:
+        return (
+            f"Precision target reached: the 95% CI half-width of {c.precision_kpi} is "
+            f"{half:.3g} <= {c.precision:g} after {len(c.seeds)} paired seeds."
+        )
+    return (
+        f"Precision target NOT reached: the 95% CI half-width of {c.precision_kpi} is still "
+        f"{half:.3g} > {c.precision:g} at the cap of {len(c.seeds)} paired seeds "
+        f"(raise --max-seeds or accept the wider interval)."
+    )
+
+
+def render(c, request: CompareRequest) -> None:
+    """Print what differs, the difference table and the precision; write --out and --report."""
+    if c.changes:
+        changes = ", ".join(f"{k}: {va} -> {vb}" for k, (va, vb) in c.changes.items())
+    else:
+        changes = "nothing (an A/A check: every interval should cover 0)"
+    console.print(f"[bold]A[/] {c.a.name}  vs  [bold]B[/] {c.b.name}   differs in: {changes}", highlight=False)
+    console.print(difference_table(c))
+    console.print(
+        "[dim]per run: final week, total or mean over the run. signal? yes = the 95% CI of the paired "
+        "difference excludes 0 (common random numbers); noise = it does not.[/]"
+    )
+    note = precision_note(c)
+    if note is not None:
+        console.print(f"[{'green' if c.precision_reached else 'yellow'}]{note}[/]")
+    if request.out is not None:
+        write_frame(c.table, request.out)
+        console.print(f"difference table -> {request.out}")
+    if request.report is not None:
+        from cxsim.report import write_report
+
+        command = "cxsim " + " ".join(shlex.quote(x) for x in sys.argv[1:]) if sys.argv[1:] else None
+        with progress_bar() as bar:
+            bar.add_task("writing report", total=None)
+            page = write_report(c, request.report, command=command, precision_note=note)
+        console.print(f"report -> {page} (runs.csv, runs.parquet, differences.csv next to it)")
+
+
+def compare_command(
+    a: Annotated[str, typer.Argument(metavar="A", help="Scenario A (shipped name or TOML path): the reference.")],
+    b: Annotated[str, typer.Argument(metavar="B", help="Scenario B: the change. Differences are B - A.")],
+    seeds: Annotated[
+        str, typer.Option(help="Paired seeds (same seeds for A and B), or 'auto' with --precision.")
+    ] = "8",
+    precision: Annotated[
+        float | None,
+        typer.Option(help="Add paired seeds until the 95% CI half-width of --precision-kpi is at most this."),
+    ] = None,
+    precision_kpi: Annotated[str, typer.Option(help="KPI the precision target is about.")] = "nps",
+    max_seeds: Annotated[int, typer.Option(help="Cap on paired seeds when chasing a precision.")] = 200,
+    steps: Annotated[int | None, typer.Option(help="Weeks to simulate (default: A's sim.weeks).")] = None,
+    sets: Annotated[
+        list[str] | None, typer.Option("--set", "-s", help="Override a parameter in both A and B: section.key=value.")
+    ] = None,
+    sets_a: Annotated[list[str] | None, typer.Option("--set-a", help="Override a parameter in A only.")] = None,
+    sets_b: Annotated[list[str] | None, typer.Option("--set-b", help="Override a parameter in B only.")] = None,
+    kpi: Annotated[
+        list[str] | None, typer.Option("--kpi", "-k", help="KPI to compare (repeatable; default: the main KPIs).")
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option(help="Write DIR/report.html (self-contained, offline) plus the runs as CSV/Parquet.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Also write the difference table to FILE.csv or FILE.parquet.")
+    ] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes (1: one run at a time in this process).")] = 1,
+) -> None:
+    """Compare two scenarios over paired seeds: KPI differences (B - A) with 95% confidence intervals."""
+    request = parse(
+        a,
+        b,
+        seeds=seeds,
+        precision=precision,
+        precision_kpi=precision_kpi,
+        max_seeds=max_seeds,
+        steps=steps,
+        sets=sets,
+        sets_a=sets_a,
+        sets_b=sets_b,
+        kpi=kpi,
+        report=report,
+        out=out,
+        workers=workers,
+    )
+    started = time.perf_counter()
+    comparison = run(request)
+    elapsed = time.perf_counter() - started
+    render(comparison, request)
+    print_elapsed(elapsed)
