@@ -7,12 +7,12 @@ two-year profit?") is written once as a TOML file: base scenario, fixed
 samples, seeds, steps and KPIs (docs/sweeps.md, ``experiments/sweeps/``).
 
 :class:`SpecFile` is that file's schema (pydantic, like the scenario's in
-:mod:`cxsim.params`); :func:`load_spec` then lets the scenario schema judge
-every parameter value (:func:`cxsim.scenario.override`), so a sweep accepts
-exactly what ``cxsim run --set`` accepts, and returns a :class:`SweepSpec`.
-Every mistake raises :class:`SweepError` (a :class:`cxsim.ScenarioError`)
-with one line naming the key, e.g. ``levers.supervisors.coaching = 1.5 is out
-of range (allowed: 0 to 1 quality)``.
+:mod:`cxsim.params`); :func:`load_spec` then lets the scenario schema itself
+judge the fixed changes and every bound and value of a factor, in the base
+scenario, and returns a :class:`SweepSpec`. Every mistake raises
+:class:`SweepError` (a :class:`cxsim.ScenarioError`): one line naming the
+dotted key and what is allowed, worded as scenario errors are, e.g.
+``levers.supervisors.coaching = 1.5 is out of range (allowed: 0 to 1 quality)``.
 """
 
 from __future__ import annotations
@@ -196,14 +196,18 @@ class _Keys(BaseModel):
     @classmethod
     def _samples_fit_the_design(cls, n: int | None, info: ValidationInfo) -> int | None:
         design = info.data.get("design")
-        if n is not None and design == "sobol" and (n < 2 or n & (n - 1)):
-            lo = max(2, 1 << (n.bit_length() - 1))
+        if n is not None and design == "sobol" and n & (n - 1):
+            lo = 1 << (n.bit_length() - 1)
             raise ValueError(
-                f"a Sobol design needs a power of 2 base samples, 2 or more (its convergence depends on it), "
+                f"a Sobol design needs a power of 2 base samples (its convergence depends on it), "
                 f"got {n}; use {lo} or {lo * 2}"
             )
-        if n is not None and design == "morris" and n < 2:
-            raise ValueError(f"a Morris design needs at least 2 trajectories for mu* and sigma, got {n}")
+        if n is not None and n < 2 and design in ("sobol", "morris"):
+            raise ValueError(
+                "a Sobol design needs at least 2 base samples"
+                if design == "sobol"
+                else f"a Morris design needs at least 2 trajectories for mu* and sigma, got {n}"
+            )
         return n
 
     @field_validator("morris_levels")
@@ -559,7 +563,7 @@ def _factor(base: Scenario, section: str, key: str, table: FactorTable) -> Facto
     Strictly: a sweep records its values, so "0.5" is not a number nor 1 a switch (``override`` would convert them).
     """
     group, name = key.split(".")
-    current = getattr(getattr(base, group), name)
+    current = scenario_get(base, key)
     integer = isinstance(current, int) and not isinstance(current, bool)
     points: list[Any] = []
     for value in (table.min, table.max) if table.values is None else table.values:
