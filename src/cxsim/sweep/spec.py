@@ -36,11 +36,10 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
 from cxsim.metrics import KPIS
-from cxsim.params import Scenario, Sim
+from cxsim.params import Scenario, Sim, field_bounds
 from cxsim.scenario import (
     _EXPECTED,
     _OUT_OF_RANGE,
@@ -419,13 +418,6 @@ def _suggest(bad: str, pool) -> str:
     return f"; did you mean '{guess[0]}'?" if guess else ""
 
 
-def _range(f: FieldInfo) -> str:
-    lo = hi = None
-    for m in f.metadata:
-        lo, hi = getattr(m, "ge", lo), getattr(m, "le", hi)
-    return f"{lo} or more" if hi is None else f"{lo} to {hi}"
-
-
 def _message(err: ErrorDetails, cli: Mapping[str, Any]) -> str:
     """One pydantic error as one line naming the dotted key and what is allowed, as scenario errors do."""
     loc = [str(p) for p in err["loc"] if not isinstance(p, int) and p != "[key]"]  # kpis.0 -> kpis
@@ -449,7 +441,8 @@ def _message(err: ErrorDetails, cli: Mapping[str, Any]) -> str:
         noun, names, where = _NAMES[loc[0]]
         return f"{key}: unknown {noun} {_shown(got)}{where}{_suggest(str(got), names)}"
     if not allowed and kind in _OUT_OF_RANGE:
-        allowed = _range(_Keys.model_fields[loc[0]])
+        lo, hi = field_bounds(_Keys.model_fields[loc[0]])
+        allowed = f"{lo} or more" if hi is None else f"{lo} to {hi}"
     shown = "[]" if got == [] else _shown(got)  # "a list" would not say what was wrong with it
     return f"{key}: must be {allowed or _EXPECTED.get(kind, msg)}, got {shown}"
 
