@@ -1,4 +1,4 @@
-"""Guards for the cold compile (issue 7: under 30 s), without timing anything.
+"""Guards for the cold compile (target: under 30 s, README "Performance"), without timing anything.
 
 A cold ``cxsim run`` compiles every kernel once per distinct argument type. Two
 mistakes made it ~9 s slower before and are easy to make again: passing a
@@ -20,7 +20,6 @@ def test_random_streams_are_numpy_integers():
     assert len(streams) > 30
     plain = [k for k, v in streams.items() if not isinstance(v, np.int64)]
     assert not plain, f"streams must be np.int64 (a Python int compiles a copy of uniform per stream): {plain}"
-    assert len(set(streams.values())) == len(streams), "two decisions share a stream number"
 
 
 def test_a_week_compiles_one_uniform_per_argument_type():

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import cxsim
-from cxsim.sweep import SweepError, load_spec
+from cxsim.sweep import SweepError, SweepSpec, load_spec
 from cxsim.sweep.design import SEED_BITS, hash4, make_design, run_seed
 from sweep_helpers import TINY_TOML, tiny_spec
 
@@ -65,11 +67,13 @@ BAD = [
     ({"levers": {"supervisors.coaching": [0.1, 1.5]}}, r"levers.supervisors.coaching.*1\.5.*1"),
     (
         {"levers": {"programs.recognition": ["yes", "no"]}},
-        "levers.programs.recognition: a switch takes true or false, got 'yes'",
+        "levers.programs.recognition: expected true or false, got 'yes'",
     ),
+    # a bare list for a switch lists its values, numbers or not
+    ({"levers": {"programs.recognition": [0, 1]}}, "levers.programs.recognition: expected true or false, got 0"),
     (
         {"levers": {"supervisors.coaching": {"values": [0.1, "0.5"]}}},
-        "levers.supervisors.coaching: values must be numbers",
+        "levers.supervisors.coaching: expected a number, got '0.5' (allowed: 0 to 1 quality)",
     ),
     (
         {"levers": {"workforce.staffing_policy": {"min": 0, "max": 1}}},
@@ -88,6 +92,8 @@ BAD = [
         "levers.supervisors.coaching.maks: unknown key in a factor table",
     ),
     ({"levers": {"market.mean_degree": [4.5, 12]}}, r"levers.market.mean_degree.*(4\.5|integer|whole)"),
+    ({"levers": {"supervisors.coaching": [float("nan"), 1]}}, "levers.supervisors.coaching.min: must be a finite"),
+    ({"levers": {"supervisors.coaching": {"min": "a", "max": 1}}}, "levers.supervisors.coaching.min: must be a number"),
     (
         {"levers": {"market.size": [1000, 3000]}, "set": {"market.size": 2000}},
         "levers.market.size: also fixed in [set]",
@@ -108,7 +114,8 @@ BAD = [
     ),
     ({"seeds": 0}, "seeds: must be 1 or more, got 0"),
     ({"steps": 10_000}, "steps: must be 1 to 5200, got 10000"),
-    ({"kpis": ["profitt"]}, "kpis: unknown KPI 'profitt'; did you mean 'profit'?"),
+    ({"kpis": ["profitt"]}, "kpis: unknown KPI 'profitt' (see cxsim.metrics.KPIS); did you mean 'profit'?"),
+    ({"kpis": ["week"]}, r"kpis: unknown KPI 'week' \(see cxsim.metrics.KPIS\)$"),  # a column, not a KPI
     ({"keep": "all"}, "keep: must be 'summary'"),
     ({"confidence": 95}, "confidence: must be a level between 0.5 and 1"),
 ]
@@ -121,6 +128,30 @@ def test_bad_specs_fail_naming_the_key(changes, message):
     text = str(err.value)
     assert message in text or re.search(message, text), text
     assert isinstance(err.value, cxsim.ScenarioError)  # the CLI prints it as one line, exit code 2
+
+
+def test_every_mistake_is_named_on_one_line_a_misspelt_key_first():
+    with pytest.raises(SweepError) as err:
+        load_spec(tiny_spec(desing="sobol", seeds=0, steps=10_000))
+    assert str(err.value) == (
+        "spec: desing: unknown key in a sweep spec; did you mean 'design'?; "
+        "seeds: must be 1 or more, got 0; steps: must be 1 to 5200, got 10000"
+    )
+    with pytest.raises(SweepError, match=r"^spec: --steps: must be 1 to 5200, got 0$"):
+        load_spec(tiny_spec(), steps=0)  # a command-line value is named as the user typed it
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).parents[1] / "experiments" / "sweeps").glob("*.toml")))
+def test_a_checked_spec_survives_reloading_and_the_manifest(path):
+    spec = load_spec(path)
+    assert load_spec(spec) == spec  # what cxsim.sweep.run does with a SweepSpec it is given
+    recorded = SweepSpec.from_dict(json.loads(json.dumps(spec.to_dict())), base=spec.base)
+    assert recorded.to_dict() == spec.to_dict() and recorded.factors == spec.factors
+
+
+def test_values_of_a_whole_number_parameter_are_recorded_as_whole_numbers():
+    spec = load_spec(tiny_spec(levers={"market.mean_degree": {"values": [4.0, 12]}}))
+    assert spec.factors[0].values == (4, 12) and all(type(v) is int for v in spec.factors[0].values)
 
 
 def test_file_errors_start_with_the_file_name(tmp_path):

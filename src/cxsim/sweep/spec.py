@@ -1,33 +1,18 @@
 """Sweep specs: which levers and uncertainties to vary, how, and what to keep.
 
 The analyst's batch question ("which engagement lever matters most for
-two-year profit?") is written once as a TOML file::
+two-year profit?") is written once as a TOML file: base scenario, fixed
+``[set]`` changes, ``[levers]`` and ``[uncertainties]`` (a range
+``[low, high]``, ``{min, max, scale}`` or ``{values = [...]}`` each), design,
+samples, seeds, steps and KPIs (docs/sweeps.md, ``experiments/sweeps/``).
 
-    name = "quick"
-    scenario = "baseline"          # shipped name or path (relative to this file)
-    design = "sobol"               # grid | lhs | sobol | morris | random
-    samples = 64                   # meaning depends on the design (see DESIGN_SAMPLES)
-    seeds = 2                      # replicates per design point
-    steps = 104                    # weeks per run
-    kpis = ["profit", "nps", "churned"]
-
-    [set]                          # fixed changes to the scenario for every run
-    "market.size" = 20000
-
-    [levers]                       # what the firm controls
-    "supervisors.coaching" = [0.1, 0.9]             # a range [low, high]
-    "programs.recognition" = [false, true]          # values (switches, words)
-    "programs.training_budget" = {min = 1, max = 100, scale = "log"}
-
-    [uncertainties]                # what it does not control
-    "churn.switching_ease" = {values = [0.3, 0.5, 0.7]}
-
-Everything is checked before the first run, and every mistake raises
-:class:`SweepError` (a :class:`cxsim.ScenarioError`) whose message names the
-key, e.g. ``levers.supervisors.coaching: Input should be less than or equal
-to 1, got 1.5 (allowed: 0.0 to 1.0 level)``. Parameter keys and values are
-checked by the scenario machinery itself (:func:`cxsim.scenario.override`),
-so a sweep accepts exactly what ``cxsim run --set`` accepts.
+:class:`SpecFile` is that file's schema (pydantic, like the scenario's in
+:mod:`cxsim.params`); :func:`load_spec` then lets the scenario schema itself
+judge the fixed changes and every bound and value of a factor, in the base
+scenario, and returns a :class:`SweepSpec`. Every mistake raises
+:class:`SweepError` (a :class:`cxsim.ScenarioError`): one line naming the
+dotted key and what is allowed, worded as scenario errors are, e.g.
+``levers.supervisors.coaching = 1.5 is out of range (allowed: 0 to 1 quality)``.
 """
 
 from __future__ import annotations
@@ -36,14 +21,34 @@ import difflib
 import math
 import os
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import ErrorDetails
 
 from cxsim.metrics import KPIS
-from cxsim.params import Scenario
-from cxsim.scenario import ScenarioError, load_scenario, override
+from cxsim.params import Scenario, Sim, field_bounds
+from cxsim.scenario import (
+    _EXPECTED,
+    _OUT_OF_RANGE,
+    ScenarioError,
+    _format_validation_error,
+    _shown,
+    load_scenario,
+    override,
+)
 from cxsim.scenario import get as scenario_get
 
 DESIGNS = ("grid", "lhs", "sobol", "morris", "random")
@@ -59,29 +64,6 @@ DESIGN_SAMPLES: dict[str, tuple[str, int]] = {
 
 #: KPIs kept when a spec names none: the outcomes a strategist asks about first.
 DEFAULT_KPIS = ["profit", "revenue", "nps", "customers", "churned", "mean_engagement", "cash"]
-
-TOP_LEVEL_KEYS = (
-    "name",
-    "description",
-    "scenario",
-    "design",
-    "samples",
-    "seeds",
-    "base_seed",
-    "steps",
-    "kpis",
-    "keep",
-    "chunk_size",
-    "common_random_numbers",
-    "second_order",
-    "morris_levels",
-    "confidence",
-    "resamples",
-    "set",
-    "levers",
-    "uncertainties",
-)
-FACTOR_TABLE_KEYS = ("min", "max", "values", "scale")
 
 
 class SweepError(ScenarioError):
@@ -155,15 +137,7 @@ class Factor:
     @classmethod
     def from_dict(cls, d: Mapping) -> Factor:
         values = d.get("values")
-        return cls(
-            key=d["key"],
-            role=d.get("role", "lever"),
-            low=d.get("low"),
-            high=d.get("high"),
-            values=tuple(values) if values is not None else None,
-            integer=bool(d.get("integer", False)),
-            scale=d.get("scale", "linear"),
-        )
+        return cls(**{**d, "values": tuple(values) if values is not None else None})
 
 
 def _show(v: Any) -> str:
@@ -172,11 +146,78 @@ def _show(v: Any) -> str:
     return repr(v) if isinstance(v, str) else f"{v:g}" if isinstance(v, float) else str(v)
 
 
-# --------------------------------------------------------------------- spec
+# -------------------------------------------------------------- the schemas
 
 
-@dataclass(frozen=True)
-class SweepSpec:
+def _allowed(text: str, **kwargs: Any) -> Any:
+    """A key whose type alone does not say what is allowed: ``text`` completes "must be ..." in its errors."""
+    return Field(json_schema_extra={"allowed": text}, **kwargs)
+
+
+_WEEKS = Sim.model_fields["weeks"].metadata  # a run's steps have the bounds of a scenario's sim.weeks
+_KPI_NAMES = tuple(k for k in KPIS if k != "week")
+_FACTORS = "a table of 'section.parameter' = range or values"
+
+
+class _Keys(BaseModel):
+    """The keys a spec file and a :class:`SweepSpec` share: type, bounds and default, declared once."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = _allowed("a non-empty string", default="sweep", min_length=1)
+    description: str = _allowed("a string", default="")
+    scenario: str = _allowed("a shipped scenario name or a TOML path", default="baseline")
+    sets: dict[str, Any] = _allowed("a table of 'section.parameter' = value", default={}, alias="set")
+    design: Literal[DESIGNS]
+    samples: int = Field(ge=1)
+    seeds: int = Field(1, ge=1)
+    base_seed: int = Field(0, ge=0, le=2**63 - 1)
+    steps: Annotated[int, *_WEEKS] = 104
+    kpis: tuple[str, ...] = Field(tuple(DEFAULT_KPIS), min_length=1)
+    keep: Literal["summary", "timeseries"] = _allowed(
+        "'summary' (one row per run) or 'timeseries' (one row per run and week)", default="summary"
+    )
+    chunk_size: int | None = Field(None, ge=1)
+    common_random_numbers: bool = False
+    second_order: bool = False
+    morris_levels: int = Field(4, ge=2, le=100)
+    confidence: float = _allowed("a level between 0.5 and 1 (e.g. 0.95)", default=0.95, ge=0.5, lt=1)
+    resamples: int = Field(1000, ge=10, le=100_000)
+
+    @field_validator("kpis")
+    @classmethod
+    def _kpis_once(cls, kpis: Any) -> Any:
+        if len(set(kpis)) != len(kpis):
+            raise ValueError("a KPI is listed twice")
+        return kpis
+
+    @field_validator("samples")
+    @classmethod
+    def _samples_fit_the_design(cls, n: int | None, info: ValidationInfo) -> int | None:
+        design = info.data.get("design")
+        if n is not None and design == "sobol" and n & (n - 1):
+            lo = 1 << (n.bit_length() - 1)
+            raise ValueError(
+                f"a Sobol design needs a power of 2 base samples (its convergence depends on it), "
+                f"got {n}; use {lo} or {lo * 2}"
+            )
+        if n is not None and n < 2 and design in ("sobol", "morris"):
+            raise ValueError(
+                "a Sobol design needs at least 2 base samples"
+                if design == "sobol"
+                else f"a Morris design needs at least 2 trajectories for mu* and sigma, got {n}"
+            )
+        return n
+
+    @field_validator("morris_levels")
+    @classmethod
+    def _even_levels(cls, levels: int, info: ValidationInfo) -> int:
+        if info.data.get("design") == "morris" and levels % 2:
+            raise ValueError(f"must be even (Morris's step is levels / (2 (levels - 1))), got {levels}")
+        return levels
+
+
+class SweepSpec(_Keys):
     """A validated sweep: base scenario, factors, design and what to keep.
 
     Build one with :func:`load_spec` (which checks everything); the fields
@@ -184,24 +225,9 @@ class SweepSpec:
     (after the fixed ``[set]`` changes).
     """
 
-    name: str
-    design: str
+    model_config = ConfigDict(populate_by_name=True)
+
     factors: tuple[Factor, ...]
-    samples: int
-    seeds: int = 1
-    base_seed: int = 0
-    steps: int = 104
-    kpis: tuple[str, ...] = tuple(DEFAULT_KPIS)
-    keep: str = "summary"
-    description: str = ""
-    scenario: str = "baseline"
-    sets: Mapping[str, Any] = field(default_factory=dict)
-    chunk_size: int | None = None
-    common_random_numbers: bool = False
-    second_order: bool = False
-    morris_levels: int = 4
-    confidence: float = 0.95
-    resamples: int = 1000
     base: Scenario | None = None
     source: str | None = None  # the TOML text, kept in the manifest for the record
 
@@ -211,196 +237,225 @@ class SweepSpec:
 
     def to_dict(self) -> dict:
         """JSON-able canonical form (what the manifest stores and ``--resume`` compares)."""
-        return {
-            "name": self.name,
-            "description": self.description,
-            "scenario": self.scenario,
-            "set": dict(self.sets),
-            "design": self.design,
-            "samples": self.samples,
-            "seeds": self.seeds,
-            "base_seed": self.base_seed,
-            "steps": self.steps,
-            "kpis": list(self.kpis),
-            "keep": self.keep,
-            "common_random_numbers": self.common_random_numbers,
-            "second_order": self.second_order,
-            "morris_levels": self.morris_levels,
-            "confidence": self.confidence,
-            "resamples": self.resamples,
-            "factors": [f.to_dict() for f in self.factors],
-        }
+        d = self.model_dump(by_alias=True, exclude={"chunk_size", "base", "source"})
+        return {**d, "kpis": list(self.kpis), "factors": [f.to_dict() for f in self.factors]}
 
     @classmethod
     def from_dict(cls, d: Mapping, base: Scenario | None = None) -> SweepSpec:
         """Rebuild a spec recorded in a manifest (no re-validation against today's scenarios)."""
-        return cls(
-            name=d["name"],
-            description=d.get("description", ""),
-            scenario=d.get("scenario", "baseline"),
-            sets=dict(d.get("set", {})),
-            design=d["design"],
-            samples=int(d["samples"]),
-            seeds=int(d["seeds"]),
-            base_seed=int(d["base_seed"]),
-            steps=int(d["steps"]),
-            kpis=tuple(d["kpis"]),
-            keep=d["keep"],
-            common_random_numbers=bool(d.get("common_random_numbers", False)),
-            second_order=bool(d.get("second_order", False)),
-            morris_levels=int(d.get("morris_levels", 4)),
-            confidence=float(d.get("confidence", 0.95)),
-            resamples=int(d.get("resamples", 1000)),
-            factors=tuple(Factor.from_dict(f) for f in d["factors"]),
-            base=base,
-        )
+        return cls.model_validate({**d, "factors": [Factor.from_dict(f) for f in d["factors"]], "base": base})
 
 
-# --------------------------------------------------------------- validation
+# ----------------------------------------------------------- the spec file
+
+_DEFAULTS = Scenario()  # what type each parameter is, for the checks that need no base scenario
 
 
-def _flatten(table: Mapping, where: str) -> dict[str, Any]:
-    """``{"supervisors": {"coaching": x}}`` or ``{"supervisors.coaching": x}`` -> ``{"supervisors.coaching": x}``.
-
-    TOML turns a bare dotted key (``supervisors.coaching = ...``) into nested
-    tables; parameter keys are always ``section.parameter``, so one level of
-    nesting is unfolded and anything deeper is the factor's own table.
-    """
-    out: dict[str, Any] = {}
-    for key, value in table.items():
-        if "." not in key and isinstance(value, Mapping) and not (set(value) & set(FACTOR_TABLE_KEYS)):
-            for sub, v in value.items():
-                out[f"{key}.{sub}"] = v
-        else:
-            out[key] = value
-    for key in out:
-        if key.count(".") != 1:
-            raise SweepError(f"{where}.{key}: keys look like 'section.parameter' (e.g. supervisors.coaching)")
-    return out
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def _int(value: Any, key: str, lo: int, hi: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise SweepError(f"{key}: must be a whole number, got {value!r}")
-    if value < lo or (hi is not None and value > hi):
-        rng = f"{lo} or more" if hi is None else f"{lo} to {hi}"
-        raise SweepError(f"{key}: must be {rng}, got {value}")
-    return value
-
-
-def _bool(value: Any, key: str) -> bool:
-    if not isinstance(value, bool):
-        raise SweepError(f"{key}: must be true or false, got {value!r}")
-    return value
-
-
-def _check_value(base: Scenario, key: str, value: Any, where: str) -> None:
-    """Let the scenario schema judge one value (unknown key, type, bounds)."""
+def _default(key: Any) -> Any:
+    """A parameter's default value (its type says what a factor of it may be), or None for an unknown key."""
     try:
-        override(base, {key: value})
-    except ScenarioError as exc:
-        msg = str(exc)
-        raise SweepError(f"{where}.{msg}" if msg.startswith(key) else f"{where}.{key}: {msg}") from None
-
-
-def _parse_factor(base: Scenario, key: str, raw: Any, role: str) -> Factor:
-    where = "levers" if role == "lever" else "uncertainties"
-    name = f"{where}.{key}"
-    if not _known(base, key):
-        _check_value(base, key, None, where)  # raises: unknown section or key, with a suggestion
-    current = scenario_get(base, key)
-    is_int = isinstance(current, int) and not isinstance(current, bool)
-    is_number = isinstance(current, (int, float)) and not isinstance(current, bool)
-    scale = "linear"
-    if isinstance(raw, Mapping):
-        unknown = set(raw) - set(FACTOR_TABLE_KEYS)
-        if unknown:
-            bad = sorted(unknown)[0]
-            guess = difflib.get_close_matches(bad, FACTOR_TABLE_KEYS, n=1)
-            hint = f"; did you mean '{guess[0]}'?" if guess else ""
-            raise SweepError(f"{name}.{bad}: unknown key in a factor table (use min/max[/scale] or values){hint}")
-        if "values" in raw:
-            if set(raw) - {"values"}:
-                raise SweepError(f"{name}: give either values = [...] or min/max, not both")
-            values = raw["values"]
-            if not isinstance(values, list):
-                raise SweepError(f"{name}.values: must be a list, got {values!r}")
-            return _values_factor(base, key, name, values, role, where)
-        if "min" not in raw or "max" not in raw:
-            raise SweepError(f"{name}: a range needs both min and max (or give values = [...])")
-        low, high = raw["min"], raw["max"]
-        scale = raw.get("scale", "linear")
-        if scale not in ("linear", "log"):
-            raise SweepError(f"{name}.scale: must be 'linear' or 'log', got {scale!r}")
-    elif isinstance(raw, list):
-        numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in raw)
-        if not numeric or not is_number:
-            return _values_factor(base, key, name, raw, role, where)
-        if len(raw) != 2:
-            raise SweepError(
-                f"{name}: a list of numbers is a range [low, high] and needs exactly 2 numbers, got {len(raw)}; "
-                f"for a list of values write {{values = {raw!r}}}"
-            )
-        low, high = raw
-    else:
-        raise SweepError(f"{name}: give a range [low, high], {{min = .., max = ..}} or {{values = [...]}}, got {raw!r}")
-    if not is_number:
-        raise SweepError(
-            f"{name}: this parameter is {type(current).__name__} ({_show(current)}), not a number: "
-            f"list its values, e.g. {{values = [...]}}"
-        )
-    for bound, v in (("min", low), ("max", high)):
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise SweepError(f"{name}: range {bound} must be a number, got {v!r}")
-        _check_value(base, key, int(v) if is_int and float(v).is_integer() else v, where)
-    if is_int and not (float(low).is_integer() and float(high).is_integer()):
-        raise SweepError(f"{name}: a whole-number parameter needs whole-number bounds, got [{low}, {high}]")
-    if not low < high:
-        raise SweepError(f"{name}: range low must be smaller than high, got [{low}, {high}]")
-    if scale == "log" and low <= 0:
-        raise SweepError(f"{name}: a log-scale range needs min > 0, got {low}")
-    return Factor(key=key, role=role, low=float(low), high=float(high), integer=is_int, scale=scale)
-
-
-def _known(base: Scenario, key: str) -> bool:
-    try:
-        scenario_get(base, key)
-        return True
+        return scenario_get(_DEFAULTS, key)
     except (AttributeError, ValueError):
-        return False
+        return None
 
 
-def _values_factor(base: Scenario, key: str, name: str, values: list, role: str, where: str) -> Factor:
-    if len(values) < 1:
-        raise SweepError(f"{name}: the list of values is empty")
-    current = scenario_get(base, key)
-    clean = []
-    for v in values:
-        if isinstance(current, float) and isinstance(v, int) and not isinstance(v, bool):
-            v = float(v)
-        # the schema would coerce "yes" or "0.5"; a sweep records values, so they must already be the right type
-        if isinstance(current, bool) and not isinstance(v, bool):
-            raise SweepError(f"{name}: a switch takes true or false, got {v!r}")
-        if (
-            isinstance(current, (int, float))
-            and not isinstance(current, bool)
-            and (isinstance(v, bool) or not isinstance(v, (int, float)))
-        ):
-            raise SweepError(f"{name}: values must be numbers, got {v!r}")
-        if isinstance(current, str) and not isinstance(v, str):
-            raise SweepError(f"{name}: values must be words (strings), got {v!r}")
-        _check_value(base, key, v, where)
-        if v in clean:
-            raise SweepError(f"{name}: value {_show(v)} is listed twice")
-        clean.append(v)
-    return Factor(
-        key=key, role=role, values=tuple(clean), integer=isinstance(current, int) and not isinstance(current, bool)
-    )
+def _parameter(key: str) -> str:
+    """A dotted parameter key of the scenario schema, as ``cxsim run --set`` takes it."""
+    if key.count(".") != 1:
+        raise ValueError("keys look like 'section.parameter' (e.g. supervisors.coaching)")
+    if _default(key) is None:
+        try:  # the scenario's own message: unknown section or key, with a suggestion
+            override(_DEFAULTS, {key: None})
+        except ScenarioError as exc:
+            raise ValueError(str(exc).removeprefix(f"{key}: ")) from None
+    return key
+
+
+class FactorTable(BaseModel):
+    """One lever or uncertainty as written: a range ``{min, max, scale}`` or ``{values = [...]}``.
+
+    A bare list of numbers is a range ``[low, high]``; any other bare list (and any list for a switch or
+    a word: see ``SpecFile._unfold``) is a list of values. Each value is judged by the scenario schema later,
+    in the base scenario (``_factor``).
+    """
+
+    # strict: a sweep records its values, so "0.5" for a number or 1 for a switch is refused, not converted
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    min: float | None = Field(None, allow_inf_nan=False)
+    max: float | None = Field(None, allow_inf_nan=False)
+    scale: Literal["linear", "log"] = _allowed("'linear' or 'log'", default="linear")
+    values: list[Any] | None = _allowed("a list", default=None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_list(cls, raw: Any) -> Any:
+        if isinstance(raw, list) and raw and all(_is_number(v) for v in raw):
+            if len(raw) != 2:
+                raise ValueError(
+                    f"a list of numbers is a range [low, high] and needs exactly 2 numbers, got {len(raw)}; "
+                    f"for a list of values write {{values = {raw!r}}}"
+                )
+            return {"min": raw[0], "max": raw[1]}
+        if isinstance(raw, list):
+            return {"values": raw}
+        if not isinstance(raw, Mapping):
+            raise ValueError(
+                f"give a range [low, high], {{min = .., max = ..}} or {{values = [...]}}, got {_shown(raw)}"
+            )
+        return dict(raw)
+
+    @model_validator(mode="after")
+    def _range_or_values(self) -> FactorTable:
+        if self.values is not None:
+            if self.model_fields_set != {"values"}:
+                raise ValueError("give either values = [...] or min/max, not both")
+            if not self.values:
+                raise ValueError("the list of values is empty")
+        elif self.min is None or self.max is None:
+            raise ValueError("a range needs both min and max (or give values = [...])")
+        elif not self.min < self.max:
+            raise ValueError(f"range low must be smaller than high, got [{_shown(self.min)}, {_shown(self.max)}]")
+        elif self.scale == "log" and self.min <= 0:
+            raise ValueError(f"a log-scale range needs min > 0, got {_shown(self.min)}")
+        return self
+
+
+_ParameterKey = Annotated[str, AfterValidator(_parameter)]
+
+
+class SpecFile(_Keys):
+    """A sweep spec file as written; :func:`load_spec` checks its values against the scenario.
+
+    ``samples`` and ``steps`` default to the design's (:data:`DESIGN_SAMPLES`) and the scenario's
+    ``sim.weeks``, so they stay None here when the file does not give them.
+    """
+
+    model_config = ConfigDict(strict=True)  # TOML gives exact types: 2.0 is not a count, "true" not a switch
+
+    sets: dict[_ParameterKey, Any] = _allowed("a table of 'section.parameter' = value", default={}, alias="set")
+    samples: int | None = Field(None, ge=1)
+    steps: Annotated[int, *_WEEKS] | None = None
+    kpis: list[Literal[_KPI_NAMES]] = _allowed("a non-empty list of KPI names", default=DEFAULT_KPIS, min_length=1)
+    levers: dict[_ParameterKey, FactorTable] = _allowed(_FACTORS, default={})
+    uncertainties: dict[_ParameterKey, FactorTable] = _allowed(_FACTORS, default={})
+
+    @field_validator("sets", "levers", "uncertainties", mode="before")
+    @classmethod
+    def _unfold(cls, table: Any, info: ValidationInfo) -> Any:
+        """TOML reads a bare dotted key (``supervisors.coaching = ...``) as nested tables: unfold one level.
+
+        Parameter keys are always ``section.parameter``, so anything deeper is a factor's own table. In
+        levers and uncertainties, a bare list for a parameter that is not a number lists its values.
+        """
+        if not isinstance(table, Mapping):
+            return table  # the field's type reports it
+        out: dict[Any, Any] = {}
+        for key, value in table.items():
+            nested = isinstance(value, Mapping) and not set(value) & set(FactorTable.model_fields)
+            if isinstance(key, str) and "." not in key and nested:
+                out.update({f"{key}.{sub}": v for sub, v in value.items()})
+            else:
+                out[key] = value
+        if info.field_name == "sets":
+            return out
+        return {k: {"values": v} if isinstance(v, list) and not _is_number(_default(k)) else v for k, v in out.items()}
+
+    @field_validator("kpis", mode="before")
+    @classmethod
+    def _one_kpi(cls, kpis: Any) -> Any:
+        return [kpis] if isinstance(kpis, str) else kpis
+
+    @model_validator(mode="after")
+    def _factors_fit(self) -> SpecFile:
+        """A range needs a number, a Sobol or Morris factor two values; a parameter is fixed, or varied once."""
+        seen: set[str] = set()
+        for section, key, table in self.factor_tables():
+            if key in self.sets:
+                raise ValueError(f"{section}.{key}: also fixed in [set]; a parameter is either fixed or varied")
+            if key in seen:
+                raise ValueError(f"{section}.{key}: listed twice (in [levers] and [uncertainties]?)")
+            seen.add(key)
+            default = _default(key)
+            if table.values is None and not _is_number(default):
+                raise ValueError(
+                    f"{section}.{key}: this parameter is {type(default).__name__} ({_show(default)}), not a number: "
+                    f"list its values, e.g. {{values = [...]}}"
+                )
+            if table.values is not None and len(table.values) == 1 and self.design in ("sobol", "morris"):
+                # a single value varies nothing: in a Sobol or Morris design it costs runs for an index of exactly 0
+                raise ValueError(
+                    f"{section}.{key}: one value ({_show(table.values[0])}) is not something to vary; "
+                    f"a {self.design} design would spend runs on it for nothing: fix it in [set] instead"
+                )
+        if not seen and self.design != "grid":
+            raise ValueError(f"levers: a {self.design} design needs at least one lever or uncertainty to vary")
+        return self
+
+    def factor_tables(self) -> Iterator[tuple[str, str, FactorTable]]:
+        """``(section, key, table)`` for every lever, then every uncertainty."""
+        for section in ("levers", "uncertainties"):
+            for key, table in getattr(self, section).items():
+                yield section, key, table
+
+
+# ----------------------------------------------------------------- messages
+
+_SPEC_FIELDS = {f.alias or name: f for name, f in SpecFile.model_fields.items()}
+#: Keys whose values are names from a list: what one is called, the names, and where to see them.
+_NAMES = {
+    "design": ("design", DESIGNS, "; choose one of " + ", ".join(DESIGNS)),
+    "kpis": ("KPI", _KPI_NAMES, " (see cxsim.metrics.KPIS)"),
+}
 
 
 def _suggest(bad: str, pool) -> str:
     guess = difflib.get_close_matches(bad, list(pool), n=1)
     return f"; did you mean '{guess[0]}'?" if guess else ""
+
+
+def _message(err: ErrorDetails, cli: Mapping[str, Any]) -> str:
+    """One pydantic error as one line naming the dotted key and what is allowed, as scenario errors do."""
+    loc = [str(p) for p in err["loc"] if not isinstance(p, int) and p != "[key]"]  # kpis.0 -> kpis
+    kind, got, msg = err["type"], err.get("input"), err["msg"].removeprefix("Value error, ")
+    in_table = len(loc) == 3 and loc[0] in ("levers", "uncertainties")
+    spec_field = (FactorTable.model_fields.get(loc[2]) if in_table else _SPEC_FIELDS.get(loc[0])) if loc else None
+    allowed = ((spec_field.json_schema_extra if spec_field else None) or {}).get("allowed")
+    key = ".".join(loc)
+    if loc and loc[0] in cli:
+        key = "--" + key.replace("_", "-")
+    if kind == "extra_forbidden" and in_table:
+        pool = FactorTable.model_fields
+        return f"{key}: unknown key in a factor table (use min/max[/scale] or values){_suggest(loc[-1], pool)}"
+    if kind == "extra_forbidden":
+        return f"{key}: unknown key in a sweep spec{_suggest(loc[-1], _SPEC_FIELDS)}"
+    if kind == "value_error" or not loc:
+        return f"{key}: {msg}" if loc else msg
+    if kind == "missing":  # only the design has no default
+        return f"{key}: missing; choose one of {', '.join(DESIGNS)}"
+    if kind == "literal_error" and loc[0] in _NAMES:
+        noun, names, where = _NAMES[loc[0]]
+        return f"{key}: unknown {noun} {_shown(got)}{where}{_suggest(str(got), names)}"
+    if not allowed and kind in _OUT_OF_RANGE:
+        lo, hi = field_bounds(_Keys.model_fields[loc[0]])
+        allowed = f"{lo} or more" if hi is None else f"{lo} to {hi}"
+    shown = "[]" if got == [] else _shown(got)  # "a list" would not say what was wrong with it
+    return f"{key}: must be {allowed or _EXPECTED.get(kind, msg)}, got {shown}"
+
+
+def _format(exc: ValidationError, cli: Mapping[str, Any]) -> str:
+    """Every mistake, misspelt keys first; one per key or factor (its first error explains the rest)."""
+    lines: dict[tuple, str] = {}
+    for err in sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden"):
+        lines.setdefault(err["loc"][:2], _message(err, cli))
+    return "; ".join(lines.values())
+
+
+# ---------------------------------------------------------------- load_spec
 
 
 def load_spec(
@@ -421,184 +476,105 @@ def load_spec(
         SweepError: anything wrong, before any run starts; the message
             starts with the file name and the offending key.
     """
-    if isinstance(source, SweepSpec):
-        data, text, label, folder = source.to_dict(), source.source, f"{source.name} (spec)", Path.cwd()
-        data["levers"] = {f.key: _factor_raw(f) for f in source.factors if f.role == "lever"}
-        data["uncertainties"] = {f.key: _factor_raw(f) for f in source.factors if f.role == "uncertainty"}
-        del data["factors"]
-        if source.chunk_size is not None:
-            data["chunk_size"] = source.chunk_size
-    elif isinstance(source, Mapping):
-        data, text, label, folder = dict(source), None, "spec", Path.cwd()
-    else:
-        text = str(source)
-        if isinstance(source, os.PathLike) or ("\n" not in text and "=" not in text):
-            path = Path(source)
-            if not path.is_file():
-                raise SweepError(f"sweep spec not found: {path}")
-            try:
-                text, label, folder = path.read_text(encoding="utf-8"), path.name, path.resolve().parent
-            except UnicodeDecodeError:
-                raise SweepError(f"{path.name}: not a text (UTF-8) file") from None
-        else:
-            label, folder = "spec", Path.cwd()
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise SweepError(f"{label}: TOML syntax error: {exc}") from None
-        if label != "spec":
-            data.setdefault("name", Path(label).stem)
+    data, text, label, folder = _read(source)
+    cli = dict(samples=samples, seeds=seeds, steps=steps, chunk_size=chunk_size)
+    cli = {k: v for k, v in cli.items() if v is not None}  # they win over the file's, and errors name them
     try:
-        return _validate(data, text, folder, samples=samples, seeds=seeds, steps=steps, chunk_size=chunk_size)
+        try:
+            spec = SpecFile.model_validate({**data, **cli})
+        except ValidationError as exc:
+            raise SweepError(_format(exc, cli)) from None
+        return _build(spec, text, folder)
     except SweepError as exc:
         raise SweepError(f"{label}: {exc}") from None
 
 
-def _factor_raw(f: Factor) -> Any:
+def _read(source: str | os.PathLike | Mapping | SweepSpec) -> tuple[dict, str | None, str, Path]:
+    """``(data, TOML text, label for messages, folder for relative scenario paths)``."""
+    if isinstance(source, SweepSpec):
+        data = {**source.to_dict(), "chunk_size": source.chunk_size}
+        del data["factors"]
+        for role, section in (("lever", "levers"), ("uncertainty", "uncertainties")):
+            data[section] = {f.key: _factor_table(f) for f in source.factors if f.role == role}
+        return data, source.source, f"{source.name} (spec)", Path.cwd()
+    if isinstance(source, Mapping):
+        return dict(source), None, "spec", Path.cwd()
+    text, label, folder = str(source), "spec", Path.cwd()
+    if isinstance(source, os.PathLike) or ("\n" not in text and "=" not in text):
+        path = Path(source)
+        if not path.is_file():
+            raise SweepError(f"sweep spec not found: {path}")
+        try:
+            text, label, folder = path.read_text(encoding="utf-8"), path.name, path.resolve().parent
+        except UnicodeDecodeError:
+            raise SweepError(f"{path.name}: not a text (UTF-8) file") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SweepError(f"{label}: TOML syntax error: {exc}") from None
+    if label != "spec":
+        data.setdefault("name", Path(label).stem)
+    return data, text, label, folder
+
+
+def _factor_table(f: Factor) -> dict[str, Any]:
     if f.values is not None:
         return {"values": list(f.values)}
-    raw: dict[str, Any] = {"min": int(f.low) if f.integer else f.low, "max": int(f.high) if f.integer else f.high}
-    if f.scale != "linear":
-        raw["scale"] = f.scale
-    return raw
+    table: dict[str, Any] = {"min": int(f.low) if f.integer else f.low, "max": int(f.high) if f.integer else f.high}
+    return {**table, "scale": f.scale} if f.scale != "linear" else table
 
 
-def _validate(data: Mapping, text: str | None, folder: Path, **cli: int | None) -> SweepSpec:
-    for key in data:
-        if key not in TOP_LEVEL_KEYS:
-            raise SweepError(f"{key}: unknown key in a sweep spec{_suggest(key, TOP_LEVEL_KEYS)}")
-    name = data.get("name", "sweep")
-    if not isinstance(name, str) or not name:
-        raise SweepError(f"name: must be a non-empty string, got {name!r}")
-    description = data.get("description", "")
-    if not isinstance(description, str):
-        raise SweepError(f"description: must be a string, got {description!r}")
-
-    # base scenario and fixed changes
-    ref = data.get("scenario", "baseline")
-    if not isinstance(ref, str):
-        raise SweepError(f"scenario: must be a shipped scenario name or a TOML path, got {ref!r}")
+def _build(spec: SpecFile, text: str | None, folder: Path) -> SweepSpec:
+    """The SweepSpec of a checked file: its base scenario, with every fixed change and factor value judged by it."""
+    ref = spec.scenario
     if Path(ref).suffix and not Path(ref).is_absolute():
         ref = str((folder / ref).resolve())
     try:
         base = load_scenario(ref)
     except ScenarioError as exc:
         raise SweepError(f"scenario: {exc}") from None
-    sets_raw = data.get("set", {})
-    if not isinstance(sets_raw, Mapping):
-        raise SweepError(f"set: must be a table of 'section.parameter' = value, got {sets_raw!r}")
-    sets = _flatten(sets_raw, "set")
-    if sets:
+    if spec.sets:
         try:  # all at once: fixed changes may only make sense together (employees and team size)
-            base = override(base, sets)
+            base = override(base, spec.sets)
         except ScenarioError as exc:
             msg = str(exc)
-            raise SweepError(f"set.{msg}" if any(msg.startswith(k) for k in sets) else f"set: {msg}") from None
-
-    # factors
-    factors: list[Factor] = []
-    for role, section in (("lever", "levers"), ("uncertainty", "uncertainties")):
-        table = data.get(section, {})
-        if not isinstance(table, Mapping):
-            raise SweepError(f"{section}: must be a table of 'section.parameter' = range or values")
-        for key, raw in _flatten(table, section).items():
-            if key in sets:
-                raise SweepError(f"{section}.{key}: also fixed in [set]; a parameter is either fixed or varied")
-            if any(f.key == key for f in factors):
-                raise SweepError(f"{section}.{key}: listed twice (in [levers] and [uncertainties]?)")
-            factors.append(_parse_factor(base, key, raw, role))
-
-    # design
-    design = data.get("design")
-    if design is None:
-        raise SweepError(f"design: missing; choose one of {', '.join(DESIGNS)}")
-    if design not in DESIGNS:
-        raise SweepError(
-            f"design: unknown design {design!r}; choose one of {', '.join(DESIGNS)}{_suggest(str(design), DESIGNS)}"
-        )
-    if not factors and design != "grid":
-        raise SweepError(f"levers: a {design} design needs at least one lever or uncertainty to vary")
-    for f in factors:
-        # a single value varies nothing: in a Sobol or Morris design it costs runs for an index of exactly 0
-        if f.values is not None and len(f.values) == 1 and design in ("sobol", "morris"):
-            section = "levers" if f.role == "lever" else "uncertainties"
-            raise SweepError(
-                f"{section}.{f.key}: one value ({_show(f.values[0])}) is not something to vary; "
-                f"a {design} design would spend runs on it for nothing: fix it in [set] instead"
-            )
-    samples = cli["samples"] if cli.get("samples") is not None else data.get("samples", DESIGN_SAMPLES[design][1])
-    where = "--samples" if cli.get("samples") is not None else "samples"
-    samples = _int(samples, where, 1)
-    second_order = _bool(data.get("second_order", False), "second_order")
-    morris_levels = _int(data.get("morris_levels", 4), "morris_levels", 2, 100)
-    if design == "sobol" and samples & (samples - 1):
-        lo = 1 << (samples.bit_length() - 1)
-        raise SweepError(
-            f"{where}: a Sobol design needs a power of 2 base samples (its convergence depends on it), "
-            f"got {samples}; use {lo} or {lo * 2}"
-        )
-    if design == "morris" and morris_levels % 2:
-        raise SweepError(
-            f"morris_levels: must be even (Morris's step is levels / (2 (levels - 1))), got {morris_levels}"
-        )
-    if design == "morris" and samples < 2:
-        raise SweepError(f"{where}: a Morris design needs at least 2 trajectories for mu* and sigma, got {samples}")
-    if design == "sobol" and samples < 2:
-        raise SweepError(f"{where}: a Sobol design needs at least 2 base samples")
-
-    seeds_where = "--seeds" if cli.get("seeds") is not None else "seeds"
-    seeds = _int(cli["seeds"] if cli.get("seeds") is not None else data.get("seeds", 1), seeds_where, 1)
-    base_seed = _int(data.get("base_seed", 0), "base_seed", 0, 2**63 - 1)
-    steps_where = "--steps" if cli.get("steps") is not None else "steps"
-    steps = _int(
-        cli["steps"] if cli.get("steps") is not None else data.get("steps", base.sim.weeks), steps_where, 1, 5200
-    )
-
-    kpis = data.get("kpis", DEFAULT_KPIS)
-    if isinstance(kpis, str):
-        kpis = [kpis]
-    if not isinstance(kpis, list) or not kpis:
-        raise SweepError(f"kpis: must be a non-empty list of KPI names, got {kpis!r}")
-    for k in kpis:
-        if not isinstance(k, str) or k not in KPIS or k == "week":
-            raise SweepError(f"kpis: unknown KPI {k!r}{_suggest(str(k), KPIS)}; see cxsim.metrics.KPIS")
-    if len(set(kpis)) != len(kpis):
-        raise SweepError("kpis: a KPI is listed twice")
-    keep = data.get("keep", "summary")
-    if keep not in ("summary", "timeseries"):
-        raise SweepError(
-            f"keep: must be 'summary' (one row per run) or 'timeseries' (one row per run and week), got {keep!r}"
-        )
-
-    chunk_where = "--chunk-size" if cli.get("chunk_size") is not None else "chunk_size"
-    chunk_size = cli["chunk_size"] if cli.get("chunk_size") is not None else data.get("chunk_size")
-    if chunk_size is not None:
-        chunk_size = _int(chunk_size, chunk_where, 1)
-    confidence = data.get("confidence", 0.95)
-    if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0.5 <= confidence < 1:
-        raise SweepError(f"confidence: must be a level between 0.5 and 1 (e.g. 0.95), got {confidence!r}")
-    resamples = _int(data.get("resamples", 1000), "resamples", 10, 100_000)
-    crn = _bool(data.get("common_random_numbers", False), "common_random_numbers")
-
+            raise SweepError(f"set.{msg}" if any(msg.startswith(k) for k in spec.sets) else f"set: {msg}") from None
     return SweepSpec(
-        name=name,
-        description=description,
+        **spec.model_dump(exclude={"scenario", "samples", "steps", "levers", "uncertainties"}),
         scenario=ref,
-        sets=sets,
-        design=design,
-        factors=tuple(factors),
-        samples=samples,
-        seeds=seeds,
-        base_seed=base_seed,
-        steps=steps,
-        kpis=tuple(kpis),
-        keep=keep,
-        chunk_size=chunk_size,
-        common_random_numbers=crn,
-        second_order=second_order,
-        morris_levels=morris_levels,
-        confidence=float(confidence),
-        resamples=resamples,
+        samples=DESIGN_SAMPLES[spec.design][1] if spec.samples is None else spec.samples,
+        steps=base.sim.weeks if spec.steps is None else spec.steps,
+        factors=tuple(_factor(base, section, key, table) for section, key, table in spec.factor_tables()),
         base=base,
         source=text,
     )
+
+
+def _factor(base: Scenario, section: str, key: str, table: FactorTable) -> Factor:
+    """The factor of a table whose bounds or values the scenario schema accepts, each alone, in the base scenario.
+
+    Strictly: a sweep records its values, so "0.5" is not a number nor 1 a switch (``override`` would convert them).
+    """
+    group, name = key.split(".")
+    current = scenario_get(base, key)
+    integer = isinstance(current, int) and not isinstance(current, bool)
+    points: list[Any] = []
+    for value in (table.min, table.max) if table.values is None else table.values:
+        if isinstance(value, float) and integer and value.is_integer():
+            value = int(value)
+        elif _is_number(value) and isinstance(current, float):
+            value = float(value)
+        data = base.model_dump()
+        data[group][name] = value
+        try:
+            Scenario.model_validate(data, strict=True)
+        except ValidationError as exc:
+            msg = _format_validation_error(exc)
+            raise SweepError(f"{section}.{msg}" if msg.startswith(key) else f"{section}.{key}: {msg}") from None
+        if value in points:
+            raise SweepError(f"{section}.{key}: value {_show(value)} is listed twice")
+        points.append(value)
+    role = "lever" if section == "levers" else "uncertainty"
+    if table.values is None:
+        return Factor(key, role, low=table.min, high=table.max, integer=integer, scale=table.scale)
+    return Factor(key, role, values=tuple(points), integer=integer)

@@ -1,22 +1,44 @@
-"""Bad input gets one clear error and changes nothing (scenario files, --set, the CLI).
+"""Bad input to the scenario loader gets one clear error and changes nothing.
 
-Users trust a simulator only when it refuses nonsense clearly: each case
-below is a mistake a user makes, and the message it must produce names the
-key, says what is allowed, and guesses what was meant.
+Users trust a simulator only when it refuses nonsense clearly. Two halves of one
+promise (docs/guarantees.md, "Bad input is refused clearly and changes nothing"):
+
+- the messages users meet: each case is a mistake a user makes in a scenario
+  file or a ``--set`` override, and the message it must produce names the key,
+  says what is allowed, and guesses what was meant;
+- fuzzing: whatever text, table or override comes in, the only exception that
+  may come out is ScenarioError. The UI accepts uploads and the CLI accepts files
+  and --set values from anyone; a crash with a traceback (KeyError, TypeError,
+  RecursionError...) is a bug. The strategies mix valid keys, near-miss keys and
+  garbage, so most examples reach deep into validation rather than failing at the
+  first character. The slow variants run the same fuzzers longer
+  (CXSIM_FUZZ_EXAMPLES sets how long).
+
+The command line's handling of the same errors is in test_bad_input_cli.py; sweep
+specs and UI uploads are in test_bad_input_sweep_ui.py.
 """
 
 from __future__ import annotations
 
+import math
 import os
-import subprocess
-import sys
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import cxsim
-from cxsim import cli
-from cxsim.params import Market, field_bounds, parameter_table
-from cxsim.scenario import ScenarioError, diff, load_scenario, override, parse_overrides, scenario_from_toml, to_toml
+from cxsim.params import SECTIONS, parameter_table
+from cxsim.scenario import (
+    ScenarioError,
+    load_scenario,
+    override,
+    parse_overrides,
+    scenario_from_dict,
+    scenario_from_toml,
+)
+
+# ------------------------------------------------------------ the messages users meet
 
 # (file text, fragments the message must contain)
 BAD_FILES = {
@@ -189,161 +211,208 @@ def test_good_set_values_parse_like_toml():
     )
 
 
-def test_load_scenario_applies_overrides():
-    base = load_scenario("baseline")
-    assert load_scenario("baseline", {"market.size": 1000}) == override(base, {"market.size": 1000})
-    assert load_scenario(base, {}) is base
-    with pytest.raises(ScenarioError, match="market.size = 5 is out of range"):
-        load_scenario(base, {"market.size": 5})
-
-
-def test_bounds_come_from_one_place_for_the_table_and_the_errors():
-    size = Market.model_fields["size"]
-    assert field_bounds(size) == (10, 50_000_000)
-    assert field_bounds(Market.model_fields["graph"]) == (None, None)
-    row = next(r for r in parameter_table() if r["key"] == "market.size")
-    assert (row["min"], row["max"]) == field_bounds(size)
-    with pytest.raises(
-        ScenarioError, match="market.size: expected a whole number, got true \\(allowed: 10 to 50,000,000"
-    ):
-        load_scenario("baseline", {"market.size": True})
-
-
-def test_scenario_methods_are_the_module_functions():
-    base = load_scenario("baseline")
-    changed = base.override({"market.size": 1000})
-    assert changed == override(base, {"market.size": 1000})
-    assert changed.get("market.size") == 1000
-    assert changed.diff(base) == {"market.size": (1000, base.market.size)} == diff(changed, base)
-    assert scenario_from_toml(changed.to_toml()) == changed
-    assert changed.to_toml(only_changes_from=base) == to_toml(changed, base)
-    assert changed.to_toml(only_changes_from=base).splitlines()[0] == 'extends = "baseline"'
-    with pytest.raises(ScenarioError, match="market.size = 5 is out of range"):
-        base.override({"market.size": 5})
-
-
-# ------------------------------------------------------------------------- CLI
-
-
-def _main(capsys, *argv: str) -> tuple[int, str, str]:
-    cli.STATE["debug"] = False
-    with pytest.raises(SystemExit) as info:
-        cli.main(list(argv))
-    out, err = capsys.readouterr()
-    return info.value.code, out, err
-
-
-CLI_USER_ERRORS = [
-    (["run", "basline"], "did you mean 'baseline'"),
-    (["run", "small_business", "--set", "market.sise=5"], "unknown key in section [market]; did you mean"),
-    (["run", "small_business", "--set", "market.size"], "expected key=value"),
-    (["run", "small_business", "--threads", "999"], "--threads 999"),
-    (["run", "small_business", "--out", "x.txt"], "use FILE.csv, FILE.parquet or a directory"),
-    (["run", "small_business", "--checkpoint-every", "2"], "--checkpoint-every needs --out DIR"),
-    (["run", "small_business", "--checkpoint-every", "2", "--out", "x.csv"], "not the file x.csv"),
-    (["params", "nosuch"], "no parameters in section"),
-    (["resume", "no/such/dir"], "no such run directory"),
-]
-
-
-@pytest.mark.parametrize("argv,fragment", CLI_USER_ERRORS, ids=[" ".join(a) for a, _ in CLI_USER_ERRORS])
-def test_cli_user_error_is_one_line_exit_2(capsys, tmp_path, monkeypatch, argv, fragment):
-    monkeypatch.chdir(tmp_path)
-    code, out, err = _main(capsys, *argv)
-    assert code == 2
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1, err
-    assert lines[0].startswith("error: ") and fragment in lines[0], err
-    assert "Traceback" not in err + out
-    assert list(tmp_path.iterdir()) == [], "a refused command writes nothing"
-
-
-def test_cli_errors_for_scenario_files_and_folders(capsys, tmp_path):
-    bad = tmp_path / "bad.toml"
-    bad.write_text("[market]\nsiz = 1\n")
-    folder = tmp_path / "folder"
-    folder.mkdir()
-    for arg, fragment in [
-        (bad, "did you mean 'market.size'"),
-        (folder, "is a folder"),
-        (tmp_path / "none.toml", "not found"),
-    ]:
-        code, _, err = _main(capsys, "run", str(arg), "--out", str(tmp_path / "o.csv"))
-        assert code == 2 and fragment in err and "Traceback" not in err, err
-        assert "[market]" in err or fragment != "did you mean 'market.size'", "Rich must not eat [section] as markup"
-    assert not (tmp_path / "o.csv").exists()
-
-
-@pytest.mark.parametrize(
-    "argv",
-    [
-        ["run", "--steps", "abc"],
-        ["run", "--steps", "0"],
-        ["run", "--seed", "-1"],
-        ["run", "--bogus"],
-        ["run", "a", "b"],
-        ["nosuchcommand"],
-    ],
-)
-def test_cli_usage_errors_exit_2_without_traceback(capsys, argv):
-    code, out, err = _main(capsys, *argv)
-    assert code == 2
-    assert "Traceback" not in out + err
-    assert "Error" in err
-
-
-@pytest.mark.parametrize("argv", [["--debug", "run", "basline"], ["run", "basline", "--debug"]])
-def test_cli_debug_shows_the_traceback(capsys, argv):
-    with pytest.raises(ScenarioError):
-        cli.main(argv)
-    cli.STATE["debug"] = False
-    code, _, err = _main(capsys, "run", "basline")  # and the next command is quiet again
-    assert code == 2 and "Traceback" not in err
-
-
-def test_cli_unexpected_error_is_one_line_exit_1(capsys, monkeypatch):
-    def boom(*args, **kwargs):
-        raise RuntimeError("kaboom")
-
-    monkeypatch.setattr(cli.runs, "load_with_overrides", boom)
-    code, _, err = _main(capsys, "run", "small_business")
-    assert code == 1 and "internal error (RuntimeError: kaboom)" in err and "--debug" in err
-    assert "Traceback" not in err
-
-
-def test_cli_unwritable_out_fails_before_running(capsys, tmp_path):
-    blocker = tmp_path / "file"
-    blocker.write_text("x")
-    code, out, err = _main(capsys, "run", "small_business", "--out", str(blocker / "sub" / "o.csv"))
-    assert code == 2 and "is a file, not a folder" in err
-    assert "KPI" not in out, "refused before simulating"
-
-
-def test_cli_run_dir_refuses_a_used_directory(capsys, tmp_path):
-    used = tmp_path / "used"
-    used.mkdir()
-    (used / "notes.txt").write_text("mine")
-    code, _, err = _main(capsys, "run", "small_business", "--steps", "2", "--out", str(used))
-    assert code == 2 and "not empty" in err
-    assert sorted(p.name for p in used.iterdir()) == ["notes.txt"]
-
-
-def test_cli_end_to_end_subprocess(tmp_path):
-    """The installed entry point, for real: one line, exit 2; --debug shows the traceback."""
-    bad = tmp_path / "bad.toml"
-    bad.write_text("[workforce]\nemployees = 3\nteam_size = 10\n")
-    env = {**os.environ, "COLUMNS": "60"}
-    cmd = [sys.executable, "-c", "from cxsim.cli import main; main()"]
-    p = subprocess.run([*cmd, "run", str(bad)], capture_output=True, text=True, env=env, timeout=300)
-    assert p.returncode == 2
-    assert p.stderr.strip().count("\n") == 0, "one line even on a narrow terminal: " + p.stderr
-    assert "workforce.team_size (10) is larger than workforce.employees (3)" in p.stderr
-    p = subprocess.run([*cmd, "--debug", "run", str(bad)], capture_output=True, text=True, env=env, timeout=300)
-    assert p.returncode == 1 and "Traceback" in p.stderr and "ScenarioError" in p.stderr
-
-
 def test_shipped_scenarios_all_load():
     names = cxsim.shipped_scenarios()
     assert "baseline" in names
     bad = {n: d for n, d in names.items() if d.startswith("(invalid")}
     assert not bad, bad
+
+
+# ---------------------------------------------------------------------- fuzzing
+
+KEYS = [row["key"] for row in parameter_table()]
+NAMES = sorted({k.split(".")[1] for k in KEYS})
+
+FAST = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+# CXSIM_FUZZ_EXAMPLES=100000 pytest -m slow tests/test_bad_input_scenario.py -k fuzz fuzzes for a long while
+LONG = settings(
+    max_examples=int(os.environ.get("CXSIM_FUZZ_EXAMPLES", "1500")),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+# --------------------------------------------------------------- strategies
+
+near_names = st.one_of(
+    st.sampled_from(NAMES),
+    st.sampled_from(NAMES).map(lambda k: k[:-1] or k),  # a typo
+    st.sampled_from(NAMES).map(str.upper),
+    st.text(min_size=0, max_size=12),
+)
+sections = st.one_of(
+    st.sampled_from(SECTIONS), st.sampled_from(["name", "description", "extends"]), st.text(max_size=10)
+)
+
+toml_scalars = st.one_of(
+    st.integers(-(2**70), 2**70).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(
+        lambda x: "nan" if math.isnan(x) else ("inf" if x == math.inf else ("-inf" if x == -math.inf else repr(x)))
+    ),
+    st.sampled_from(["true", "false", "1979-05-27", "07:32:00", "1979-05-27T07:32:00Z", "0x1F", "1e400", "-0.0", "+1"]),
+    st.text(max_size=20).map(lambda t: '"' + t.replace("\\", "\\\\").replace('"', '\\"') + '"'),
+    st.sampled_from(['"baseline"', '"small_business"', '"/"', '"/dev/null"', '"../x.toml"', '""', '"watts_strogatz"']),
+)
+toml_values = st.recursive(
+    toml_scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3).map(lambda xs: "[" + ", ".join(xs) + "]"),
+        st.dictionaries(st.sampled_from(NAMES), inner, max_size=3).map(
+            lambda d: "{" + ", ".join(f"{k} = {v}" for k, v in d.items()) + "}"
+        ),
+    ),
+    max_leaves=6,
+)
+
+
+@st.composite
+def tomlish(draw):
+    """Text shaped like a scenario file: sections, key = value lines, and some garbage."""
+    lines = []
+    for _ in range(draw(st.integers(0, 8))):
+        kind = draw(st.integers(0, 9))
+        if kind <= 1:
+            lines.append(f"[{draw(sections)}]")
+        elif kind == 2:
+            lines.append(f"[[{draw(sections)}]]")
+        elif kind == 3:
+            lines.append(draw(st.text(max_size=30)))  # garbage line
+        elif kind == 4:
+            lines.append(f"extends = {draw(toml_scalars)}")
+        else:
+            lines.append(f"{draw(near_names)} = {draw(toml_values)}")
+    return "\n".join(lines)
+
+
+json_leaves = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=10),
+    st.sampled_from(["watts_strogatz", "full", "random", "baseline"]),
+)
+json_values = st.recursive(
+    json_leaves,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.one_of(near_names, st.integers()), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+tables = st.dictionaries(
+    st.one_of(sections, st.integers(), st.none()),
+    st.one_of(st.dictionaries(st.one_of(near_names, st.integers()), json_values, max_size=6), json_values),
+    max_size=5,
+)
+dotted = st.one_of(
+    st.sampled_from(KEYS), st.builds(lambda s, k: f"{s}.{k}", sections, near_names), st.text(max_size=15)
+)
+
+
+def only_scenario_errors(fn, *args):
+    """Call fn; a ScenarioError is fine, a valid scenario is fine, anything else is a bug."""
+    try:
+        result = fn(*args)
+    except ScenarioError as exc:
+        message = str(exc)
+        assert message and "Traceback" not in message
+        return None
+    return result
+
+
+# ---------------------------------------------------------------- the fuzzers
+
+
+def _text(text):
+    s = only_scenario_errors(scenario_from_toml, text)
+    if s is not None:  # whatever validated must be a usable scenario that writes and reads back
+        assert scenario_from_toml(s.to_toml()) == s
+
+
+def _table(data):
+    s = only_scenario_errors(scenario_from_dict, data)
+    if s is not None:
+        assert scenario_from_toml(s.to_toml()) == s
+
+
+BASE = cxsim.load_scenario("baseline")
+
+
+def _overrides(changes):
+    only_scenario_errors(override, BASE, changes)
+
+
+def _set_items(items):
+    try:
+        changes = parse_overrides(items)
+    except ScenarioError:
+        return
+    only_scenario_errors(override, BASE, changes)
+
+
+@FAST
+@given(st.text(max_size=200))
+def test_fuzz_any_text(text):
+    _text(text)
+
+
+@FAST
+@given(tomlish())
+def test_fuzz_tomlish_text(text):
+    _text(text)
+
+
+@FAST
+@given(st.binary(max_size=100))
+def test_fuzz_uploaded_bytes(data):
+    only_scenario_errors(scenario_from_toml, data)
+
+
+@FAST
+@given(tables)
+def test_fuzz_nested_tables(data):
+    _table(data)
+
+
+@FAST
+@given(st.dictionaries(dotted, json_values, max_size=4))
+def test_fuzz_overrides(changes):
+    _overrides(changes)
+
+
+@FAST
+@given(st.lists(st.one_of(st.text(max_size=25), st.builds(lambda k, v: f"{k}={v}", dotted, toml_values)), max_size=4))
+def test_fuzz_set_items(items):
+    _set_items(items)
+
+
+@pytest.mark.slow
+@LONG
+@given(st.one_of(tomlish(), st.text(max_size=400)))
+def test_fuzz_text_long(text):
+    _text(text)
+
+
+@pytest.mark.slow
+@LONG
+@given(tables)
+def test_fuzz_tables_long(data):
+    _table(data)
+
+
+@pytest.mark.slow
+@LONG
+@given(st.dictionaries(dotted, json_values, max_size=6))
+def test_fuzz_overrides_long(changes):
+    _overrides(changes)
+
+
+def test_fuzz_regressions():
+    """Inputs that once crashed (or nearly): each must give a ScenarioError."""
+    for text in ["[" * 3000, "a = " + "[" * 3000, 'extends = "a\\u0000b"', 'extends = "/dev/zero"', "x = {" * 500]:
+        only_scenario_errors(scenario_from_toml, text)
+    for data in [{1: 2}, {"market": {1: 2}}, {"market": None}, {None: {}}, {"market": {"size": [[]]}}, [], "x", None]:
+        with pytest.raises(ScenarioError):
+            scenario_from_dict(data)  # type: ignore[arg-type]
+    for changes in [{1: 2}, {"market.size": {"a": 1}}, {"": None}, {"market.": 1}, {".size": 1}]:
+        with pytest.raises(ScenarioError):
+            override(BASE, changes)  # type: ignore[dict-item]
