@@ -37,7 +37,7 @@ import numpy as np
 from numba import njit
 
 from cxsim.kernels.common import category
-from cxsim.kernels.flags import BAD_FINAL, CUSTOMER, FRIENDS_NEG, RECOMMEND, REVIEW_NEG, SOCIAL_NEG, TWEET_NEG
+from cxsim.kernels.flags import BAD_FINAL, FRIENDS_NEG, RECOMMEND, REVIEW_NEG, SOCIAL_NEG, TWEET_NEG
 from cxsim.model import CXModel
 from cxsim.params import Scenario
 from cxsim.run import seed_list
@@ -69,14 +69,14 @@ N_WOM = 11
 
 
 @njit(cache=True)
-def wom_tally(status, attitude_at_send, exp, wom, out):
+def wom_tally(firm, attitude_at_send, exp, wom, out):
     """Add this week's word-of-mouth counts to ``out`` (serial: deterministic).
 
     ``attitude_at_send`` must be the attitudes the WOM ``send`` kernel saw, so
     each recommender is counted in the NPS category it was in when it decided.
     """
-    for i in range(status.shape[0]):
-        if status[i] != CUSTOMER:
+    for i in range(firm.shape[0]):
+        if firm[i] != 0:  # the focal firm's customers
             continue
         f = wom[i]
         if exp[i] & BAD_FINAL:
@@ -111,15 +111,17 @@ class ProbeModel(CXModel):
         attitude = self.market.attitude.copy()
         week = super().word_of_mouth()
         m = self.market
-        wom_tally(m.status, attitude, m.experience_flags, m.wom_flags, self.wom_counts)
+        wom_tally(m.firm, attitude, m.experience_flags, m.wom_flags, self.wom_counts)
         return week
 
     def step(self) -> None:
         was_bankrupt = self.bankrupt
         super().step()
         if not was_bankrupt:
-            t = self.last_week.market.tally
-            self.spend_counts += np.array(t[8:17], dtype=np.int64)  # MarketTally: the nine by-category counts
+            t = self.last_week.market.tally  # the focal firm's customers who stayed, and their purchases, by category
+            self.spend_counts += np.concatenate(
+                [t.stayed_by_category[0], t.repurchases_by_category[0], t.new_offers_by_category[0]]
+            )
 
 
 @dataclass
