@@ -73,6 +73,8 @@ S_VOC_PICK = np.int64(70)
 S_VOC_NOISE = np.int64(71)
 S_VOC_RESPOND = np.int64(72)
 S_SWEEP_SEED = np.int64(80)  # not a model decision: per-run seeds of a sweep (cxsim.sweep.design.run_seed)
+S_STUDY_ENGAGEMENT = np.int64(81)  # not a model decision: response noise of the calibration study's surveys
+S_STUDY_LTR = np.int64(82)  # ... (cxsim.calibration): the model never draws from these streams
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
