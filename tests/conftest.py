@@ -11,23 +11,34 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 # threads must really run 2, here and in the cxsim processes they start (which inherit this)
 os.environ.setdefault("OMP_DYNAMIC", "false")
 
-#: The baseline market scaled down 1:16 (3,000 people), each firm with it: fast, and still a going concern.
-SMALL = {
-    "market.size": 3000,
-    "sim.weeks": 26,
-    "acquisition.marketing_reference": 1250.0,
-    **{
-        f"{prefix}{key}": value
-        for prefix in ("", "rivals.rival.")
-        for key, value in {
-            "workforce.employees": 32,
-            "workforce.team_size": 8,
-            "leadership.marketing_spend": 1250.0,
-            "finance.fixed_cost": 3750.0,
-            "finance.initial_cash": 312_500.0,
-        }.items()
-    },
-}
+
+def scaled(people: int, weeks: int, rivals: tuple[str, ...] = ("rival",)) -> dict:
+    """Overrides that shrink the baseline market to ``people`` and every firm with it (employees and the fixed
+    money lines), so the smaller market is still the same going concern; ``weeks`` to simulate."""
+    f = people / 50_000
+    firm = {
+        "workforce.employees": max(8, round(500 * f)),
+        "workforce.team_size": 8,
+        "leadership.marketing_spend": 20_000.0 * f,
+        "finance.fixed_cost": 60_000.0 * f,
+        "finance.initial_cash": 5e6 * f,
+        "programs.cx_team_cost": 12_000.0 * f,
+        "programs.cx_room_cost": 2_000.0 * f,
+        "programs.voc_cost": 3_000.0 * f,
+    }
+    out = {
+        "market.size": people,
+        "sim.weeks": weeks,
+        "acquisition.marketing_reference": 20_000.0 * f,
+        "acquisition.winback_reference": 10_000.0 * f,
+    }
+    for prefix in ("", *(f"rivals.{r}." for r in rivals)):
+        out.update({prefix + k: v for k, v in firm.items()})
+    return out
+
+
+#: The baseline market at 3,000 people (1:16), each firm with it, 26 weeks: fast, and still a going concern.
+SMALL = scaled(3000, 26)
 
 
 @pytest.fixture(scope="session")

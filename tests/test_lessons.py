@@ -20,19 +20,10 @@ import pytest
 import cxsim
 from cxsim.comparison import compare
 from cxsim.scenario import diff, scenarios_dir
+from tests.conftest import scaled
 
-#: baseline at one tenth of its size (people, employees and the fixed-money lines), 52 weeks
-SMALL = {
-    "market.size": 5000,
-    "workforce.employees": 50,
-    "sim.weeks": 52,
-    "finance.fixed_cost": 6000.0,
-    "leadership.marketing_spend": 2000.0,
-    "acquisition.marketing_reference": 2000.0,
-    "programs.cx_team_cost": 1200.0,
-    "programs.cx_room_cost": 200.0,
-    "programs.voc_cost": 300.0,
-}
+#: baseline at one tenth of its size (people, each firm's employees and fixed-money lines), two years
+SMALL = scaled(5000, 104)
 SEEDS = 8
 
 LESSON_FILES = [

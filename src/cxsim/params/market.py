@@ -590,7 +590,7 @@ class Wom(Section):
         doc="Pareto tail exponent of viral reach.",
     )  # fmt: skip
     viral_weight: float = P(
-        0.06, 0.0, 1.0, unit="attitude/message", source=ASSUMED, prior=(0.02, 0.1),
+        0.25, 0.0, 1.0, unit="attitude/message", source=ASSUMED, prior=(0.21, 0.29),
         doc="Attitude move of a viral story (a story told well weighs more).",
     )  # fmt: skip
     negative_multiplier: float = P(
