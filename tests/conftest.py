@@ -12,29 +12,15 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("OMP_DYNAMIC", "false")
 
 
-def scaled(people: int, weeks: int, rivals: tuple[str, ...] = ("rival",)) -> dict:
-    """Overrides that shrink the baseline market to ``people`` and every firm with it (employees and the fixed
-    money lines), so the smaller market is still the same going concern; ``weeks`` to simulate."""
-    f = people / 50_000
-    firm = {
-        "workforce.employees": max(8, round(500 * f)),
-        "workforce.team_size": 8,
-        "leadership.marketing_spend": 20_000.0 * f,
-        "finance.fixed_cost": 60_000.0 * f,
-        "finance.initial_cash": 5e6 * f,
-        "programs.cx_team_cost": 12_000.0 * f,
-        "programs.cx_room_cost": 2_000.0 * f,
-        "programs.voc_cost": 3_000.0 * f,
-    }
-    out = {
-        "market.size": people,
-        "sim.weeks": weeks,
-        "acquisition.marketing_reference": 20_000.0 * f,
-        "acquisition.winback_reference": 10_000.0 * f,
-    }
-    for prefix in ("", *(f"rivals.{r}." for r in rivals)):
-        out.update({prefix + k: v for k, v in firm.items()})
-    return out
+def scaled(people: int, weeks: int) -> dict:
+    """Overrides that shrink the baseline market to ``people`` and every firm with it (cxsim.scenario.scale), so
+    the smaller market is still the same going concern; ``weeks`` to simulate."""
+    import cxsim
+    from cxsim.scenario import diff
+
+    base = cxsim.load_scenario("baseline")
+    small = base.scale(people / base.market.size)
+    return {**{k: b for k, (_, b) in diff(base, small).items()}, "sim.weeks": weeks}
 
 
 #: The baseline market at 3,000 people (1:16), each firm with it, 26 weeks: fast, and still a going concern.
