@@ -16,11 +16,11 @@ import math
 
 import numpy as np
 import pytest
+from tests.conftest import scaled
 
 import cxsim
 from cxsim.comparison import compare
 from cxsim.scenario import diff, scenarios_dir
-from tests.conftest import scaled
 
 #: baseline at one tenth of its size (people, each firm's employees and fixed-money lines), two years
 SMALL = scaled(5000, 104)
