@@ -292,7 +292,7 @@ def _record_defection(t_churned, left_firm, i, week, f, window):
     """Mark person ``i``'s defection from ``f`` for their friends, unless an earlier one still counts as recent:
     a person counts as a recent defector of one firm at a time, so the counts friends keep by pushes
     (kernels.wom.signals) stay exact."""
-    if t_churned[i] < 0 or week - t_churned[i] >= window:
+    if t_churned[i] < 0 or week - t_churned[i] > window:  # the earlier one's end was signalled this week or before
         t_churned[i] = week
         left_firm[i] = f
 
@@ -374,7 +374,7 @@ def tally(week, market, window):
             if kn & (1 << k) and f != k:
                 former[k] += 1
         tc = t_churned[i]
-        if tc >= 0 and week - tc < window:
+        if tc >= 0 and week - tc < window:  # defections of this week and the window's last ones
             recent[left_firm[i]] += 1
         if b >= 0:
             before[b] += 1

@@ -27,6 +27,7 @@ from numba import njit, prange
 
 from cxsim.kernels.common import by_category, category, clip01
 from cxsim.kernels.flags import (
+    BAD,
     BAD_FINAL,
     CONTACTED,
     DEFECTION_ENDS,
@@ -109,7 +110,8 @@ def send(seed, week, market, p):
                 p.recommend_base, p.recommend_ratio, category(attitude[i])
             ):
                 flags |= RECOMMEND
-            if (encounter_flags[i] & CONTACTED) and uniform(seed, S_POS_REVIEW, week, i) < p.positive_review:
+            good_contact = (encounter_flags[i] & CONTACTED) != 0 and (experience_flags[i] & BAD) == 0
+            if good_contact and uniform(seed, S_POS_REVIEW, week, i) < p.positive_review:
                 flags |= REVIEW_POS
         wom_flags[i] = flags
 
@@ -226,7 +228,7 @@ def signals(week, market, contagion_window):
     ``signal`` gets the friend-visible WOM bits (told friends, posted,
     recommended) plus ``DEFECTION_STARTS`` / ``DEFECTION_ENDS`` for someone
     whose defection counts as recent from this week on / no longer does (left
-    ``left_firm`` within the contagion window: ``week - t_churned < contagion_window``),
+    ``left_firm`` in week ``t_churned``: it counts in the ``contagion_window`` weeks after),
     so that :func:`push_to_friends` keeps friends' counts of recent defectors
     up to date by visiting only those who changed. Also clears ``referral``
     and ``defected``, which :func:`read_friends` fills with this week's shares.
@@ -244,9 +246,9 @@ def signals(week, market, contagion_window):
     for i in range(wom_flags.shape[0]):
         fl = wom_flags[i]
         tc = t_churned[i]
-        recent = (tc >= 0) & (week - tc < contagion_window)  # & not `and`: no branch
-        # as `recent` was at last week's pass (churn comes after word of mouth: then tc < week - 1)
-        was = (tc >= 0) & (tc < week - 1) & (week - 1 - tc < contagion_window)
+        # a defection in week tc (churn comes after word of mouth) counts in weeks tc+1 .. tc+window
+        recent = (tc >= 0) & (tc < week) & (week - tc <= contagion_window)  # & not `and`: no branch
+        was = (tc >= 0) & (tc < week - 1) & (week - 1 - tc <= contagion_window)  # as at last week's pass
         signal[i] = (
             (fl & (FRIENDS_NEG | SOCIAL_NEG | RECOMMEND))
             | (DEFECTION_STARTS if recent > was else 0)  # booleans: recent and not was
