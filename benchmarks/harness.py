@@ -64,17 +64,22 @@ def load() -> float:
 def scenario(size: int, solvent: bool = True, **overrides):
     """``baseline`` scaled to ``size`` people (employees unchanged, as ``--set market.size=N`` does).
 
-    ``solvent``: give the firm enough cash never to go bankrupt; a bankrupt
+    ``solvent``: give every firm enough cash never to go bankrupt; a bankrupt
     firm stops trading and its steps cost nothing (a small market cannot pay
-    for 500 employees), which would make timings meaningless.
+    for 500 employees), which would make timings meaningless. The rivals too:
+    at 10,000 people the baseline's rival runs out of cash in about 17 weeks,
+    inside the weeks a timing steps through, and the market it leaves behind
+    is a different workload.
     """
     import cxsim
 
+    base = cxsim.load_scenario("baseline")
     changes = {"market.size": int(size)}
     if solvent:
         changes["finance.initial_cash"] = 1e12
+        changes.update({f"rivals.{name}.finance.initial_cash": 1e12 for name in base.rivals})
     changes.update(overrides)
-    return cxsim.load_scenario("baseline").override(changes)
+    return base.override(changes)
 
 
 @contextmanager
