@@ -238,7 +238,7 @@ class Person(mesa.Agent):
         else:
             if rnd() < by_category(p.recommend_base, p.recommend_ratio, category(self.attitude)):
                 self.recommends = True
-            if self.contacted and rnd() < p.positive_review:
+            if self.contacted and not self.bad and rnd() < p.positive_review:
                 self.reviews_good = True
 
     def hear_about(self, firm: int, delta: float) -> None:
@@ -281,7 +281,8 @@ class Person(mesa.Agent):
 
     def recent_defector(self) -> bool:
         """One's defection counts as recent for friends this week (wom.signals, during word of mouth)."""
-        return self.t_churned >= 0 and self.model.week - self.t_churned < self.model.contagion_window
+        tc, week = self.t_churned, self.model.week
+        return 0 <= tc < week and week - tc <= self.model.contagion_window
 
     def read_friends(self) -> None:
         """What friends said moves one's attitude (about one's firm) and opinions (of other firms)
@@ -368,7 +369,7 @@ class Person(mesa.Agent):
                 h *= (total / (p.leave_weight + others)) ** p.alternatives_sensitivity
             if u < h or not trading[f]:  # leaves (a bankrupt firm's customers all do)
                 self.opinion[f] = a  # what one will remember of it
-                if self.t_churned < 0 or model.week - self.t_churned >= p.contagion_window:
+                if self.t_churned < 0 or model.week - self.t_churned > p.contagion_window:
                     self.t_churned, self.left_firm = model.week, f
                 self.churned = True
                 dest = self.destination(total)
@@ -808,7 +809,8 @@ class ReferenceModel(mesa.Model):
             p = choice(self.people_list)
             if p.firm != firm:
                 continue
-            if got >= sample and not p.contacted:
+            contacted = p.contacted and p.firm_before == firm  # a contact with this firm
+            if got >= sample and not contacted:
                 continue
             a = p.attitude
             if rnd() >= clip01(rate + bias * (a - 0.5) * 2.0):
@@ -820,7 +822,7 @@ class ReferenceModel(mesa.Model):
                 det += cat == DETRACTOR
                 total += answer
                 got += 1
-            if p.contacted and n_q < sample:
+            if contacted and n_q < sample:
                 n_q += 1
                 q_total += clip01(p.quality + noise * gauss(0.0, 1.0))
         return VocResult(
