@@ -77,12 +77,12 @@ def category(attitude: float) -> int:
     return PROMOTER if score >= 9 else (PASSIVE if score >= 7 else DETRACTOR)
 
 
-def by_category(base: float, ratio_: float, cat: int) -> float:
-    """base for detractors, base x ratio for promoters, the geometric middle for passives."""
+def by_category(base: float, ratio_: float, cat: int, passive: float) -> float:
+    """base for detractors, base x ratio for promoters, base x ratio ** passive for passives."""
     if cat == PROMOTER:
         return base * ratio_
     if cat == PASSIVE:
-        return base * math.sqrt(ratio_)
+        return base * ratio_**passive
     return base
 
 
@@ -185,7 +185,7 @@ class Person(mesa.Agent):
         p, fa, rnd = model.attitude_params, model.attitude_inputs, self.random.random
         a, x = self.attitude, self.expectation
         cat = category(a)
-        trusting = rnd() < by_category(p.trust_base, p.trust_ratio, cat)
+        trusting = rnd() < by_category(p.trust_base, p.trust_ratio, cat, p.passive_position)
         if self.contacted:
             q = self.quality
             surprise = q - x
@@ -195,7 +195,7 @@ class Person(mesa.Agent):
                 self.bad = True
                 surprise = min(surprise, -p.bad_margin)
                 delta = p.attitude_rate * p.loss_aversion * surprise
-                p_forgive = by_category(p.forgive_base, p.forgive_ratio, cat)
+                p_forgive = by_category(p.forgive_base, p.forgive_ratio, cat, p.passive_position)
                 if trusting:
                     p_forgive *= p.trust_forgiveness
                 if rnd() < p_forgive:
@@ -236,7 +236,7 @@ class Person(mesa.Agent):
             if rnd() < p.bad_tweet:
                 self.tweets = True
         else:
-            if rnd() < by_category(p.recommend_base, p.recommend_ratio, category(self.attitude)):
+            if rnd() < by_category(p.recommend_base, p.recommend_ratio, category(self.attitude), p.passive_position):
                 self.recommends = True
             if self.contacted and not self.bad and rnd() < p.positive_review:
                 self.reviews_good = True
@@ -379,8 +379,10 @@ class Person(mesa.Agent):
                 return
             self.market_category = cat
             price = fm.buy_price[f][cat]
-            self.repurchased = rnd() < by_category(p.repurchase_base, p.repurchase_ratio, cat) * price
-            self.new_offer = rnd() < by_category(p.new_offer_base, p.new_offer_ratio, cat) * price
+            self.repurchased = (
+                rnd() < by_category(p.repurchase_base, p.repurchase_ratio, cat, p.passive_position) * price
+            )
+            self.new_offer = rnd() < by_category(p.new_offer_base, p.new_offer_ratio, cat, p.passive_position) * price
         else:
             # one hazard per trading firm: Bass p + q x referrals, + win-back for its former customers, x appeal
             pulls = []

@@ -610,6 +610,7 @@ def _attitude_params(s: Scenario) -> k_attitude.AttitudeParams:
         trust_ratio=c.trust_ratio,
         trust_margin=c.trust_margin,
         trust_forgiveness=c.trust_forgiveness,
+        passive_position=c.passive_position,
         promise_pull=c.promise_pull,
         drift=c.attitude_drift,
         neutral=c.neutral_attitude,
@@ -625,6 +626,7 @@ def _send_params(s: Scenario) -> k_wom.SendParams:
         bad_tweet=wm.bad_tweet,
         recommend_base=c.recommend_base,
         recommend_ratio=c.recommend_ratio,
+        passive_position=c.passive_position,
         positive_review=wm.positive_review_prob,
     )
 
@@ -658,6 +660,7 @@ def _market_params(s: Scenario) -> k_market.MarketParams:
         repurchase_ratio=c.repurchase_ratio,
         new_offer_base=c.new_offer_base,
         new_offer_ratio=c.new_offer_ratio,
+        passive_position=c.passive_position,
         referral_q=s.acquisition.referral_q,
         opinion_sensitivity=s.acquisition.opinion_sensitivity,
         neutral=c.neutral_attitude,

@@ -72,6 +72,7 @@ class MarketParams(NamedTuple):
     repurchase_ratio: float
     new_offer_base: float
     new_offer_ratio: float
+    passive_position: float  # where passives sit between detractors and promoters (customers.passive_position)
     referral_q: float  # Bass q
     opinion_sensitivity: float  # log-hazard of choosing a firm per unit of opinion above neutral
     neutral: float  # the opinion of a firm one knows nothing about
@@ -241,9 +242,11 @@ def churn_spend_acquire(seed, week, market, firms, p):
                         continue
             flags = cat << MARKET_CAT_SHIFT
             price = buy_price[f, cat]
-            if uniform(seed, S_REPURCHASE, week, i) < by_category(p.repurchase_base, p.repurchase_ratio, cat) * price:
+            rebuy = by_category(p.repurchase_base, p.repurchase_ratio, cat, p.passive_position)
+            if uniform(seed, S_REPURCHASE, week, i) < rebuy * price:
                 flags |= REPURCHASED
-            if uniform(seed, S_NEW_OFFER, week, i) < by_category(p.new_offer_base, p.new_offer_ratio, cat) * price:
+            offer = by_category(p.new_offer_base, p.new_offer_ratio, cat, p.passive_position)
+            if uniform(seed, S_NEW_OFFER, week, i) < offer * price:
                 flags |= NEW_OFFER
             market_flags[i] = flags
         else:

@@ -70,6 +70,7 @@ class SendParams(NamedTuple):
     bad_tweet: float  # ... tweeted
     recommend_base: float
     recommend_ratio: float
+    passive_position: float  # where passives sit between detractors and promoters (customers.passive_position)
     positive_review: float  # chance of a good review after a good contact
 
 
@@ -106,9 +107,8 @@ def send(seed, week, market, p):
             if uniform(seed, S_TWEET, week, i) < p.bad_tweet:
                 flags |= TWEET_NEG
         else:
-            if uniform(seed, S_RECOMMEND, week, i) < by_category(
-                p.recommend_base, p.recommend_ratio, category(attitude[i])
-            ):
+            p_recommend = by_category(p.recommend_base, p.recommend_ratio, category(attitude[i]), p.passive_position)
+            if uniform(seed, S_RECOMMEND, week, i) < p_recommend:
                 flags |= RECOMMEND
             good_contact = (encounter_flags[i] & CONTACTED) != 0 and (experience_flags[i] & BAD) == 0
             if good_contact and uniform(seed, S_POS_REVIEW, week, i) < p.positive_review:

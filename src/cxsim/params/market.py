@@ -460,6 +460,12 @@ class Customers(Section):
         0.2, 0.0, 1.0, unit="share", source=ASSUMED, prior=(0.05, 0.5),
         doc="Share of a bad experience's damage left when the customer overlooks it.",
     )  # fmt: skip
+    passive_position: float = P(
+        0.2, 0.0, 1.0, unit="share of the log-ratio", prior=(0.05, 0.5),
+        source="Heskett et al. (1994): customers rating 5 were 6x as likely to repurchase as those rating 4",
+        doc="Where passives sit between detractors and promoters on every 'happy customers are Nx more likely' "
+        "behaviour: they get ratio ** this (0.5: the geometric middle; small: most of the gain is at the top).",
+    )  # fmt: skip
     recommend_base: float = P(
         0.004, 0.0, 1.0, unit="probability/week", source=ASSUMED, prior=(0.001, 0.01),
         doc="Weekly chance a detractor recommends the firm.",
@@ -500,7 +506,7 @@ class Customers(Section):
         "at the going price.",
     )  # fmt: skip
     repurchase_base: float = P(
-        0.015, 0.0, 1.0, unit="probability/week", source=ASSUMED, prior=(0.01, 0.06),
+        0.02, 0.0, 1.0, unit="probability/week", source=ASSUMED, prior=(0.01, 0.06),
         doc="Weekly chance a detractor buys again on top of the regular purchases (at the going price).",
     )  # fmt: skip
     repurchase_ratio: float = P(
