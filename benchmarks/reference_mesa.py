@@ -2,7 +2,7 @@
 
 cxsim runs customers as arrays in compiled kernels. To say what that buys, this
 module writes the same per-customer mechanics (phases 6-9 and the customer
-side of 10 in domain.md: encounters, attitude, word of mouth, churn, spend,
+side of 10 in docs/model.md#week: encounters, attitude, word of mouth, churn, spend,
 acquisition, NPS and the VoC survey) the way a competent Mesa user would: one
 ``mesa.Agent`` per person, each phase a method run with
 ``AgentSet.shuffle_do``, Python loops, ``model.random`` for every draw, a
