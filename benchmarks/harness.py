@@ -84,25 +84,20 @@ def scenario(size: int, solvent: bool = True, **overrides):
 
 @contextmanager
 def threads(n: int | None, exactly: bool = False):
-    """Run the block with ``n`` Numba threads (None: leave as is).
+    """Run the block with ``n`` Numba threads (None: leave as is), as :func:`cxsim.parallel.using_threads` does.
 
     ``exactly``: switch OpenMP's dynamic adjustment off for the block (cxsim switches it on: fewer threads while
     other processes keep the cores busy), so that a thread-scaling measurement really uses ``n`` threads.
     """
-    import numba
+    from cxsim.parallel import using_threads
 
-    if n is None:
-        yield
-        return
-    old = numba.get_num_threads()
-    numba.set_num_threads(max(1, min(int(n), numba.config.NUMBA_NUM_THREADS)))
-    was_dynamic = openmp_dynamic(False) if exactly else None
-    try:
-        yield
-    finally:
-        numba.set_num_threads(old)
-        if was_dynamic is not None:
-            openmp_dynamic(was_dynamic)
+    with using_threads(n):
+        was_dynamic = openmp_dynamic(False) if exactly and n is not None else None
+        try:
+            yield
+        finally:
+            if was_dynamic is not None:
+                openmp_dynamic(was_dynamic)
 
 
 def openmp_dynamic(on: bool) -> bool | None:

@@ -1,6 +1,6 @@
 """Reproduce each lesson of the scenario library and write its figure and finding.
 
-For the teacher and the strategist (domain brief section 4): does each lesson
+For the teacher and the strategist (docs/model.md#lessons): does each lesson
 pair show what CX practice says, by how much, and is it distinguishable from
 seed-to-seed noise? Every lesson runs its pair with common random numbers
 (:func:`cxsim.compare`: the same seeds on both sides), takes the KPI
