@@ -123,10 +123,12 @@ CASES = {
         -1,
     ),
     "programs cost money": ({"programs.hr_engagement": 0.0}, {"programs.hr_engagement": 1.0}, "cost_programs", +1),
-    "viral stories cost customers": (
+    # viral stories hit every firm of the market alike (a market parameter), so the focal firm's customer
+    # count barely moves relative to the rival's; what falls is what people think of it
+    "viral stories hurt the firm's reputation": (
         {"wom.viral_prob": 0.0, "sim.weeks": 52},
         {"wom.viral_prob": 0.5, "sim.weeks": 52},
-        "customers",
+        "reputation",
         -1,
     ),
     "a cheaper price wins customers from the rival": (
@@ -166,11 +168,13 @@ CASES = {
         "cost_wages",
         -1,
     ),
-    "efficiency incentives run leaner (fewer employees)": (
+    # staffing plans for a higher utilisation under efficiency incentives; the headcount itself also follows the
+    # customers those incentives lose, so it is the utilisation that shows the leaner plan
+    "efficiency incentives run the front line hotter (higher utilisation)": (
         {"incentives.cx_weight": 1.0, "sim.weeks": 52},
         {"incentives.cx_weight": 0.0, "sim.weeks": 52},
-        "employees",
-        -1,
+        "utilisation",
+        +1,
     ),
 }
 
