@@ -236,8 +236,11 @@ class Person(mesa.Agent):
             if rnd() < p.bad_tweet:
                 self.tweets = True
         else:
-            if rnd() < by_category(p.recommend_base, p.recommend_ratio, category(self.attitude), p.passive_position):
+            cat = category(self.attitude)
+            if rnd() < by_category(p.recommend_base, p.recommend_ratio, cat, p.passive_position):
                 self.recommends = True
+            elif cat == DETRACTOR and rnd() < p.detractor_talk:
+                self.tells = True
             if self.contacted and not self.bad and rnd() < p.positive_review:
                 self.reviews_good = True
 

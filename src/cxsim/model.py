@@ -628,6 +628,7 @@ def _send_params(s: Scenario) -> k_wom.SendParams:
         recommend_ratio=c.recommend_ratio,
         passive_position=c.passive_position,
         positive_review=wm.positive_review_prob,
+        detractor_talk=wm.detractor_talk,
     )
 
 

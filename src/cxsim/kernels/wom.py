@@ -45,6 +45,7 @@ from cxsim.kernels.flags import (
     VIRAL,
 )
 from cxsim.rng import (
+    S_DISPARAGE,
     S_FRIENDS,
     S_POS_REVIEW,
     S_RALLY,
@@ -72,11 +73,16 @@ class SendParams(NamedTuple):
     recommend_ratio: float
     passive_position: float  # where passives sit between detractors and promoters (customers.passive_position)
     positive_review: float  # chance of a good review after a good contact
+    detractor_talk: float  # weekly chance a detractor tells friends without a new bad experience
 
 
 @njit(cache=True, parallel=True)
 def send(seed, week, market, p):
     """Decide each customer's messages this week (about their firm); writes ``wom_flags``.
+
+    After a final bad experience a customer may tell friends, post, review and tweet; otherwise they may
+    recommend the firm (more often the happier they are), and a detractor who does not may run it down to
+    friends anyway (``detractor_talk``: the dissatisfied talk more, Anderson 1998).
 
     Reads ``experience_flags`` (a final bad experience), ``encounter_flags`` and attitude; clears the
     ``RALLY`` bit of ``case`` of those who now post. ``p`` is a :class:`SendParams`.
@@ -107,9 +113,12 @@ def send(seed, week, market, p):
             if uniform(seed, S_TWEET, week, i) < p.bad_tweet:
                 flags |= TWEET_NEG
         else:
-            p_recommend = by_category(p.recommend_base, p.recommend_ratio, category(attitude[i]), p.passive_position)
+            cat = category(attitude[i])
+            p_recommend = by_category(p.recommend_base, p.recommend_ratio, cat, p.passive_position)
             if uniform(seed, S_RECOMMEND, week, i) < p_recommend:
                 flags |= RECOMMEND
+            elif cat == DETRACTOR and uniform(seed, S_DISPARAGE, week, i) < p.detractor_talk:
+                flags |= FRIENDS_NEG
             good_contact = (encounter_flags[i] & CONTACTED) != 0 and (experience_flags[i] & BAD) == 0
             if good_contact and uniform(seed, S_POS_REVIEW, week, i) < p.positive_review:
                 flags |= REVIEW_POS
