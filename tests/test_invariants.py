@@ -17,12 +17,12 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.conftest import solo
 
 import cxsim
 from cxsim.metrics import FLOWS
 from cxsim.params import parameter_table
 from golden import regenerate as golden
-from tests.conftest import solo
 
 SHARES = [
     "churn_rate",
@@ -250,9 +250,7 @@ def test_no_employee_engaged(small, base_run):
 
 
 def test_one_employee(small, base_run):
-    s, ts = _run(
-        small, {"workforce.employees": 1, "workforce.team_size": 1, "staffing.headcount_policy": "fixed"}
-    )
+    s, ts = _run(small, {"workforce.employees": 1, "workforce.team_size": 1, "staffing.headcount_policy": "fixed"})
     w = s.workforce
     one = ts["employees"] == 1
     assert one.sum() > len(ts) / 2
