@@ -180,12 +180,12 @@ def test_calibrate_prints_table_and_writes_json(tmp_path, capsys):
         "bad_share_review_sites",
         "bad_share_twitter",
     }
-    assert all({"target", "simulated"} <= set(v) for v in data.values())
+    assert all({"target", "measured", "ci95", "parameter", "parameter_value"} <= set(v) for v in data.values())
 
 
-def test_calibrate_check_fails_when_off_target(capsys):
+def test_calibrate_check_fails_when_a_figure_misses(capsys):
     code, stdout, _ = run_cli(
         ["calibrate", "baseline", "--seeds", "1", "--steps", "10", *TINY, "--set", "wom.bad_tweet=0.5", "--check"],
         capsys,
     )
-    assert code == 1 and "OFF" in stdout
+    assert code == 1 and "MISS" in stdout

@@ -30,11 +30,18 @@ state they leave):
   The model's ``wom.bad_*`` shares apply only to experiences still bad after
   forgiveness and recovery, so these shares are emergent.
 
-The measured ratios are attenuated relative to the parameters: survey noise
-puts some passives among the promoters and detractors (and some disengaged
-among the engaged), and people change during the weeks they are followed.
-That is why the parameters are calibrated (docs/lessons.md#calibration) so the
-*measured* ratios land near practice's figures.
+The study runs on the focal firm (``model.firms[0]``) of the open market:
+only its employees and customers are surveyed, and a customer who switches to
+a rival or leaves the market is no longer followed.
+
+The measured figures differ from the parameters behind them, and that gap is
+what the study is for: survey noise puts some passives among the promoters and
+detractors (and some disengaged among the engaged), people change during the
+weeks they are followed, passives sit between the two groups
+(``customers.passive_position``), and forgiveness and recovery decide which bad
+experiences are told. Each figure is reported next to practice's, with its 95%
+interval and the parameter behind it; a figure outside tolerance is a miss, to
+be read as such, not tuned away inside this module.
 
 Not measured: "happy customers are 8x more likely to trust". Trust is a weekly
 draw inside the attitude kernel that leaves no trace of its own; its
@@ -108,30 +115,57 @@ class Study:
     tolerance: float = 0.25
 
     def __post_init__(self):
-        if not (self.engagement_noise >= 0.0 and self.ltr_noise >= 0.0):
-            raise ValueError("survey noise must be >= 0")
-        if isinstance(self.wave_weeks, bool) or int(self.wave_weeks) != self.wave_weeks or self.wave_weeks < 1:
-            raise ValueError(f"wave_weeks must be a whole number >= 1, got {self.wave_weeks!r}")
-        if not 0.0 < self.tolerance < 1.0:
-            raise ValueError(f"tolerance must be between 0 and 1, got {self.tolerance!r}")
+        def number(name: str) -> float:
+            x = getattr(self, name)
+            if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)) or x != x:
+                raise ValueError(f"Study.{name} must be a number, got {x!r}")
+            return float(x)
+
+        for name in ("engagement_noise", "ltr_noise"):
+            if not 0.0 <= number(name) < math.inf:
+                raise ValueError(
+                    f"Study.{name} (survey response noise, a std dev) must be >= 0, got {getattr(self, name)!r}"
+                )
+        w = number("wave_weeks")
+        if not (w.is_integer() and w >= 1):
+            raise ValueError(f"Study.wave_weeks must be a whole number of weeks >= 1, got {self.wave_weeks!r}")
+        if not 0.0 < number("tolerance") < 1.0:
+            raise ValueError(
+                f"Study.tolerance (relative to practice's figure) must be between 0 and 1, got {self.tolerance!r}"
+            )
 
 
 STUDY = Study()
 
-#: key -> (practice's figure, what is measured). Keys are the JSON keys of the report.
-TARGETS: dict[str, tuple[float, str]] = {
-    "engaged_overtime_ratio": (2.5, "Engaged vs not (by survey answer): overtime shifts per employee-week"),
-    "engaged_good_deeds_ratio": (3.3, "Engaged vs not (by survey answer): good deeds per employee-week"),
-    "engaged_suggestions_ratio": (3.4, "Engaged vs not (by survey answer): suggestions per employee-week"),
-    "promoter_recommend_ratio": (9.0, "Promoters vs detractors (by 0-10 answer): weeks recommending the firm"),
-    "promoter_forgive_ratio": (7.0, "Promoters vs detractors (by 0-10 answer): bad experiences overlooked"),
-    "promoter_repurchase_ratio": (7.0, "Promoters vs detractors (by 0-10 answer): repeat purchases per week"),
-    "promoter_new_offer_ratio": (7.0, "Promoters vs detractors (by 0-10 answer): new offers tried per week"),
-    "bad_share_friends": (0.53, "Customers with a bad experience who told friends"),
-    "bad_share_facebook": (0.20, "Customers with a bad experience who posted on social media"),
-    "bad_share_review_sites": (0.14, "Customers with a bad experience who wrote a review"),
-    "bad_share_twitter": (0.10, "Customers with a bad experience who tweeted"),
-}
+#: key -> (practice's figure, what is measured, the model parameter behind it). Keys are the JSON keys of
+#: the report.
+TARGETS: dict[str, tuple[float, str, str]] = {
+    "engaged_overtime_ratio": (
+        2.5, "Engaged vs not (by survey answer): overtime shifts per employee-week", "engagement.overtime_ratio"
+    ),
+    "engaged_good_deeds_ratio": (
+        3.3, "Engaged vs not (by survey answer): good deeds per employee-week", "engagement.good_deed_ratio"
+    ),
+    "engaged_suggestions_ratio": (
+        3.4, "Engaged vs not (by survey answer): suggestions per employee-week", "engagement.suggestion_ratio"
+    ),
+    "promoter_recommend_ratio": (
+        9.0, "Promoters vs detractors (by 0-10 answer): weeks recommending the firm", "customers.recommend_ratio"
+    ),
+    "promoter_forgive_ratio": (
+        7.0, "Promoters vs detractors (by 0-10 answer): bad experiences overlooked", "customers.forgive_ratio"
+    ),
+    "promoter_repurchase_ratio": (
+        7.0, "Promoters vs detractors (by 0-10 answer): repeat purchases per week", "customers.repurchase_ratio"
+    ),
+    "promoter_new_offer_ratio": (
+        7.0, "Promoters vs detractors (by 0-10 answer): new offers tried per week", "customers.new_offer_ratio"
+    ),
+    "bad_share_friends": (0.53, "Customers with a bad experience who told friends", "wom.bad_friends"),
+    "bad_share_facebook": (0.20, "Customers with a bad experience who posted on social media", "wom.bad_social"),
+    "bad_share_review_sites": (0.14, "Customers with a bad experience who wrote a review", "wom.bad_review"),
+    "bad_share_twitter": (0.10, "Customers with a bad experience who tweeted", "wom.bad_tweet"),
+}  # fmt: skip
 
 # ------------------------------------------------------------------ the panels: one column per respondent
 
@@ -408,20 +442,34 @@ def share(x: int, n: int) -> tuple[float, float, float]:
 
 @dataclass
 class Ratio:
-    """One of practice's figures, measured."""
+    """One of practice's figures, measured.
+
+    Attributes:
+        key: the figure's key in :data:`TARGETS` and the JSON report.
+        target: practice's figure.
+        value: the study's measurement (nan where there was nothing to measure it from).
+        low, high: its 95% interval.
+        events: the smaller event count behind it (a precision indicator).
+        label: what is measured, in words.
+        tolerance: the study's tolerance (relative to ``target``).
+        parameter: the dotted model parameter behind the figure.
+        parameter_value: that parameter's value in the scenario measured (nan if not known).
+    """
 
     key: str
     target: float
-    measured: float
-    ci_low: float
-    ci_high: float
-    events: int  # the smaller event count behind it (precision indicator)
-    doc: str
+    value: float
+    low: float
+    high: float
+    events: int
+    label: str
     tolerance: float = STUDY.tolerance
+    parameter: str = ""
+    parameter_value: float = math.nan
 
     @property
     def relative_error(self) -> float:
-        return (self.measured - self.target) / self.target
+        return (self.value - self.target) / self.target
 
     @property
     def ok(self) -> bool:
@@ -430,9 +478,16 @@ class Ratio:
 
 
 def ratios_from_counts(
-    customer_sums: np.ndarray, employee_sums: np.ndarray, bad_wom: np.ndarray, study: Study = STUDY
+    customer_sums: np.ndarray,
+    employee_sums: np.ndarray,
+    bad_wom: np.ndarray,
+    study: Study = STUDY,
+    scenario: Scenario | None = None,
 ) -> list[Ratio]:
-    """Turn the study's summed counts into the report's figures (see :class:`ProbeModel`)."""
+    """Turn the study's summed counts into the report's figures (see :class:`ProbeModel`).
+
+    With ``scenario``, each figure also carries the value of the parameter behind it.
+    """
     c, e, b = np.asarray(customer_sums), np.asarray(employee_sums), [int(v) for v in bad_wom]
 
     def groups(sums, m, hi, lo):
@@ -452,9 +507,13 @@ def ratios_from_counts(
         "bad_share_twitter": (share(b[4], b[0]), b[0]),
     }
     out = []
-    for key, (target, doc) in TARGETS.items():
+    for key, (target, label, parameter) in TARGETS.items():
         (value, lo, hi), events = measured[key]
-        out.append(Ratio(key, target, value, lo, hi, events, doc, study.tolerance))
+        pv = math.nan
+        if scenario is not None:
+            section, name = parameter.split(".")
+            pv = float(getattr(getattr(scenario, section), name))
+        out.append(Ratio(key, target, value, lo, hi, events, label, study.tolerance, parameter, pv))
     return out
 
 
@@ -480,8 +539,9 @@ class CalibrationReport:
         """The JSON report: one key per figure, each ``{"target", "measured", "ci95", ...}``.
 
         Besides ``target`` and ``measured`` each entry carries its 95% interval (``ci95``),
-        ``relative_error``, ``within_tolerance`` (of the study's tolerance, 25%) and ``events`` (the
-        smaller event count behind it). ``null`` marks a figure with no events to measure it from.
+        ``relative_error``, ``within_tolerance`` (of the study's ``tolerance``, also given), ``events``
+        (the smaller event count behind it) and the ``parameter`` behind it with its ``parameter_value``.
+        ``null`` marks a figure with no events to measure it from.
         """
 
         def num(x: float):
@@ -490,11 +550,14 @@ class CalibrationReport:
         return {
             r.key: {
                 "target": r.target,
-                "measured": num(r.measured),
-                "ci95": [num(r.ci_low), num(r.ci_high)],
+                "measured": num(r.value),
+                "ci95": [num(r.low), num(r.high)],
                 "relative_error": num(r.relative_error),
+                "tolerance": r.tolerance,
                 "within_tolerance": r.ok,
                 "events": r.events,
+                "parameter": r.parameter,
+                "parameter_value": num(r.parameter_value),
             }
             for r in self.ratios
         }
@@ -513,13 +576,15 @@ class CalibrationReport:
                 {
                     "key": r.key,
                     "target": r.target,
-                    "measured": r.measured,
-                    "ci_low": r.ci_low,
-                    "ci_high": r.ci_high,
+                    "measured": r.value,
+                    "ci_low": r.low,
+                    "ci_high": r.high,
                     "relative_error": r.relative_error,
                     "ok": r.ok,
                     "events": r.events,
-                    "meaning": r.doc,
+                    "parameter": r.parameter,
+                    "parameter_value": r.parameter_value,
+                    "meaning": r.label,
                 }
                 for r in self.ratios
             ]
@@ -547,6 +612,8 @@ def calibrate(
         study: how the surveys are run (:class:`Study`).
         progress: called with (weeks done, weeks planned) over all runs.
     """
+    if not isinstance(study, Study):
+        raise TypeError(f"study must be a cxsim.calibration.Study, got {type(study).__name__}")
     s = load_scenario(scenario, overrides)
     steps = s.sim.weeks if steps is None else int(steps)
     seeds = seed_list(seeds)
@@ -567,7 +634,7 @@ def calibrate(
     if progress:
         progress(total, total)
     counts = {"customers": customer.tolist(), "employees": employee.tolist(), "bad_experience": bad_wom.tolist()}
-    ratios = ratios_from_counts(customer, employee, bad_wom, study)
+    ratios = ratios_from_counts(customer, employee, bad_wom, study, s)
     return CalibrationReport(s, seeds, steps, study, ratios, counts)
 
 
