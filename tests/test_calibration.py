@@ -34,10 +34,18 @@ from cxsim.calibration import (
     share,
 )
 from cxsim.model import CXModel
+from cxsim.parallel import using_threads
 
 PEOPLE = 4000  # the baseline market shrunk to 4,000 people, each firm with it (~40 employees at the focal firm)
 SEEDS = [0, 1, 2, 3]
 NOISELESS = Study(engagement_noise=0.0, ltr_noise=0.0)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """A market this small gains nothing from a second thread, and on a busy machine the threads wait for each other."""
+    with using_threads(1):
+        yield
 
 
 @pytest.fixture(scope="module")
