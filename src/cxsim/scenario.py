@@ -559,7 +559,7 @@ def scale(scenario: Scenario, factor: float) -> Scenario:
     costs, the cash cushion) change by the same factor, and so does a viral story's reach, so the
     smaller market keeps the bigger one's proportions: customers per employee, margin, runway, the
     share of the market a viral story reaches. Rates, prices and behaviour do not change. Used for
-    classroom-size markets and for fitting at a reduced scale (docs/fit.md).
+    classroom-size markets, tests and quick experiments (experiments/validation.py runs at a fifth of the size).
 
     Raises:
         ScenarioError: ``factor`` is not a positive number, or the market would have fewer than 20 people.
