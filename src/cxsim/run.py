@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from cxsim.metrics import FLOWS, KPIS
+from cxsim.metrics import KPIS, find
 from cxsim.parallel import process_pool
 from cxsim.params import Scenario
 from cxsim.scenario import load_scenario
@@ -72,19 +72,23 @@ class Result:
 
     @property
     def summary(self) -> dict:
-        """Final levels and cumulative flows of the run, plus identity fields."""
+        """Final levels and cumulative flows (``total_<kpi>``) of the run, each rival's columns too, the NPS
+        averaged over the run (``mean_nps``, ``mean_<rival>_nps``), plus identity fields."""
         ts = self.timeseries
         out: dict = {"scenario": self.scenario.name, "seed": self.seed, "version": self.version, "weeks": len(ts)}
         if len(ts) == 0:
             return out
         last = ts.iloc[-1]
-        for k in KPIS:
+        for k in ts.columns:
             if k == "week":
                 continue
-            if k in FLOWS:
+            declared = find(k)
+            if declared is not None and declared.kind == "total":
                 out[f"total_{k}"] = float(ts[k].sum())
             out[k] = last[k].item() if hasattr(last[k], "item") else last[k]
-        out["mean_nps"] = float(ts["nps"].mean())
+        for rival in ("", *self.scenario.rivals):
+            nps = f"{rival}_nps" if rival else "nps"
+            out[f"mean_{nps}"] = float(ts[nps].mean())
         out["mean_engagement_over_run"] = float(ts["mean_engagement"].mean())
         out["bankrupt"] = bool(last["bankrupt"])
         out["bankrupt_week"] = self.bankrupt_week
