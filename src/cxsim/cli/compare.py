@@ -72,18 +72,24 @@ def _parse_seeds(seeds: str, precision: float | None) -> int:
     return n
 
 
-def _check_kpi(name: str) -> None:
-    from cxsim.metrics import KPIS
+def _check_kpi(name: str, a: Scenario, b: Scenario) -> None:
+    """A KPI column both scenarios have: the focal firm's (``share``) or a rival's both have (``rival_share``)."""
+    from cxsim.comparison import unknown_kpis
 
-    if name in KPIS and name != "week":
+    if not unknown_kpis([name], a, b):
         return
     import difflib
 
-    guess = difflib.get_close_matches(name, list(KPIS), n=1)
+    from cxsim.metrics import kpi_columns
+
+    columns = [c for c in kpi_columns(a.rivals) if c != "week" and not unknown_kpis([c], b)]
+    guess = difflib.get_close_matches(name, columns, n=1)
+    rivals = sorted(set(a.rivals) & set(b.rivals))
+    mine = f"; a rival's KPIs are <rival>_<kpi>, e.g. {rivals[0]}_share" if rivals else ""
     fail(
         f"unknown KPI {name!r}"
         + (f"; did you mean {guess[0]!r}?" if guess else "")
-        + " (the KPI names are the columns of `cxsim run --out`)"
+        + f" (the KPI names are the columns of `cxsim run --out`{mine})"
     )
 
 
@@ -115,14 +121,14 @@ def parse(
     at_least("--steps", steps, 1)
     at_least("--workers", workers, 1)
     kpis = list(kpi) if kpi else list(DEFAULT_KPIS)
-    for k in [*kpis, precision_kpi]:
-        _check_kpi(k)
     sa = load_with_overrides(a, sets)
     sb = load_with_overrides(b, sets)
     if sets_a:
         sa = override(sa, parse_overrides(sets_a))
     if sets_b:
         sb = override(sb, parse_overrides(sets_b))
+    for k in [*kpis, precision_kpi]:
+        _check_kpi(k, sa, sb)
     if report is not None:
         check_writable(report, "--report")
     if out is not None:
@@ -166,9 +172,13 @@ def run(request: CompareRequest):
 
 
 def difference_table(c):
-    """The B - A table for a terminal: money in k/M so it fits 80 columns; green/red = better/worse for the firm."""
+    """The B - A table for a terminal: money in k/M so it fits 80 columns; green/red = better/worse for the firm.
+
+    The 95% CI of the paired difference (a t interval, symmetric) is written as its half-width, ``+2.16 ±3.01``:
+    two bounds of up to eight characters each did not fit an 80-column terminal and wrapped mid-number.
+    """
     from cxsim.formatting import number, signed
-    from cxsim.metrics import KPIS
+    from cxsim.metrics import find
 
     table = compact_table(
         f"B - A over {len(c.seeds)} paired seeds, {c.steps} weeks (95% CI)",
@@ -178,13 +188,13 @@ def difference_table(c):
             ("A", "right"),
             ("B", "right"),
             ("B - A", "right"),
-            ("95% CI", "right"),
+            ("± 95% CI", "left"),
             ("signal?", "left"),
         ],
         overflow="fold",
     )
     for r in c.table.itertuples(index=False):
-        k = KPIS[r.kpi]
+        k = find(r.kpi)
 
         def short(x, k=k):
             return number(x, k, style="short")
@@ -195,7 +205,7 @@ def difference_table(c):
             short(r.a_mean),
             short(r.b_mean),
             signed(r.diff, k, style="short"),
-            f"{short(r.ci_low)}..{short(r.ci_high)}",
+            "±" + short(r.half_width),
             "yes" if r.significant else "noise",
             style=_signal_style(k, r.diff, bool(r.significant)),
         )
@@ -268,7 +278,9 @@ def compare_command(
     ] = None,
     precision_kpi: Annotated[str, typer.Option(help="KPI the precision target is about.")] = "nps",
     max_seeds: Annotated[int, typer.Option(help="Cap on paired seeds when chasing a precision.")] = 200,
-    steps: Annotated[int | None, typer.Option(help="Weeks to simulate (default: A's sim.weeks).")] = None,
+    steps: Annotated[
+        int | None, typer.Option("--steps", "--weeks", help="Weeks to simulate (default: A's sim.weeks).")
+    ] = None,
     sets: Annotated[
         list[str] | None, typer.Option("--set", "-s", help="Override a parameter in both A and B: section.key=value.")
     ] = None,
