@@ -11,23 +11,20 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 # threads must really run 2, here and in the cxsim processes they start (which inherit this)
 os.environ.setdefault("OMP_DYNAMIC", "false")
 
-#: The baseline market scaled down 1:16 (3,000 people), each firm with it: fast, and still a going concern.
-SMALL = {
-    "market.size": 3000,
-    "sim.weeks": 26,
-    "acquisition.marketing_reference": 1250.0,
-    **{
-        f"{prefix}{key}": value
-        for prefix in ("", "rivals.rival.")
-        for key, value in {
-            "workforce.employees": 32,
-            "workforce.team_size": 8,
-            "leadership.marketing_spend": 1250.0,
-            "finance.fixed_cost": 3750.0,
-            "finance.initial_cash": 312_500.0,
-        }.items()
-    },
-}
+
+def scaled(people: int, weeks: int) -> dict:
+    """Overrides that shrink the baseline market to ``people`` and every firm with it (cxsim.scenario.scale), so
+    the smaller market is still the same going concern; ``weeks`` to simulate."""
+    import cxsim
+    from cxsim.scenario import diff
+
+    base = cxsim.load_scenario("baseline")
+    small = base.scale(people / base.market.size)
+    return {**{k: b for k, (_, b) in diff(base, small).items()}, "sim.weeks": weeks}
+
+
+#: The baseline market at 3,000 people (1:16), each firm with it, 26 weeks: fast, and still a going concern.
+SMALL = scaled(3000, 26)
 
 
 @pytest.fixture(scope="session")

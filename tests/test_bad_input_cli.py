@@ -43,6 +43,7 @@ CLI_USER_ERRORS = [
         "unknown KPI 'rivl_share'; did you mean 'rival_share'?",
     ),
     (["run", "small_business", "--threads", "999"], "--threads 999"),
+    (["run", "small_business", "--threads", "0"], "--threads 0: this machine allows 1 to"),
     (["run", "small_business", "--out", "x.txt"], "use FILE.csv, FILE.parquet or a directory"),
     (["run", "small_business", "--checkpoint-every", "2"], "--checkpoint-every needs --out DIR"),
     (["run", "small_business", "--checkpoint-every", "2", "--out", "x.csv"], "not the file x.csv"),

@@ -27,7 +27,7 @@ import pandas as pd
 
 from cxsim.metrics import KPI, find, kpi_columns
 from cxsim.params import Scenario
-from cxsim.run import Result, run_many, stack
+from cxsim.run import Result, run_many, seed_list, stack
 from cxsim.scenario import diff as scenario_diff
 from cxsim.scenario import load_scenario
 
@@ -224,8 +224,8 @@ def compare(
     unknown = unknown_kpis(kpis, sa, sb)
     if unknown:
         raise ValueError(f"unknown KPI(s): {', '.join(unknown)}")
-    seed_list = list(range(seeds)) if isinstance(seeds, int) else [int(s) for s in seeds]
-    if len(seed_list) < 2:
+    paired = seed_list(seeds)
+    if len(paired) < 2:
         raise ValueError("a comparison needs at least 2 paired seeds for a confidence interval")
     if precision is not None:
         if not precision > 0:
@@ -236,7 +236,7 @@ def compare(
             kpis.append(precision_kpi)
     ra: list[Result] = []
     rb: list[Result] = []
-    todo = seed_list
+    todo = paired
     done_seeds: list[int] = []
     reached: bool | None = None
     runs_done = 0

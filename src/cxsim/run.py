@@ -79,7 +79,7 @@ class Result:
         if len(ts) == 0:
             return out
         last = ts.iloc[-1]
-        for k in ts.columns:
+        for k in ts.columns:  # the focal firm's and the market's KPIs, then each rival's
             if k == "week":
                 continue
             declared = find(k)
