@@ -6,9 +6,11 @@ lose it to a crash, a reboot or a killed job. The model state is all of
 firm's state (its workforce arrays, cash, process quality, review counts,
 levers a reality check or management moved, its hiring pipeline and recent
 results, whether it went bankrupt), the KPI rows so far and Mesa's own clock,
-agent counter and random generators. The friendship graph and each firm's
-settings are a pure function of (scenario, seed) and are rebuilt, not
-stored; the Mesa agents (firms, supervisors, employees) are views over the
+agent counter and random generators, and the record of levers changed
+during the run (:meth:`~cxsim.model.CXModel.set_levers`, ``model.lever_changes``).
+The friendship graph and each firm's settings are a pure function of
+(scenario, seed) and are rebuilt, not stored (the scenario saved is the one
+the model has now, every lever change in it); the Mesa agents (firms, supervisors, employees) are views over the
 arrays and are rebuilt too, each employee with the unique id it had.
 :func:`capture` refuses state it does not know how to save, so a new
 attribute is never silently dropped.
@@ -89,8 +91,9 @@ REBUILT = {
     # the last week's phase results: for observers between weeks, not read by the next week
     "last_week",
 }
-# Saved on their own: the KPI rows (one array per column) and the firms (each firm's state, below).
-SAVED_APART = {"rows", "firms"}
+# Saved on their own: the KPI rows (one array per column), the firms (each firm's state, below) and the record of
+# CXModel.set_levers (``lever_changes``: week, firm and the changes, as JSON).
+SAVED_APART = {"rows", "firms", "lever_changes"}
 # A firm's attributes that CXModel(scenario, seed) rebuilds: its settings (checked against the scenario's) and
 # its Mesa agents (rebuilt from the workforce arrays; their unique ids are saved in ``firms/<k>/employee_ids``).
 FIRM_REBUILT = {"settings", "supervisors", "_employees"}
@@ -140,8 +143,9 @@ def capture(model) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         where = f"firms[{k}] ({firm.label})"
         if firm.settings != settings:
             raise CheckpointError(
-                f"cannot save {where}: its settings were changed during the run, and a checkpoint holds only the "
-                "scenario it started with; save the changed settings as a scenario and start a run from it"
+                f"cannot save {where}: its settings were changed behind the scenario's back, and a checkpoint "
+                "holds the firms' settings as the scenario has them; change levers during a run with "
+                "CXModel.set_levers, which keeps the scenario in step"
             )
         _check_agents(firm, where)
         arrays[f"firms/{k}/employee_ids"] = _employee_ids(firm)
@@ -164,6 +168,7 @@ def capture(model) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         **state,
         "firms": firms,
         "rows": {"columns": list(frame.columns), "n": len(frame)},
+        "lever_changes": _capture_lever_changes(model.lever_changes),
         "mesa": {
             **{k: getattr(model, k) for k in MESA_STATE},
             "rng": model.rng.bit_generator.state,
@@ -204,6 +209,20 @@ def _capture_state(obj, where: str, prefix: str, skip: set[str], arrays: dict[st
                 f"cannot save {where}.{name} ({type(value).__name__}); teach cxsim.checkpoint about it"
             )
     return {"scalars": scalars, "deques": deques}
+
+
+def _capture_lever_changes(changes: list) -> list[list]:
+    """``model.lever_changes`` (``(week, firm, {key: value})`` of each :meth:`~cxsim.model.CXModel.set_levers`) as
+    JSON. The changed settings themselves are in the scenario saved with them (``model.params`` follows every
+    change); this is the record of when they changed, kept so a resumed model tells the same story."""
+    out = []
+    for week, firm, levers in changes:
+        values = {k: v.item() if isinstance(v, np.generic) else v for k, v in levers.items()}
+        bad = sorted(k for k, v in values.items() if not _is_scalar(v))
+        if bad:
+            raise CheckpointError(f"cannot save the lever change of week {week} ({', '.join(bad)}: not a plain value)")
+        out.append([int(week), int(firm), values])
+    return out
 
 
 def _is_scalar(value) -> bool:
@@ -277,6 +296,7 @@ def restore(model, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
     model.rows = [dict(zip(columns, values, strict=True)) for values in zip(*lists, strict=True)]
     if len(model.rows) != meta["rows"]["n"]:
         raise CheckpointError("checkpoint KPI rows are incomplete")
+    model.lever_changes = [(week, firm, dict(levers)) for week, firm, levers in meta["lever_changes"]]
     mesa_state = meta["mesa"]
     _replay_mesa_clock(model, mesa_state["_time"])
     if model.steps != mesa_state["steps"]:
