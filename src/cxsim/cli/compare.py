@@ -171,6 +171,15 @@ def run(request: CompareRequest):
         )
 
 
+def _half_width(x: float, k) -> str:
+    """The CI's half-width in the units of the difference beside it: a flag's in points (±12 pts), as its B - A is."""
+    from cxsim.formatting import number, signed
+
+    if k is not None and k.format == "flag":
+        return "±" + signed(x, k, style="short").lstrip("+")
+    return "±" + number(x, k, style="short")
+
+
 def difference_table(c):
     """The B - A table for a terminal: money in k/M so it fits 80 columns; green/red = better/worse for the firm.
 
@@ -205,7 +214,7 @@ def difference_table(c):
             short(r.a_mean),
             short(r.b_mean),
             signed(r.diff, k, style="short"),
-            "±" + short(r.half_width),
+            _half_width(r.half_width, k),
             "yes" if r.significant else "noise",
             style=_signal_style(k, r.diff, bool(r.significant)),
         )
@@ -240,11 +249,14 @@ def precision_note(c) -> str | None:
 
 def render(c, request: CompareRequest) -> None:
     """Print what differs, the difference table and the precision; write --out and --report."""
+    # one change a line: joined on one line, a long list wrapped mid-value ("0.9 -> \n0.1") at 80 columns
+    console.print(f"[bold]A[/] {c.a.name}  vs  [bold]B[/] {c.b.name}", highlight=False)
     if c.changes:
-        changes = ", ".join(f"{k}: {va} -> {vb}" for k, (va, vb) in c.changes.items())
+        console.print("B differs from A in:", highlight=False)
+        for k, (va, vb) in c.changes.items():
+            console.print(f"  {k}: {va} -> {vb}", highlight=False, soft_wrap=True)
     else:
-        changes = "nothing (an A/A check: every interval should cover 0)"
-    console.print(f"[bold]A[/] {c.a.name}  vs  [bold]B[/] {c.b.name}   differs in: {changes}", highlight=False)
+        console.print("B does not differ from A (an A/A check: every interval should cover 0)", highlight=False)
     console.print(difference_table(c))
     console.print(
         "[dim]per run: final week, total or mean over the run. signal? yes = the 95% CI of the paired "

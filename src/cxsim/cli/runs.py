@@ -123,6 +123,11 @@ def print_summary(result) -> None:
     for row in summary_rows(summary, rivals):
         table.add_row(*row)
     console.print(table)
+    if rivals:
+        console.print(
+            "[dim]A rival's blank cell: not measured for rivals (prospects and former customers are the focal "
+            "firm's; rivals' customers are its prospects).[/]"
+        )
     if summary.get("bankrupt"):
         console.print(
             f"[bold red]BANKRUPT[/] in week {summary['bankrupt_week']}: cash ran out; the firm stopped trading."
