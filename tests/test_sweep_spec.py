@@ -157,7 +157,7 @@ BAD = [
     ({"levers": {"rivals.rival": [1, 2]}}, "levers.rivals.rival: keys look like 'section.parameter'"),
     (
         {"levers": {"rivals.rival.pricing.price": [150, 2e7]}},
-        "levers.rivals.rival.pricing.price = 20000000.0 is out of range (allowed: 0 to 1e+07 $/purchase)",
+        "levers.rivals.rival.pricing.price = 20000000.0 is out of range (allowed: 0.01 to 1e+07 $/purchase)",
     ),
     (
         {"levers": {"rivals.rival.workforce.staffing_policy": {"min": 0, "max": 1}}},
