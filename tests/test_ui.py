@@ -11,6 +11,7 @@ from pathlib import Path
 
 import ipyvuetify as v
 import ipywidgets
+import numpy as np
 import pandas as pd
 import pytest
 import solara
@@ -25,9 +26,16 @@ from cxsim.ui import analysis, assets, lessons, state
 
 @pytest.fixture(scope="module")
 def tiny():
-    """A firm small enough that a page's run takes a second: 1,500 people, 30 employees."""
+    """A market small enough that a page's run takes a second: 1,500 people, two firms of 30 employees."""
     return cxsim.load_scenario("baseline").override(
-        {"market.size": 1500, "workforce.employees": 30, "workforce.team_size": 5, "sim.weeks": 6}
+        {
+            "market.size": 1500,
+            "workforce.employees": 30,
+            "workforce.team_size": 5,
+            "rivals.rival.workforce.employees": 30,
+            "rivals.rival.workforce.team_size": 5,
+            "sim.weeks": 6,
+        }
     )
 
 
@@ -544,7 +552,7 @@ def test_live_view_resets_to_the_scenario_and_seed_picked(session):
     m = live.model.value
     assert (m.scenario_name, m.seed_value, m.week) == ("baseline", 5, 0)
     assert any(t.startswith("Week 0 | baseline") and "seed 5" in t for t in texts(rc))
-    assert len(rc.find(ipywidgets.Image).widgets) == 4  # the four figures
+    assert len(rc.find(ipywidgets.Image).widgets) == 5  # team grid, market, engagement, NPS mix, word of mouth
     seed.v_model = "abc"
     seed.fire_event("focusout", None)
     mesa_button(rc, "Reset").click()
@@ -557,6 +565,67 @@ def test_live_model_stops_running_when_bankrupt(tiny):
 
     m = live.LiveModel("small_business", 1)
     assert m.running and live.parse_seed(" 7 ") == 7 and live.parse_seed("x") is None and live.parse_seed(-1) is None
-    m.cash = -1e12  # no week's profit covers this: the firm goes bankrupt this week
+    m.focal.cash = -1e12  # no week's profit covers this: the focal firm goes bankrupt this week
     m.step()
     assert m.bankrupt and not m.running  # Mesa's ModelController greys out Play and Step
+
+
+# ------------------------------------------------------------- the open market
+
+
+def test_classroom_size_shrinks_every_firm_alike():
+    from cxsim.ui import live
+
+    full = cxsim.load_scenario("baseline")
+    s = live.classroom_scenario("baseline")
+    factor = s.market.size / full.market.size
+    for mine, theirs in ((s, full), (s.rivals["rival"], full.rivals["rival"])):
+        assert mine.workforce.employees == round(theirs.workforce.employees * factor)
+        assert mine.finance.fixed_cost == pytest.approx(theirs.finance.fixed_cost * factor)
+        assert mine.leadership.marketing_spend == pytest.approx(theirs.leadership.marketing_spend * factor)
+    assert s.rivals["rival"].initial_share == full.rivals["rival"].initial_share
+
+
+def test_team_grid_shows_vacant_seats_and_the_front_line():
+    from cxsim.ui import charts
+
+    team = np.repeat(np.arange(6), 4)  # six teams of four seats; the last two teams are kept for growth
+    active = np.zeros(24, bool)
+    active[:16] = True
+    active[[2, 9]] = False  # two quits: vacant seats inside the teams
+    front = np.zeros(24, bool)
+    front[[0, 1, 2, 5]] = True  # seat 2's employee faced customers before quitting
+    fig = charts.team_grid(np.linspace(0, 1, 24), team, active, front, 0.6, hires_coming=3)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["team 1", "team 2", "team 3", "team 4"]
+    outlines, vacancies = (c.get_offsets().tolist() for c in ax.collections[:2])
+    assert outlines == [[0, 0], [1, 0], [1, 1]]  # (seat within the team, team): the front line now
+    assert vacancies == [[2, 0], [1, 2]]
+    assert "14 employees" in ax.get_title() and "2 now; 3 hires on the way" in ax.get_xlabel()
+
+
+def test_live_market_panel_counts_every_person_once(session):
+    from cxsim.kernels.flags import NO_FIRM
+    from cxsim.ui import charts, live
+
+    m = live.LiveModel("baseline", 2)
+    for _ in range(6):
+        m.step()
+    snap = m.snapshot()
+    ts, people = snap["ts"], m.params.market.size
+    last = ts.iloc[-1]
+    # the chart's "nobody" band is what no firm's customers leave of the market
+    assert people - last["customers"] - last["rival_customers"] == int((m.market.firm == NO_FIRM).sum())
+    assert (snap["front"] <= snap["active"]).all() and snap["front"].sum() > 0
+    fig = charts.market_mix(ts, m.rivals, people)
+    ax = fig.axes[0]
+    assert len(ax.collections) == 3 and "our market share now" in ax.get_title()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "nobody's",
+        "rival's customers",
+        "our firm's customers",
+    ]
+    rc = render(live.LivePage())
+    live.model.set(m)
+    status = next(t for t in texts(rc) if t.startswith("Week 6 |"))
+    assert "market share" in status and "reputation" in status and "rival: 50" in status
