@@ -629,3 +629,49 @@ def test_live_market_panel_counts_every_person_once(session):
     live.model.set(m)
     status = next(t for t in texts(rc) if t.startswith("Week 6 |"))
     assert "market share" in status and "reputation" in status and "rival: 50" in status
+
+
+def test_lever_groups_offer_the_new_levers_and_the_rivals(tiny):
+    from cxsim.ui import levers as lv
+
+    groups = {title: [x.key for x in items] for title, _, items in lv.grouped_levers(["rival"])}
+    focal = {k for title, keys in groups.items() if not title.startswith("Rival") for k in keys}
+    new = {"pricing.price", "leadership.winback_spend", "staffing.target_utilisation", "management.policy"}
+    assert new | {"workforce.wage"} <= focal
+    assert groups["Rival: rival"] == [f"rivals.rival.{k}" for k in lv.RIVAL_LEVERS]
+    assert "rivals.rival.process.empowerment" in groups["Rival: rival"]
+    assert not any(t.startswith("Rival") for t, _, _ in lv.grouped_levers())
+    # a rival's lever: the range and meaning of the rival's own section, named after the rival
+    price = lv.lever("rivals.rival.pricing.price")
+    assert (price.kind, price.lo, price.unit, price.label) == ("number", 0.0, "$/purchase", "rival: Price ($/purchase)")
+    empowerment = lv.lever("rivals.rival.process.empowerment")
+    assert (empowerment.kind, empowerment.lo, empowerment.hi) == ("slider", 0.0, 1.0) and empowerment.doc
+    assert lv.lever("staffing.target_utilisation").kind == "slider"
+    assert lv.lever("management.policy").choices == ("hold_course", "cut_costs")
+    assert lv.label("rivals.rival.customers.need") == "rival: customers.need"
+    for bad in ("rivals.rival.market.size", "rivals.rival.process.nope", "market.nope", "name.x"):
+        with pytest.raises(KeyError):
+            lv.lever(bad)
+    # every grouped lever is a key of the scenario, and its control's range holds the scenario's value
+    for _, _, items in lv.grouped_levers(["rival"]):
+        for item in items:
+            value = tiny.get(item.key)
+            if item.kind in ("slider", "number", "integer"):
+                assert (item.lo is None or item.lo <= value) and (item.hi is None or value <= item.hi), item.key
+            if item.kind == "choice":
+                assert value in item.choices
+
+
+def test_what_if_our_rival_fixed_its_service_is_one_lever_away(session, tiny):
+    from cxsim.ui import app
+
+    state.set_base(tiny, "tiny")
+    rc = render(app.WhatIfPage())
+    assert any("Rival: rival" in t for t in texts(rc)), "the rival's lever group is missing"
+    assert state.set_lever("rivals.rival.process.empowerment", 0.9) == ""
+    assert state.variant.value.rivals["rival"].process.empowerment == 0.9
+    assert state.variant.value.process.empowerment == tiny.process.empowerment  # our firm is untouched
+    changes = next(h for h in html_blocks(rc) if "cx-changes" in h)
+    assert "rival: Empowerment" in changes and "rivals.rival.process.empowerment" in changes
+    assert any("Rival: rival (1 changed)" in t for t in texts(rc))
+    assert "out of range" in state.set_lever("rivals.rival.process.empowerment", 1.5)

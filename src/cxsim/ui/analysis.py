@@ -34,6 +34,11 @@ FAN_KPIS: list[str] = ["nps", "customers", "churn_rate", "mean_engagement", "rev
 TABLE_KPIS: list[str] = list(DEFAULT_KPIS) + [k for k in ("churn_rate",) if k not in DEFAULT_KPIS]
 
 
+def rivals_of(a: Scenario, b: Scenario) -> list[str]:
+    """The rivals both scenarios have (in B's order): the ones whose KPIs can be compared."""
+    return [r for r in b.rivals if r in a.rivals]
+
+
 class Stopped(Exception):
     """The user stopped a run; what was finished so far is kept."""
 

@@ -134,8 +134,9 @@ def LeverPanel():
                 small=True,
                 disabled=state.variant.value == state.base.value,
             )
-        for title, blurb, items in lv.grouped_levers():
-            n_changed = sum(state.variant.value.get(x.key) != state.base.value.get(x.key) for x in items)
+        base, variant = state.base.value, state.variant.value
+        for title, blurb, items in lv.grouped_levers(analysis.rivals_of(base, variant)):
+            n_changed = sum(variant.get(x.key) != base.get(x.key) for x in items)
             heading = f"{title} ({n_changed} changed)" if n_changed else title
             with solara.Details(heading, expand=title in ("Supervisors",) or n_changed > 0):
                 solara.Text(blurb, style={"color": "#666", "font-size": "13px"})
