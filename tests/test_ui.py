@@ -126,8 +126,14 @@ def test_progressive_compare_equals_one_compare_call(tiny):
         tiny, b, seeds=5, steps=5, on_partial=partials.append, on_progress=lambda d, t: ticks.append((d, t))
     )
     want = compare(tiny, b, seeds=5, steps=5, kpis=analysis.TABLE_KPIS)
-    pd.testing.assert_frame_equal(got.table, want.table)
+    own = got.table[got.table["kpi"].isin(analysis.TABLE_KPIS)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(own, want.table)
     pd.testing.assert_frame_equal(got.runs, want.runs)
+    # the rival's rows follow the focal firm's: its final-week levels from the same runs
+    rival = got.table.set_index("kpi").loc[[f"rival_{k}" for k in analysis.RIVAL_TABLE_KEYS]]
+    last = want.runs[want.runs["week"] == 5].groupby("arm")["rival_share"].mean()
+    assert rival.loc["rival_share", "a_mean"] == pytest.approx(last["A"])
+    assert rival.loc["rival_share", "b_mean"] == pytest.approx(last["B"])
     assert [p.seeds for p in partials] == [[0, 1], [0, 1, 2, 3, 4]]
     assert ticks[-1] == (10, 10) and all(d <= t for d, t in ticks)
     assert got.changes == {"supervisors.coaching": (0.4, 0.9)}
@@ -248,8 +254,14 @@ def test_what_if_page_runs_and_shows_the_delta_table_and_charts(session, tiny):
     tables = [h for h in html_blocks(rc) if "cx-delta-table" in h]
     assert len(tables) == 1 and "NPS (points)" in tables[0] and "95% CI" in tables[0]
     assert "over 3 paired seeds" in tables[0]
+    # the open market: NPS and reputation, our share, and the rival's rows under their own heading
+    for title in ("Reputation NPS (points)", "Market share (share)", "The rival: rival", "Market share (rival)"):
+        assert title in tables[0], title
+    headline = next(h for h in html_blocks(rc) if "cx-headline" in h)
+    assert "NPS" in headline and "Reputation NPS" in headline and "Market share" in headline
     images = [w for w in all_widgets(rc) if type(w).__name__ in ("Image", "Img")]
-    assert images, "the fan charts are missing"
+    assert len(images) == 2, "the fan charts or the market-share chart are missing"
+    assert any("Market share of each firm" in h for h in html_blocks(rc))
     assert state.result.value.comparison.steps == 5
 
 
@@ -675,3 +687,34 @@ def test_what_if_our_rival_fixed_its_service_is_one_lever_away(session, tiny):
     assert "rival: Empowerment" in changes and "rivals.rival.process.empowerment" in changes
     assert any("Rival: rival (1 changed)" in t for t in texts(rc))
     assert "out of range" in state.set_lever("rivals.rival.process.empowerment", 1.5)
+
+
+def test_rival_rows_of_the_table_are_final_week_levels():
+    # a run's outcome of a rival's column is its final week (metrics.outcome_kind declares no rival flows),
+    # so only levels may be tabled for a rival
+    from cxsim.metrics import find, outcome_kind
+
+    for key in analysis.RIVAL_TABLE_KEYS:
+        assert find(f"rival_{key}").kind == "final" == outcome_kind(f"rival_{key}")
+    assert {"nps", "reputation", "share", "lost_to_rivals", "won_from_rivals"} <= set(analysis.TABLE_KPIS)
+    assert len(analysis.TABLE_KPIS) == len(set(analysis.TABLE_KPIS))
+
+
+def test_why_page_can_explain_the_rivals_share(session, tiny):
+    from cxsim.ui import app
+
+    state.set_base(tiny, "tiny")
+    state.set_lever("rivals.rival.supervisors.coaching", 0.9)
+    state.weeks.set(4)
+    state.seeds.set(2)
+    state.start_run()
+    wait_until(lambda: not state.run_task.pending and state.result.value is not None)
+    rc = render(app.WhyPage())
+    choices = rc.find(v.Select, label="KPI to explain").widget.items
+    assert "Market share (rival) (share)" in choices and "Reputation NPS (points)" in choices
+    state.why_kpi.set("rival_share")
+    button(rc, "cx-explain").click()
+    wait_until(lambda: not state.why_task.pending and state.why_result.value is not None)
+    wait_until(lambda: any("cx-why-table" in h for h in html_blocks(rc)), 10)
+    table = next(h for h in html_blocks(rc) if "cx-why-table" in h)
+    assert "Market share (rival)" in table and "rival: Supervisor coaching quality" in table
