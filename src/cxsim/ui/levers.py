@@ -101,6 +101,10 @@ RIVAL_LEVERS: list[str] = [
     "pricing.price",
     "leadership.marketing_spend",
 ]
+RIVAL_BLURB = (
+    "The rival's own levers: what if this rival coached its people, empowered them, fixed its service, "
+    "cut its price or outspent us on marketing? The market and everyone's behaviour stay the same."
+)
 
 #: Short labels a strategist reads (the schema's doc line is shown as help text); a rival's lever reads
 #: as the same lever, named after the rival (``rival: Empowerment ...``).
@@ -202,11 +206,7 @@ def grouped_levers(rivals: Iterable[str] = ()) -> list[tuple[str, str, list[Leve
     """The page's lever groups with their :class:`Lever` objects, then one group per rival named in ``rivals``."""
     groups = [(title, blurb, [lever(k) for k in keys]) for title, blurb, keys in GROUPS]
     for name in rivals:
-        blurb = (
-            f"The rival's own levers: what if {name} coached its people, empowered them, fixed its service, "
-            "cut its price or outspent us on marketing? The market and everyone's behaviour stay the same."
-        )
-        groups.append((f"Rival: {name}", blurb, [lever(f"rivals.{name}.{k}") for k in RIVAL_LEVERS]))
+        groups.append((f"Rival: {name}", RIVAL_BLURB, [lever(f"rivals.{name}.{k}") for k in RIVAL_LEVERS]))
     return groups
 
 
