@@ -48,13 +48,13 @@ def pick(page, css_class: str, option: str) -> None:
     # a busy machine may open the menu late and lose the keys, so try again
     for attempt in range(4):
         page.locator(f".{css_class}").click()
-        page.get_by_role("listbox").first.wait_for()
-        page.wait_for_timeout(300)
-        page.keyboard.type(option, delay=30)
-        page.keyboard.press("Enter")
-        chosen = page.locator(f".{css_class}").get_by_text(option, exact=True)
         try:
-            chosen.wait_for(timeout=10_000)
+            # a page still drawing (a busy server) may swallow the click: the menu never opens
+            page.get_by_role("listbox").first.wait_for(timeout=15_000)
+            page.wait_for_timeout(300)
+            page.keyboard.type(option, delay=30)
+            page.keyboard.press("Enter")
+            page.locator(f".{css_class}").get_by_text(option, exact=True).wait_for(timeout=10_000)
             break
         except Exception:  # noqa: BLE001 - playwright's TimeoutError; the last attempt raises
             page.keyboard.press("Escape")
