@@ -64,40 +64,40 @@ def load() -> float:
 def scenario(size: int, solvent: bool = True, **overrides):
     """``baseline`` scaled to ``size`` people (employees unchanged, as ``--set market.size=N`` does).
 
-    ``solvent``: give the firm enough cash never to go bankrupt; a bankrupt
+    ``solvent``: give every firm enough cash never to go bankrupt; a bankrupt
     firm stops trading and its steps cost nothing (a small market cannot pay
-    for 500 employees), which would make timings meaningless.
+    for 500 employees), which would make timings meaningless. The rivals too:
+    at 10,000 people the baseline's rival runs out of cash in about 17 weeks,
+    inside the weeks a timing steps through, and the market it leaves behind
+    is a different workload.
     """
     import cxsim
 
+    base = cxsim.load_scenario("baseline")
     changes = {"market.size": int(size)}
     if solvent:
         changes["finance.initial_cash"] = 1e12
+        changes.update({f"rivals.{name}.finance.initial_cash": 1e12 for name in base.rivals})
     changes.update(overrides)
-    return cxsim.load_scenario("baseline").override(changes)
+    return base.override(changes)
 
 
 @contextmanager
 def threads(n: int | None, exactly: bool = False):
-    """Run the block with ``n`` Numba threads (None: leave as is).
+    """Run the block with ``n`` Numba threads (None: leave as is), as :func:`cxsim.parallel.using_threads` does.
 
     ``exactly``: switch OpenMP's dynamic adjustment off for the block (cxsim switches it on: fewer threads while
     other processes keep the cores busy), so that a thread-scaling measurement really uses ``n`` threads.
     """
-    import numba
+    from cxsim.parallel import using_threads
 
-    if n is None:
-        yield
-        return
-    old = numba.get_num_threads()
-    numba.set_num_threads(max(1, min(int(n), numba.config.NUMBA_NUM_THREADS)))
-    was_dynamic = openmp_dynamic(False) if exactly else None
-    try:
-        yield
-    finally:
-        numba.set_num_threads(old)
-        if was_dynamic is not None:
-            openmp_dynamic(was_dynamic)
+    with using_threads(n):
+        was_dynamic = openmp_dynamic(False) if exactly and n is not None else None
+        try:
+            yield
+        finally:
+            if was_dynamic is not None:
+                openmp_dynamic(was_dynamic)
 
 
 def openmp_dynamic(on: bool) -> bool | None:

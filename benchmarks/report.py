@@ -46,7 +46,7 @@ PLOT = ROOT / "docs" / "scaling.png"
 REGRESSION = 0.20  # flag a metric 20% worse than the baseline
 PERF_DOC_LINK = "../docs/performance.md#the-target-that-is-missed-a-week-of-106-people-within-5x-of-the-floor"
 
-#: the issue's targets: metric -> (comparison, threshold, text)
+#: the targets of README.md#performance: metric -> (comparison, threshold, text)
 TARGETS = {
     "speedup_vs_mesa_100k": (">=", 100.0, ">= 100x (aim 250x)"),
     "floor_ratio_1M_2threads": ("<=", 5.0, "<= 5x floor"),
@@ -207,7 +207,7 @@ def measure_sweep(out: dict) -> None:
     """Runs per second of a small sweep (cxsim.sweep if present, else run_many) with 1 and 2 workers."""
     rows = {}
     try:
-        # the issue-5 target sweep (benchmarks/sweep_throughput.py has the rounds and the `cxsim sweep` view)
+        # the sweep of the README's Performance target (benchmarks/sweep_throughput.py has the rounds and the `cxsim sweep` view)
         from benchmarks import sweep_throughput as st
 
         rounds = 2  # alternating, best of each (like every figure here: the least disturbed by other jobs)
@@ -224,7 +224,7 @@ def measure_sweep(out: dict) -> None:
                     }
         out["sweep"] = {
             "how": f"cxsim.sweep.run: {st.RUNS} runs of baseline x {st.WEEKS} weeks, best of {rounds} "
-            f"alternating rounds (issue 5 target: 2 processes >= {st.TARGET}x 1; helper start-up "
+            f"alternating rounds (README.md#performance target: 2 processes >= {st.TARGET}x 1; helper start-up "
             "included, kernels already loaded here)",
             "workers": rows,
             "speedup": rows[2]["runs_per_s"] / rows[1]["runs_per_s"],

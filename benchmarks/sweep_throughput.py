@@ -1,8 +1,8 @@
-"""Sweep throughput: runs/s of ``cxsim sweep``'s local executor with 1 and 2 processes (issue 5, point 5).
+"""Sweep throughput: runs/s of ``cxsim sweep``'s local executor with 1 and 2 processes (README.md#performance).
 
 Serves the analyst who runs thousands of variants overnight: on 2 cores, two
 processes should do at least 1.8x the runs/s of one. The sweep is the
-issue's: 200 replications of ``baseline`` (50,000 people, 500 employees) at
+README's: 200 replications of ``baseline`` (50,000 people, 500 employees) at
 52 weeks. Configurations alternate round by round in one process, so each
 ratio is taken under the same machine load (the 1-minute load average is
 recorded before and after each measurement: the 2 cores are shared).
@@ -21,7 +21,7 @@ the driver only writes): kept to show what letting the driver run chunks
 gained.
 
     python -m benchmarks.sweep_throughput            # measure, write benchmarks/sweep_throughput.{md,json}
-    python -m benchmarks.sweep_throughput --runs 40  # a quick proxy (not the issue's figure)
+    python -m benchmarks.sweep_throughput --runs 40  # a quick proxy (not the README's figure)
 """
 
 from __future__ import annotations
@@ -135,7 +135,7 @@ def measure(runs: int = RUNS, weeks: int = WEEKS, rounds: int = 2, cli: bool = T
 def markdown(res: dict) -> str:
     """The figures as the markdown kept in benchmarks/sweep_throughput.md."""
     lines = [
-        "# Sweep throughput (issue 5): 1 vs 2 processes on 2 cores",
+        "# Sweep throughput (README.md#performance): 1 vs 2 processes on 2 cores",
         "",
         f"Written by `python -m benchmarks.sweep_throughput` on {time.strftime('%Y-%m-%d %H:%M')}: "
         f"{res['runs']} runs of `baseline` (50,000 people, 500 employees) x {res['weeks']} weeks, "

@@ -1,8 +1,8 @@
-"""Sweep throughput: runs/s of the local executor with 1 vs 2 processes (issue 5, point 5).
+"""Sweep throughput: runs/s of the local executor with 1 vs 2 processes (README.md#performance).
 
 Serves the analyst who runs thousands of variants overnight: on 2 cores, two
 processes should do at least 1.8x the runs/s of one. The sweep is 200
-replications of ``baseline`` at 52 weeks (the issue's figure); set
+replications of ``baseline`` at 52 weeks (the README's figure); set
 ``CXSIM_SWEEP_BENCH_RUNS`` to measure a smaller proxy. Rounds alternate the
 configurations in one pytest session so the figures read as ratios under the
 same machine load (recorded next to them: the machine is shared).
@@ -47,7 +47,7 @@ def test_sweep_runs_per_second(benchmark, round_, config):
 
 
 def test_speedup_of_two_processes(benchmark):
-    """The ratio the issue asks for (target >= 1.8), round by round, from the measurements above."""
+    """The ratio the README's Performance section asks for (target >= 1.8), round by round, from the measurements above."""
     if len(RATES) < len(CASES):
         pytest.skip("needs the throughput measurements of this module")
     ratios = {

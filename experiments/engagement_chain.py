@@ -2,7 +2,7 @@
 
 The causal chain of the model runs leadership -> supervisors -> employee
 engagement -> experience quality -> customer attitude -> word of mouth,
-loyalty and spend -> revenue (domain brief section 1). This sweep moves the
+loyalty and spend -> revenue (docs/model.md#practice). This sweep moves the
 firm's engagement levers together over a grid and plots what the firm
 achieves: revenue growth over 104 weeks, final NPS and profit against the
 mean engagement the employees actually reached.

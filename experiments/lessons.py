@@ -1,6 +1,6 @@
 """Reproduce each lesson of the scenario library and write its figure and finding.
 
-For the teacher and the strategist (domain brief section 4): does each lesson
+For the teacher and the strategist (docs/model.md#lessons): does each lesson
 pair show what CX practice says, by how much, and is it distinguishable from
 seed-to-seed noise? Every lesson runs its pair with common random numbers
 (:func:`cxsim.compare`: the same seeds on both sides), takes the KPI
@@ -58,6 +58,7 @@ from cxsim.lessons import LESSONS, Lesson, lesson  # noqa: E402
 from cxsim.metrics import describe_outcome, label, outcome_kind  # noqa: E402
 from cxsim.params import Scenario  # noqa: E402
 from cxsim.run import run_many  # noqa: E402
+from cxsim.scenario import scale  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -67,17 +68,6 @@ DEFAULT_SCALE = 1.0
 DEFAULT_WEEKS = 104
 #: the viral detractor is a probability over seeds: it needs many of them
 SMALL_BUSINESS_SEEDS = 40
-
-#: money lines that are per firm, not per employee or per customer: scaled with the firm
-MONEY_LINES = [
-    "finance.fixed_cost",
-    "finance.initial_cash",
-    "leadership.marketing_spend",
-    "acquisition.marketing_reference",
-    "programs.cx_team_cost",
-    "programs.cx_room_cost",
-    "programs.voc_cost",
-]
 
 #: lessons run at their real size (already small firms)
 REAL_SIZE = {"small_business_viral_detractor"}
@@ -116,22 +106,9 @@ COLOR_C = "#55a868"
 COLOR_D = "#8172b2"
 
 
-def _get(s: Scenario, key: str):
-    section, name = key.split(".")
-    return getattr(getattr(s, section), name)
-
-
 def scaled(s: Scenario, factor: float) -> Scenario:
-    """``s`` as a firm ``factor`` times the size: people, employees and per-firm money lines."""
-    if factor == 1:
-        return s
-    over = {
-        "market.size": max(10, round(s.market.size * factor)),
-        "workforce.employees": max(1, round(s.workforce.employees * factor)),
-    }
-    for k in MONEY_LINES:
-        over[k] = float(_get(s, k)) * factor
-    return s.override(over)
+    """``s`` as a market ``factor`` times the size, every firm shrunk alike (:func:`cxsim.scenario.scale`)."""
+    return scale(s, factor)
 
 
 def git_version() -> str:

@@ -33,6 +33,7 @@ CLI_USER_ERRORS = [
     (["run", "small_business", "--set", "market.sise=5"], "unknown key in section [market]; did you mean"),
     (["run", "small_business", "--set", "market.size"], "expected key=value"),
     (["run", "small_business", "--threads", "999"], "--threads 999"),
+    (["run", "small_business", "--threads", "0"], "--threads 0: this machine allows 1 to"),
     (["run", "small_business", "--out", "x.txt"], "use FILE.csv, FILE.parquet or a directory"),
     (["run", "small_business", "--checkpoint-every", "2"], "--checkpoint-every needs --out DIR"),
     (["run", "small_business", "--checkpoint-every", "2", "--out", "x.csv"], "not the file x.csv"),

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from tests.conftest import solo
 
 import cxsim
 from cxsim import network
@@ -15,19 +16,20 @@ from cxsim.metrics import nps
 
 
 def _quiet_market(**extra):
-    """A market where nothing but the mechanism under test moves people."""
+    """One firm alone in a closed market where nothing but the mechanism under test moves people."""
     changes = {
         "customers.need": 0.0,  # nobody contacts the firm: no experiences, no negative WOM
         "churn.contagion": 0.0,
         "churn.attitude_sensitivity": 0.0,
         "acquisition.rating_sensitivity": 0.0,
-        "acquisition.intent_weight": 0.0,
+        "acquisition.opinion_sensitivity": 0.0,  # what people hear does not change whom they choose
+        "market.turnover": 0.0,  # nobody enters or leaves the market
         "workforce.employees": 10,
         "workforce.team_size": 5,
         "finance.initial_cash": 1e12,  # the firm must outlive its customers here
     }
     changes.update(extra)
-    return cxsim.load_scenario("baseline").override(changes)
+    return solo(cxsim.load_scenario("baseline")).override(changes)
 
 
 def test_bass_diffusion_under_full_mixing_and_no_churn():
@@ -47,7 +49,7 @@ def test_bass_diffusion_under_full_mixing_and_no_churn():
         }
     )
     model = cxsim.CXModel(s, seed=3)
-    f = float(np.count_nonzero(model.market.status == 1)) / n
+    f = float(np.count_nonzero(model.market.firm == 0)) / n
     worst = 0.0
     for _ in range(40):
         model.step()
@@ -98,7 +100,7 @@ def test_constant_hazard_gives_geometric_lifetime():
         }
     )
     model = cxsim.CXModel(s, seed=7)
-    n0 = int(np.count_nonzero(model.market.status == 1))
+    n0 = int(np.count_nonzero(model.market.firm == 0))
     for _ in range(300):
         model.step()
     t = model.market.t_churned
@@ -116,14 +118,25 @@ def test_constant_hazard_gives_geometric_lifetime():
 def test_churn_kernel_decides_exactly_as_the_churn_probability(base_hazard, sensitivity, contagion):
     """The kernel skips the exact probability when a draw is above its value at attitude 0;
     every customer must still churn iff their draw is below churn_probability."""
-    from cxsim.kernels.market import MarketParams, churn_spend_acquire
+    from cxsim.kernels.market import FirmMarket, churn_spend_acquire
+    from cxsim.model import _market_params
     from cxsim.rng import S_CHURN, uniforms
     from cxsim.state import new_market
 
     n, seed, week = 20_000, 11, 5
     rng = np.random.default_rng(0)
-    market = new_market(cxsim.load_scenario("baseline").override({"market.size": n}), seed)
-    market.status[:] = 1
+    s = solo(cxsim.load_scenario("baseline")).override(
+        {
+            "market.size": n,
+            "market.initial_customer_share": 1.0,
+            "market.turnover": 0.0,
+            "churn.base_hazard": base_hazard,
+            "churn.attitude_sensitivity": sensitivity,
+            "churn.contagion": contagion,
+            "churn.reference_attitude": 0.72,
+        }
+    )
+    market = new_market(s, seed)
     attitude = market.attitude
     attitude[:] = rng.random(n).astype(np.float32)
     attitude[:50] = 0.0  # the bound itself
@@ -131,25 +144,17 @@ def test_churn_kernel_decides_exactly_as_the_churn_probability(base_hazard, sens
     attitude = attitude.copy()
     defected = market.defected
     defected[:] = rng.random(n).astype(np.float32) * (rng.random(n) < 0.3)
-    market.expectation[:] = 0.5
-    status = market.status
-    p = MarketParams(
-        base_hazard=base_hazard,
-        sensitivity=sensitivity,
-        reference=0.72,
-        switching_ease=0.5,
-        contagion=contagion,
-        repurchase_base=0.1,
-        repurchase_ratio=2.0,
-        new_offer_base=0.05,
-        new_offer_ratio=2.0,
-        p_external=0.01,
-        referral_q=0.1,
-        rating_factor=1.0,
-        start_attitude=0.5,
-        start_expectation=0.5,
+    one = np.ones(1)
+    firm = FirmMarket(
+        trading=np.ones(1, np.bool_),
+        external=one * 0.01,
+        winback=one * 0.0,
+        appeal=one,
+        churn_price=np.ones((1, 3)),  # the firm's price is the going price
+        buy_price=np.ones((1, 3)),
+        brand_promise=one * 0.7,
     )
-    churn_spend_acquire(seed, week, market, p)
+    churn_spend_acquire(seed, week, market, firm, _market_params(s))
     u = uniforms(seed, S_CHURN, week, n)
     p = np.array(
         [
@@ -157,7 +162,7 @@ def test_churn_kernel_decides_exactly_as_the_churn_probability(base_hazard, sens
             for a, d in zip(attitude, defected, strict=True)
         ]
     )
-    np.testing.assert_array_equal(status == 2, u < p)
+    np.testing.assert_array_equal(market.firm == -1, u < p)
 
 
 def test_churn_probability_kernel_is_base_hazard_when_neutral():
@@ -174,7 +179,7 @@ def test_nps_arithmetic_matches_direct_count(small):
     for _ in range(5):
         model.step()
     m = model.market
-    a = m.attitude[m.status == 1]
+    a = m.attitude[m.firm == 0]
     score = np.minimum(10, np.floor(a * 11)).astype(int)
     expected = 100.0 * ((score >= 9).sum() - (score <= 6).sum()) / len(a)
     assert model.rows[-1]["nps"] == pytest.approx(expected)
@@ -196,9 +201,14 @@ def test_costs_add_up_and_population_is_conserved(small):
     np.testing.assert_allclose(cash, ts["cash"], rtol=1e-12)
     population = ts["prospects"] + ts["customers"] + ts["former_customers"]
     assert (population == small.market.size).all()
-    # stock-flow consistency: customers change by new minus churned
+    # the market's people change by entries minus exits (each leaver's place is taken by a newcomer here)
+    assert (ts["market_entries"] == ts["market_exits"]).all() and ts["market_exits"].sum() > 0
+    # stock-flow consistency: customers change by new minus churned minus those who left the market
     delta = ts["customers"].diff().iloc[1:]
-    np.testing.assert_array_equal(delta, (ts["new_customers"] - ts["churned"]).iloc[1:])
+    np.testing.assert_array_equal(delta, (ts["new_customers"] - ts["churned"] - ts["customer_exits"]).iloc[1:])
+    # every firm's customers plus the people buying from none are the market
+    shares = ts["share"] + ts["rival_share"]
+    np.testing.assert_allclose(shares, 1.0)
 
 
 def test_graph_builders_give_simple_undirected_graphs():

@@ -11,6 +11,7 @@ import pytest
 
 import cxsim
 from cli_helpers import run_cli
+from cxsim import report
 from cxsim.comparison import compare
 from cxsim.report import render_html, write_report
 
@@ -129,6 +130,21 @@ def test_user_mistakes_get_one_readable_line(args, message, capsys):
     code, _, stderr = run_cli(args, capsys)
     assert code == 2
     assert message in stderr and "Traceback" not in stderr
+
+
+@pytest.mark.parametrize(
+    "seeds, message",
+    [(1, "at least 2 paired seeds"), ([3], "at least 2 paired seeds"), ([0, 1.5], "whole number"), (-2, ">= 0")],
+)
+def test_compare_refuses_seeds_before_running(seeds, message):
+    a = cxsim.load_scenario("baseline")
+    with pytest.raises(ValueError, match=message):
+        compare(a, a, seeds=seeds, steps=1)
+
+
+def test_report_is_stamped_with_the_version_of_cxsim(tiny_comparison, monkeypatch):
+    monkeypatch.setattr(report, "version", lambda: "9.9.9-test")
+    assert "cxsim 9.9.9-test;" in render_html(tiny_comparison)
 
 
 def test_report_tells_noise_from_signal(tiny_comparison, tmp_path):

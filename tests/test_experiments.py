@@ -57,8 +57,11 @@ def test_scaling_keeps_the_lever_as_the_only_difference():
     assert sa.market.size == 10_000 and sa.workforce.employees == 100
     assert sa.finance.fixed_cost == pytest.approx(0.2 * a.finance.fixed_cost)
     # the budget lever is money: it shrinks with the firm instead of being overwritten
-    assert sa.leadership.marketing_spend == pytest.approx(0.2 * 25_000.0)
-    assert sb.leadership.marketing_spend == pytest.approx(0.2 * 20_000.0)
+    assert sa.leadership.marketing_spend == pytest.approx(0.2 * a.leadership.marketing_spend)
+    assert sb.leadership.marketing_spend == pytest.approx(0.2 * b.leadership.marketing_spend)
+    # the rival shrinks with the market too, so the lesson's firm meets the same competition
+    for name, rival in a.rivals.items():
+        assert sa.rivals[name].workforce.employees == round(0.2 * rival.workforce.employees)
     assert set(diff(sa, sb)) - {"name", "description"} == set(diff(a, b)) - {"name", "description"}
     assert exp.scaled(a, 1.0) is a
 

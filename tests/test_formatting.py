@@ -22,7 +22,7 @@ BY_KIND = [
     ("review_rating", 4.0, "4", "4"),  # stars, whole
     ("review_rating", 3.874, "3.87", "3.87"),  # stars
     ("churn_rate", 0.00412, "0.00412", "0.0041"),  # rate
-    ("workload", 1.25, "1.25", "1.25"),  # ratio
+    ("utilisation", 1.25, "1.25", "1.25"),  # ratio
     ("mean_engagement", 0.5137, "0.514", "0.51"),  # level
     ("week", 104, "104", "104"),  # weeks (an int)
     ("bankrupt", 0.25, "25%", "25%"),  # flag averaged over runs: a share of runs

@@ -12,7 +12,7 @@ from cxsim.metrics import AVERAGED, FLOWS, KPI, KPIS, describe_outcome, family, 
 
 
 def test_every_kpi_is_a_complete_declaration_keyed_by_its_name():
-    assert list(KPIS)[:2] == ["week", "customers"] and list(KPIS)[-1] == "bankrupt"
+    assert list(KPIS)[:2] == ["week", "customers"] and list(KPIS)[-1] == "market_exits"
     for name, k in KPIS.items():
         assert isinstance(k, KPI) and k.name == name and k.label and k.meaning.endswith(".")
         assert k.format in metrics.DEFAULT_UNITS and k.kind in ("total", "mean", "final")

@@ -16,23 +16,14 @@ import math
 
 import numpy as np
 import pytest
+from tests.conftest import scaled
 
 import cxsim
 from cxsim.comparison import compare
 from cxsim.scenario import diff, scenarios_dir
 
-#: baseline at one tenth of its size (people, employees and the fixed-money lines), 52 weeks
-SMALL = {
-    "market.size": 5000,
-    "workforce.employees": 50,
-    "sim.weeks": 52,
-    "finance.fixed_cost": 6000.0,
-    "leadership.marketing_spend": 2000.0,
-    "acquisition.marketing_reference": 2000.0,
-    "programs.cx_team_cost": 1200.0,
-    "programs.cx_room_cost": 200.0,
-    "programs.voc_cost": 300.0,
-}
+#: baseline at one tenth of its size (people, each firm's employees and fixed-money lines), two years
+SMALL = scaled(5000, 104)
 SEEDS = 8
 
 LESSON_FILES = [
@@ -133,8 +124,13 @@ def test_supervisor_led_beats_hr_led_on_engagement_and_nps():
     c, t = paired("hr_led", "supervisor_led", ["mean_engagement", "nps", "cost_programs"])
     higher(t, "mean_engagement")
     higher(t, "nps")
-    # the same money, spent two ways
-    assert abs(t.loc["cost_programs", "diff"]) <= 1e-6 * t.loc["cost_programs", "a_mean"]
+    # the same money per employee, spent two ways (headcounts differ a little: staffing follows demand), as long
+    # as management has not cut the budgets (it cuts coaching and programs alike when margins fall)
+    runs = c.runs.groupby(["arm", "seed"])[["cost_programs", "employees", "management_cuts"]].sum()
+    uncut = runs.groupby("seed")["management_cuts"].sum() == 0
+    per_employee = (runs["cost_programs"] / runs["employees"]).unstack("arm")[uncut]
+    assert len(per_employee) >= 4
+    np.testing.assert_allclose(per_employee["A"], per_employee["B"], rtol=1e-9)
 
 
 def test_least_engaged_front_line_has_lower_nps_and_more_churn():
@@ -261,11 +257,11 @@ def test_viral_detractor_can_bankrupt_a_small_business_fast_recovery_protects_it
 
 @pytest.mark.slow
 def test_retention_budget_beats_the_same_money_on_acquisition():
-    kpis = ["profit", "customers", "churned", "cost_marketing", "cost_recovery"]
-    c, t = paired("budget_acquisition", "budget_retention", kpis, seeds=4, overrides={"sim.weeks": 52})
+    kpis = ["profit", "customers", "churn_rate", "cost_marketing", "cost_recovery"]
+    c, t = paired("budget_acquisition", "budget_retention", kpis, seeds=4, overrides={"sim.weeks": 104})
     higher(t, "profit")
     higher(t, "customers")
-    lower(t, "churned")
+    lower(t, "churn_rate")
     spend_a = t.loc["cost_marketing", "a_mean"] + t.loc["cost_recovery", "a_mean"]
     spend_b = t.loc["cost_marketing", "b_mean"] + t.loc["cost_recovery", "b_mean"]
     assert math.isclose(spend_a, spend_b, rel_tol=0.08), f"budgets differ: {spend_a:,.0f} vs {spend_b:,.0f}"

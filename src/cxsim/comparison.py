@@ -25,9 +25,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cxsim.metrics import KPI, KPIS, find, outcome_kind
+from cxsim.metrics import KPI, find, outcome_kind
 from cxsim.params import Scenario
-from cxsim.run import Result, run_many, stack
+from cxsim.run import Result, run_many, seed_list, stack
 from cxsim.scenario import diff as scenario_diff
 from cxsim.scenario import load_scenario
 
@@ -204,22 +204,22 @@ def compare(
     sa, sb = load_scenario(a), load_scenario(b)
     steps = sa.sim.weeks if steps is None else int(steps)
     kpis = list(kpis or DEFAULT_KPIS)
-    unknown = [k for k in kpis if k not in KPIS]
+    unknown = [k for k in kpis if find(k) is None or k == "week"]
     if unknown:
         raise ValueError(f"unknown KPI(s): {', '.join(unknown)}")
-    seed_list = list(range(seeds)) if isinstance(seeds, int) else [int(s) for s in seeds]
-    if len(seed_list) < 2:
+    paired = seed_list(seeds)
+    if len(paired) < 2:
         raise ValueError("a comparison needs at least 2 paired seeds for a confidence interval")
     if precision is not None:
         if not precision > 0:
             raise ValueError(f"precision must be > 0, got {precision}")
-        if precision_kpi not in KPIS:
+        if find(precision_kpi) is None:
             raise ValueError(f"unknown precision KPI {precision_kpi!r}")
         if precision_kpi not in kpis:
             kpis.append(precision_kpi)
     ra: list[Result] = []
     rb: list[Result] = []
-    todo = seed_list
+    todo = paired
     done_seeds: list[int] = []
     reached: bool | None = None
     runs_done = 0

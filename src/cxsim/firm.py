@@ -158,6 +158,26 @@ class Firm(mesa.Agent):
     def trading(self) -> bool:
         return not self.bankrupt
 
+    def apply_settings(self, old, new) -> None:
+        """Take new settings during a run (:meth:`cxsim.model.CXModel.set_levers`): most are read week by week;
+        the few that seeded the firm's state move that state with them."""
+        self.settings = new
+        if new.incentives.cx_weight != old.incentives.cx_weight:
+            self.cx_weight = new.incentives.cx_weight
+        if new.process.service_recovery != old.process.service_recovery:
+            self.service_recovery = new.process.service_recovery
+        w = self.workforce
+        for arr, key in ((w.sup_coaching, "coaching"), (w.sup_attention, "attention")):
+            shift = getattr(new.supervisors, key) - getattr(old.supervisors, key)
+            if shift:
+                np.clip(arr + shift, 0.0, 1.0, out=arr)  # each supervisor moves by the change of the mean
+        if new.workforce.employees != old.workforce.employees:
+            self.planned = float(min(w.seats, new.workforce.employees))  # a decision to hire or to shrink
+        if new.staffing.review_weeks != old.staffing.review_weeks:
+            self.contacts_history = deque(self.contacts_history, maxlen=new.staffing.review_weeks)
+        if new.management.review_weeks != old.management.review_weeks:
+            self.results = deque(self.results, maxlen=new.management.review_weeks)
+
     # ------------------------------------------------------------ phase 1
 
     def leadership_and_programs(self) -> Levers:

@@ -1,6 +1,6 @@
 """The lesson library: which scenario pair shows which lesson of CX practice.
 
-Serves the teacher's and the strategist's need (domain brief section 4): each
+Serves the teacher's and the strategist's need (docs/model.md#lessons): each
 lesson is a pair of shipped scenarios that differ only in the lever it is about
 (a single-scenario lesson is compared with ``baseline``), a short explanation
 of the mechanism, the question to ask the class before pressing Run, the KPI

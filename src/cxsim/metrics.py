@@ -151,8 +151,8 @@ _DECLARED: list[KPI] = [
     kpi("nps", "NPS", "points", "final", "higher",
         "Net promoter score as firms measure it: current customers' % promoters - % detractors."),
     kpi("reputation", "Reputation NPS", "points", "final", "higher",
-        "NPS over everyone who has ever been a customer (former customers by their memory): it does not rise "
-        "when unhappy customers leave."),
+        "NPS over everyone who has ever been a customer (former customers by their memory, which fades only "
+        "slowly): unlike NPS, it does not rise when unhappy customers leave."),
     kpi("csat", "CSAT", "share", "mean", "higher", "Share of this week's contacts that were not a bad experience."),
     kpi("promoter_share", "Promoters", "share", "final", "higher",
         "Share of customers with likelihood to recommend 9-10."),

@@ -13,8 +13,8 @@ private attribute. docs/model.md describes each mechanism and its source.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import NamedTuple
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
 
 import mesa
 import numpy as np
@@ -29,8 +29,22 @@ from cxsim.kernels import wom as k_wom
 from cxsim.kernels import workforce as k_workforce
 from cxsim.metrics import kpi_columns, nps, ratio
 from cxsim.params import Scenario
-from cxsim.scenario import load_scenario
+from cxsim.scenario import ScenarioError, load_scenario
 from cxsim.state import new_market, weekly_exit
+
+#: Firm settings fixed when the firm is founded: they size its seats and teams or set its starting books.
+STRUCTURAL = frozenset(
+    {
+        "workforce.team_size",
+        "workforce.max_headcount_factor",
+        "workforce.initial_skill",
+        "workforce.initial_skill_spread",
+        "workforce.initial_tenure",
+        "finance.initial_cash",
+        "process.initial_quality",
+        "supervisors.spread",
+    }
+)
 
 # ------------------------------------------------------------------ what flows between phases
 
@@ -109,6 +123,7 @@ class CXModel(mesa.Model):
         self.bankrupt_week: int | None = None
         self.rows: list[dict] = []
         self.last_week: Week | None = None
+        self.lever_changes: list[tuple[int, int, dict]] = []  # (after week, firm, changes) of set_levers
         self.calibration = np.zeros(14, dtype=np.int64)
         # the scalars of the kernels that do not change during a run
         self.engagement_weights = _engagement_weights(s)
@@ -117,6 +132,40 @@ class CXModel(mesa.Model):
         self.send_params = _send_params(s)
         self.broadcast_params = _broadcast_params(s)
         self.market_params = _market_params(s)
+
+    # ----------------------------------------------------------------- decisions during a run
+
+    def set_levers(self, firm: int | str, changes: Mapping[str, Any]) -> None:
+        """Change one firm's levers from the next week on: a classroom team's decisions between rounds, or
+        "what if we change course in year two?".
+
+        Args:
+            firm: the firm's index in ``firms`` or its name (``""`` or the scenario's name for the focal firm).
+            changes: ``{"section.key": value}`` of the firm's own sections (e.g. ``{"pricing.price": 220}``).
+
+        Raises:
+            ScenarioError: an unknown key, a value out of range, or a setting fixed at the start
+                (``STRUCTURAL``: the seats, teams and starting cash of a firm).
+        """
+        f = self._firm(firm)
+        fixed = sorted(k for k in changes if k in STRUCTURAL)
+        if fixed:
+            raise ScenarioError(f"{', '.join(fixed)}: set when the firm is founded; it cannot change during a run")
+        prefix = f"rivals.{f.name}." if f.index else ""
+        old = f.settings
+        self.params = self.params.override({prefix + k: v for k, v in changes.items()})
+        new = self.params.focal_settings() if f.index == 0 else self.params.rivals[f.name]
+        f.apply_settings(old, new)
+        self.lever_changes.append((self.week, f.index, dict(changes)))
+
+    def _firm(self, firm: int | str) -> Firm:
+        if isinstance(firm, (int, np.integer)) and not isinstance(firm, bool) and 0 <= firm < len(self.firms):
+            return self.firms[int(firm)]
+        for f in self.firms:
+            if firm in (f.name, f.label) or (f.index == 0 and firm == ""):
+                return f
+        names = ", ".join(repr(f.name or f.label) for f in self.firms)
+        raise ScenarioError(f"no firm {firm!r} in this market (firms: {names})")
 
     # ----------------------------------------------------------------- views
 
@@ -561,6 +610,7 @@ def _attitude_params(s: Scenario) -> k_attitude.AttitudeParams:
         trust_ratio=c.trust_ratio,
         trust_margin=c.trust_margin,
         trust_forgiveness=c.trust_forgiveness,
+        passive_position=c.passive_position,
         promise_pull=c.promise_pull,
         drift=c.attitude_drift,
         neutral=c.neutral_attitude,
@@ -576,7 +626,9 @@ def _send_params(s: Scenario) -> k_wom.SendParams:
         bad_tweet=wm.bad_tweet,
         recommend_base=c.recommend_base,
         recommend_ratio=c.recommend_ratio,
+        passive_position=c.passive_position,
         positive_review=wm.positive_review_prob,
+        detractor_talk=wm.detractor_talk,
     )
 
 
@@ -609,6 +661,7 @@ def _market_params(s: Scenario) -> k_market.MarketParams:
         repurchase_ratio=c.repurchase_ratio,
         new_offer_base=c.new_offer_base,
         new_offer_ratio=c.new_offer_ratio,
+        passive_position=c.passive_position,
         referral_q=s.acquisition.referral_q,
         opinion_sensitivity=s.acquisition.opinion_sensitivity,
         neutral=c.neutral_attitude,

@@ -14,7 +14,16 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from cxsim.rng import S_CASCADE, S_GRAPH, index, uniform
+from cxsim.rng import (
+    S_CASCADE,
+    S_GRAPH,
+    STEP_RANDOM_EDGE,
+    STEP_REWIRE,
+    STEP_REWIRE_TO,
+    STEP_SHUFFLE,
+    index,
+    uniform,
+)
 
 KINDS = ("erdos_renyi", "watts_strogatz", "barabasi_albert", "configuration")
 
@@ -111,8 +120,8 @@ def _erdos_renyi_edges(n, m, seed):
     src = np.empty(m, dtype=np.int64)
     dst = np.empty(m, dtype=np.int64)
     for e in range(m):
-        src[e] = index(seed, S_GRAPH, 1, 2 * e, n)
-        dst[e] = index(seed, S_GRAPH, 1, 2 * e + 1, n)
+        src[e] = index(seed, S_GRAPH, STEP_RANDOM_EDGE, 2 * e, n)
+        dst[e] = index(seed, S_GRAPH, STEP_RANDOM_EDGE, 2 * e + 1, n)
     return src, dst
 
 
@@ -126,8 +135,8 @@ def _watts_strogatz_edges(n, half_k, p, seed):
         for j in range(1, half_k + 1):
             src[e] = i
             k = e  # decision id: one per lattice edge
-            if uniform(seed, S_GRAPH, 2, k) < p:
-                dst[e] = index(seed, S_GRAPH, 3, k, n)
+            if uniform(seed, S_GRAPH, STEP_REWIRE, k) < p:
+                dst[e] = index(seed, S_GRAPH, STEP_REWIRE_TO, k, n)
             else:
                 dst[e] = (i + j) % n
             e += 1
@@ -189,7 +198,7 @@ def _configuration_edges(degrees, seed):
             k += 1
     # Fisher-Yates shuffle with hashed draws
     for i in range(n_stubs - 1, 0, -1):
-        j = index(seed, S_GRAPH, 5, i, i + 1)
+        j = index(seed, S_GRAPH, STEP_SHUFFLE, i, i + 1)
         tmp = stubs[i]
         stubs[i] = stubs[j]
         stubs[j] = tmp

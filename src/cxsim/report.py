@@ -27,6 +27,7 @@ import pandas as pd
 from cxsim.comparison import Comparison, fan, verdict
 from cxsim.formatting import number, signed, tick
 from cxsim.metrics import KPIS, describe_outcome
+from cxsim.run import version
 
 #: KPIs drawn as fan charts by default (median and 10-90% band over seeds).
 FAN_KPIS = [
@@ -251,8 +252,6 @@ def render_html(
     fan_kpis: Iterable[str] = FAN_KPIS,
 ) -> str:
     """The report page as one HTML string (figures embedded)."""
-    from cxsim import __version__
-
     c = comparison
     a, b = c.a, c.b
     title = title or f"{a.name} vs {b.name}"
@@ -282,7 +281,7 @@ def render_html(
 <h1>What changes from <span class="a">A: {esc(a.name)}</span> to <span class="b">B: {esc(b.name)}</span>?</h1>
 <p class="sub">A: {esc(a.description)}<br>B: {esc(b.description)}</p>
 <p class="sub">{len(c.seeds)} paired seeds, {c.steps} weeks each, {a.market.size:,} people and
-{a.workforce.employees:,} employees in A; cxsim {esc(__version__)}; generated {gen}.</p>
+{a.workforce.employees:,} employees in A; cxsim {esc(version())}; generated {gen}.</p>
 
 <h2>The answer</h2>
 <div class="box"><ul>{answer}</ul>{noise_line}{bankrupt_line}</div>

@@ -18,6 +18,14 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+# Sub-steps of a stream used outside the weekly loop (initial state, the friendship graph), numpy
+# integers for the same reason as the streams: a literal step would compile another copy of `uniform`.
+STEP_INIT = np.int64(0)
+STEP_RANDOM_EDGE = np.int64(1)
+STEP_REWIRE = np.int64(2)
+STEP_REWIRE_TO = np.int64(3)
+STEP_SHUFFLE = np.int64(5)
+
 # One stream per kind of decision. Never reuse a number.
 # numpy integers, not Python ints: Numba passes a Python int constant to a jitted
 # function as its literal value, so every stream would compile its own copy of
@@ -60,6 +68,7 @@ S_RECOMMEND = np.int64(48)
 S_POS_REVIEW = np.int64(49)
 S_RALLY = np.int64(50)
 S_CASCADE = np.int64(51)
+S_DISPARAGE = np.int64(52)
 S_CHURN = np.int64(60)
 S_ADOPT = np.int64(61)
 S_REPURCHASE = np.int64(62)

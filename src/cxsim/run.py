@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from cxsim.metrics import FLOWS, KPIS
+from cxsim.metrics import KPIS, find
 from cxsim.parallel import process_pool
 from cxsim.params import Scenario
 from cxsim.scenario import load_scenario
@@ -78,10 +78,11 @@ class Result:
         if len(ts) == 0:
             return out
         last = ts.iloc[-1]
-        for k in KPIS:
+        for k in ts.columns:  # the focal firm's and the market's KPIs, then each rival's
             if k == "week":
                 continue
-            if k in FLOWS:
+            declared = find(k)
+            if declared is not None and declared.kind == "total":
                 out[f"total_{k}"] = float(ts[k].sum())
             out[k] = last[k].item() if hasattr(last[k], "item") else last[k]
         out["mean_nps"] = float(ts["nps"].mean())

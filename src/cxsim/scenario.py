@@ -546,3 +546,53 @@ def get(scenario: Scenario, dotted: str) -> Any:
     if dotted not in flat:
         raise ScenarioError(f"{dotted}: no such parameter")
     return flat[dotted]
+
+
+# ---------------------------------------------------------------------- scale
+
+
+def scale(scenario: Scenario, factor: float) -> Scenario:
+    """The same market at ``factor`` times its size, with every firm shrunk (or grown) alike.
+
+    People, each firm's employees and every money line that does not already scale with them
+    (marketing and win-back spend and their reference levels, fixed costs, the programs' weekly
+    costs, the cash cushion) change by the same factor, and so does a viral story's reach, so the
+    smaller market keeps the bigger one's proportions: customers per employee, margin, runway, the
+    share of the market a viral story reaches. Rates, prices and behaviour do not change. Used for
+    classroom-size markets and for fitting at a reduced scale (docs/fit.md).
+
+    Raises:
+        ScenarioError: ``factor`` is not a positive number, or the market would have fewer than 20 people.
+    """
+    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not factor > 0:
+        raise ScenarioError(f"scale: the factor must be a positive number, got {_shown(factor)}")
+    if factor == 1:
+        return scenario
+    m = scenario.market
+    size = round(m.size * factor)
+    if size < 20:
+        raise ScenarioError(f"scale: {m.size:,} people x {factor:g} leaves {size} people; a market needs at least 20")
+    changes: dict[str, Any] = {
+        "market.size": size,
+        "market.mean_degree": min(m.mean_degree, size - 1),
+        "acquisition.marketing_reference": max(1.0, scenario.acquisition.marketing_reference * factor),
+        "acquisition.winback_reference": max(1.0, scenario.acquisition.winback_reference * factor),
+        "wom.viral_min_reach": max(1.0, scenario.wom.viral_min_reach * factor),
+    }
+    for name, firm, _ in scenario.firms():
+        prefix = f"rivals.{name}." if name else ""
+        employees = max(1, round(firm.workforce.employees * factor))
+        changes.update(
+            {
+                prefix + "workforce.employees": employees,
+                prefix + "workforce.team_size": min(firm.workforce.team_size, employees),
+                prefix + "leadership.marketing_spend": firm.leadership.marketing_spend * factor,
+                prefix + "leadership.winback_spend": firm.leadership.winback_spend * factor,
+                prefix + "finance.fixed_cost": firm.finance.fixed_cost * factor,
+                prefix + "finance.initial_cash": firm.finance.initial_cash * factor,
+                prefix + "programs.cx_team_cost": firm.programs.cx_team_cost * factor,
+                prefix + "programs.cx_room_cost": firm.programs.cx_room_cost * factor,
+                prefix + "programs.voc_cost": firm.programs.voc_cost * factor,
+            }
+        )
+    return override(scenario, changes)

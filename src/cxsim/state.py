@@ -22,6 +22,7 @@ from cxsim.rng import (
     S_INIT_STATUS,
     S_STAFF,
     S_SUP_INIT,
+    STEP_INIT,
     normal,
     uniform,
     uniforms,
@@ -105,7 +106,7 @@ def _init_market(seed, market, cum_share, att_mean, att_sd, exp0, need_mean, nee
     t_exit = market.t_exit
     n_firms = cum_share.shape[0]
     for i in range(firm.shape[0]):
-        u = uniform(seed, S_INIT_STATUS, 0, i)
+        u = uniform(seed, S_INIT_STATUS, STEP_INIT, i)
         f = NO_FIRM
         for k in range(n_firms):
             if u < cum_share[k]:
@@ -114,13 +115,13 @@ def _init_market(seed, market, cum_share, att_mean, att_sd, exp0, need_mean, nee
         firm[i] = f
         if f >= 0:
             known[i] = 1 << f
-        disposition[i] = spread * normal(seed, S_DISPOSITION, 0, i)
-        a = att_mean + disposition[i] + att_sd * normal(seed, S_INIT_ATTITUDE, 0, i)
+        disposition[i] = spread * normal(seed, S_DISPOSITION, STEP_INIT, i)
+        a = att_mean + disposition[i] + att_sd * normal(seed, S_INIT_ATTITUDE, STEP_INIT, i)
         attitude[i] = min(1.0, max(0.0, a))
         for k in range(n_firms):
             opinion[i, k] = neutral
         expectation[i] = exp0
-        need[i] = draw_need(seed, S_INIT_NEED, 0, i, need_mean, need_cv)
+        need[i] = draw_need(seed, S_INIT_NEED, STEP_INIT, i, need_mean, need_cv)
         t_exit[i] = exit_week(seed, 0, i, weekly_exit)
 
 

@@ -40,6 +40,11 @@ KPIS = (
     "total_contacts",
     "total_revenue",
     "total_cost_total",
+    "share",
+    "reputation",
+    "employees",
+    "rival_customers",
+    "rival_nps",
 )
 #: Relative tolerance: the engine is deterministic; this only forgives last-bit
 #: differences of a compiler or platform, not a model change.

@@ -87,11 +87,9 @@ def progress_callback(
 
 def load_with_overrides(scenario: str, sets: list[str] | None):
     """A scenario (shipped name or TOML path) with the ``--set section.key=value`` overrides applied."""
-    from cxsim.scenario import load_scenario, override, parse_overrides
+    from cxsim.scenario import load_scenario, parse_overrides
 
-    s = load_scenario(scenario)
-    changes = parse_overrides(sets)
-    return override(s, changes) if changes else s
+    return load_scenario(scenario, parse_overrides(sets))
 
 
 def write_frame(df, out: Path, metadata: dict[str, str] | None = None) -> None:
@@ -125,15 +123,24 @@ def check_writable(out: Path, what: str = "--out") -> None:
 
 
 def set_threads(threads: int | None) -> None:
-    """Numba threads for this process (results do not depend on it)."""
-    if not threads:
+    """Numba threads for this process (results do not depend on it); ``None`` leaves the default.
+
+    The library clamps a count above the machine's to all threads; a command refuses it instead, so a
+    typo (``--threads 40``) never runs quietly with another count than the one asked for.
+    """
+    if threads is None:
         return
     import numba
+
+    from cxsim.parallel import set_threads as use_threads
 
     most = numba.config.NUMBA_NUM_THREADS
     if not 1 <= threads <= most:
         fail(f"--threads {threads}: this machine allows 1 to {most}")
-    numba.set_num_threads(threads)
+    try:
+        use_threads(threads)
+    except ValueError as exc:
+        fail(f"--threads {threads}: {exc}")
 
 
 def compact_table(title: str, columns: Iterable[tuple[str, str]], *, overflow: str = "ellipsis"):

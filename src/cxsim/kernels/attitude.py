@@ -36,6 +36,7 @@ class AttitudeParams(NamedTuple):
     trust_ratio: float
     trust_margin: float
     trust_forgiveness: float
+    passive_position: float  # where passives sit between detractors and promoters (customers.passive_position)
     promise_pull: float
     drift: float
     neutral: float
@@ -74,7 +75,8 @@ def update(seed, week, market, firms, p):
         a = attitude[i]
         x = expectation[i]
         cat = category(a)
-        trusting = uniform(seed, S_TRUST, week, i) < by_category(p.trust_base, p.trust_ratio, cat)
+        p_trust = by_category(p.trust_base, p.trust_ratio, cat, p.passive_position)
+        trusting = uniform(seed, S_TRUST, week, i) < p_trust
         if encounter_flags[i] & CONTACTED:
             q = quality[i]
             surprise = q - x
@@ -85,7 +87,7 @@ def update(seed, week, market, firms, p):
                 surprise = min(surprise, -p.bad_margin)
                 delta = p.attitude_rate * p.loss_aversion * surprise
                 final = True
-                p_forgive = by_category(p.forgive_base, p.forgive_ratio, cat)
+                p_forgive = by_category(p.forgive_base, p.forgive_ratio, cat, p.passive_position)
                 if trusting:
                     p_forgive *= p.trust_forgiveness
                 if uniform(seed, S_FORGIVE, week, i) < p_forgive:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit
 
 from cxsim.kernels.flags import DETRACTOR, PASSIVE, PROMOTER
@@ -31,13 +30,14 @@ def category(attitude):
 
 
 @njit(cache=True, inline="always")
-def by_category(base, ratio, cat):
-    """Probability for a category: base for detractors, base x ratio for promoters,
-    the geometric middle for passives (so promoter/detractor = ratio exactly)."""
+def by_category(base, ratio, cat, passive):
+    """Probability for a category: base for detractors, base x ratio for promoters, and base x ratio ** passive
+    for passives (``passive`` = customers.passive_position: 0.5 is the geometric middle; small values put
+    passives near detractors, so most of the gain comes from the top box)."""
     if cat == PROMOTER:
         return base * ratio
     if cat == PASSIVE:
-        return base * np.sqrt(ratio)
+        return base * ratio**passive
     return base
 
 

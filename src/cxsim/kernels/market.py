@@ -10,7 +10,9 @@ offers with probabilities that rise with attitude and fall with price (happier
 customers mind the price less). People buying from no firm adopt a firm through
 its marketing (external influence), referrals (internal influence), its public
 rating, price and promise, and, if they were its customers before, its win-back
-campaign and their memory of it, as in the Bass model with one hazard per firm.
+campaign and their memory of it, as in the Bass model with one hazard per firm. A
+win-back campaign also reaches former customers who are with a rival now, weighed
+against how happy they are there.
 Each week some people leave the market and as many newcomers arrive.
 docs/model.md#market.
 """
@@ -70,6 +72,7 @@ class MarketParams(NamedTuple):
     repurchase_ratio: float
     new_offer_base: float
     new_offer_ratio: float
+    passive_position: float  # where passives sit between detractors and promoters (customers.passive_position)
     referral_q: float  # Bass q
     opinion_sensitivity: float  # log-hazard of choosing a firm per unit of opinion above neutral
     neutral: float  # the opinion of a firm one knows nothing about
@@ -139,7 +142,8 @@ def churn_spend_acquire(seed, week, market, firms, p):
     # alternative, so most draws are above that bound: for them the exact hazard (a few exp) is not needed
     # to know they stay. The margin covers rounding; the outcome is the same.
     opinion_max = opinion_factor(p.opinion_sensitivity, 1.0, p.neutral)
-    base_at_0 = p.base_hazard * np.exp(p.sensitivity * p.reference) * (0.5 + p.switching_ease) * (1.0 + 1e-9)
+    loyalty_at_0 = np.exp(p.sensitivity * p.reference) * (0.5 + p.switching_ease) * (1.0 + 1e-9)
+    base_at_0 = p.base_hazard * loyalty_at_0
     for i in prange(firm.shape[0]):
         market_flags[i] = 0
         f = firm[i]
@@ -170,7 +174,16 @@ def churn_spend_acquire(seed, week, market, firms, p):
                         most += appeal[k] * opinion_max
                 alt_bound = (most / (p.leave_weight + others)) ** p.alternatives_sensitivity
             bound = base_at_0 * (1.0 + p.contagion * defected[i]) * churn_price[f, cat] * max(1.0, alt_bound)
-            if u < bound or not trading[f]:
+            # win-back campaigns of firms this person was a customer of reach them here too
+            kn = known[i]
+            wb_bound = 0.0
+            if kn != (1 << f):
+                for k in range(n_firms):
+                    if k != f and trading[k] and winback[k] > 0.0 and kn & (1 << k):
+                        wb_bound += winback[k] * appeal[k] * opinion_max
+                wb_bound *= loyalty_at_0
+            if u < bound + wb_bound or not trading[f]:
+                loyalty = np.exp(-p.sensitivity * (a - p.reference)) * (0.5 + p.switching_ease)
                 h = churn_probability(
                     p.base_hazard, p.sensitivity, a, p.reference, p.switching_ease, p.contagion, defected[i]
                 )
@@ -202,11 +215,38 @@ def churn_spend_acquire(seed, week, market, firms, p):
                             known, attitude, opinion, expectation, case, disposition[i], i, dest, brand_promise[dest], p
                         )
                     continue
+                if wb_bound > 0.0:  # a former firm's win-back campaign, weighed against how happy they are here
+                    acc = h
+                    for k in range(n_firms):
+                        if k != f and trading[k] and winback[k] > 0.0 and kn & (1 << k):
+                            w = winback[k] * appeal[k] * opinion_factor(p.opinion_sensitivity, opinion[i, k], p.neutral)
+                            acc += w * loyalty
+                            if u < acc:
+                                opinion[i, f] = a
+                                _record_defection(t_churned, left_firm, i, week, f, p.contagion_window)
+                                firm[i] = k
+                                market_flags[i] = CHURNED | _join(
+                                    known,
+                                    attitude,
+                                    opinion,
+                                    expectation,
+                                    case,
+                                    disposition[i],
+                                    i,
+                                    k,
+                                    brand_promise[k],
+                                    p,
+                                )
+                                break
+                    if firm[i] != f:
+                        continue
             flags = cat << MARKET_CAT_SHIFT
             price = buy_price[f, cat]
-            if uniform(seed, S_REPURCHASE, week, i) < by_category(p.repurchase_base, p.repurchase_ratio, cat) * price:
+            rebuy = by_category(p.repurchase_base, p.repurchase_ratio, cat, p.passive_position)
+            if uniform(seed, S_REPURCHASE, week, i) < rebuy * price:
                 flags |= REPURCHASED
-            if uniform(seed, S_NEW_OFFER, week, i) < by_category(p.new_offer_base, p.new_offer_ratio, cat) * price:
+            offer = by_category(p.new_offer_base, p.new_offer_ratio, cat, p.passive_position)
+            if uniform(seed, S_NEW_OFFER, week, i) < offer * price:
                 flags |= NEW_OFFER
             market_flags[i] = flags
         else:
@@ -255,7 +295,7 @@ def _record_defection(t_churned, left_firm, i, week, f, window):
     """Mark person ``i``'s defection from ``f`` for their friends, unless an earlier one still counts as recent:
     a person counts as a recent defector of one firm at a time, so the counts friends keep by pushes
     (kernels.wom.signals) stay exact."""
-    if t_churned[i] < 0 or week - t_churned[i] >= window:
+    if t_churned[i] < 0 or week - t_churned[i] > window:  # the earlier one's end was signalled this week or before
         t_churned[i] = week
         left_firm[i] = f
 
@@ -337,7 +377,7 @@ def tally(week, market, window):
             if kn & (1 << k) and f != k:
                 former[k] += 1
         tc = t_churned[i]
-        if tc >= 0 and week - tc < window:
+        if tc >= 0 and week - tc < window:  # defections of this week and the window's last ones
             recent[left_firm[i]] += 1
         if b >= 0:
             before[b] += 1

@@ -128,6 +128,7 @@ def voc_survey(seed, week, market, p):
     """
     firm = market.firm
     attitude = market.attitude
+    firm_before = market.firm_before
     quality = market.quality
     encounter_flags = market.encounter_flags
     n = firm.shape[0]
@@ -144,7 +145,8 @@ def voc_survey(seed, week, market, p):
         i = index(seed, S_VOC_PICK, week, key, n)
         if firm[i] != p.firm:
             continue
-        contacted = (encounter_flags[i] & CONTACTED) != 0
+        # a contact this week with this firm (someone who switched away after it rates their old firm: not asked)
+        contacted = (encounter_flags[i] & CONTACTED) != 0 and firm_before[i] == p.firm
         if got >= p.sample and not contacted:
             continue
         a = attitude[i]

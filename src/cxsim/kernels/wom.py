@@ -27,6 +27,7 @@ from numba import njit, prange
 
 from cxsim.kernels.common import by_category, category, clip01
 from cxsim.kernels.flags import (
+    BAD,
     BAD_FINAL,
     CONTACTED,
     DEFECTION_ENDS,
@@ -44,6 +45,7 @@ from cxsim.kernels.flags import (
     VIRAL,
 )
 from cxsim.rng import (
+    S_DISPARAGE,
     S_FRIENDS,
     S_POS_REVIEW,
     S_RALLY,
@@ -69,12 +71,18 @@ class SendParams(NamedTuple):
     bad_tweet: float  # ... tweeted
     recommend_base: float
     recommend_ratio: float
+    passive_position: float  # where passives sit between detractors and promoters (customers.passive_position)
     positive_review: float  # chance of a good review after a good contact
+    detractor_talk: float  # weekly chance a detractor tells friends without a new bad experience
 
 
 @njit(cache=True, parallel=True)
 def send(seed, week, market, p):
     """Decide each customer's messages this week (about their firm); writes ``wom_flags``.
+
+    After a final bad experience a customer may tell friends, post, review and tweet; otherwise they may
+    recommend the firm (more often the happier they are), and a detractor who does not may run it down to
+    friends anyway (``detractor_talk``: the dissatisfied talk more, Anderson 1998).
 
     Reads ``experience_flags`` (a final bad experience), ``encounter_flags`` and attitude; clears the
     ``RALLY`` bit of ``case`` of those who now post. ``p`` is a :class:`SendParams`.
@@ -105,11 +113,14 @@ def send(seed, week, market, p):
             if uniform(seed, S_TWEET, week, i) < p.bad_tweet:
                 flags |= TWEET_NEG
         else:
-            if uniform(seed, S_RECOMMEND, week, i) < by_category(
-                p.recommend_base, p.recommend_ratio, category(attitude[i])
-            ):
+            cat = category(attitude[i])
+            p_recommend = by_category(p.recommend_base, p.recommend_ratio, cat, p.passive_position)
+            if uniform(seed, S_RECOMMEND, week, i) < p_recommend:
                 flags |= RECOMMEND
-            if (encounter_flags[i] & CONTACTED) and uniform(seed, S_POS_REVIEW, week, i) < p.positive_review:
+            elif cat == DETRACTOR and uniform(seed, S_DISPARAGE, week, i) < p.detractor_talk:
+                flags |= FRIENDS_NEG
+            good_contact = (encounter_flags[i] & CONTACTED) != 0 and (experience_flags[i] & BAD) == 0
+            if good_contact and uniform(seed, S_POS_REVIEW, week, i) < p.positive_review:
                 flags |= REVIEW_POS
         wom_flags[i] = flags
 
@@ -226,7 +237,7 @@ def signals(week, market, contagion_window):
     ``signal`` gets the friend-visible WOM bits (told friends, posted,
     recommended) plus ``DEFECTION_STARTS`` / ``DEFECTION_ENDS`` for someone
     whose defection counts as recent from this week on / no longer does (left
-    ``left_firm`` within the contagion window: ``week - t_churned < contagion_window``),
+    ``left_firm`` in week ``t_churned``: it counts in the ``contagion_window`` weeks after),
     so that :func:`push_to_friends` keeps friends' counts of recent defectors
     up to date by visiting only those who changed. Also clears ``referral``
     and ``defected``, which :func:`read_friends` fills with this week's shares.
@@ -244,9 +255,9 @@ def signals(week, market, contagion_window):
     for i in range(wom_flags.shape[0]):
         fl = wom_flags[i]
         tc = t_churned[i]
-        recent = (tc >= 0) & (week - tc < contagion_window)  # & not `and`: no branch
-        # as `recent` was at last week's pass (churn comes after word of mouth: then tc < week - 1)
-        was = (tc >= 0) & (tc < week - 1) & (week - 1 - tc < contagion_window)
+        # a defection in week tc (churn comes after word of mouth) counts in weeks tc+1 .. tc+window
+        recent = (tc >= 0) & (tc < week) & (week - tc <= contagion_window)  # & not `and`: no branch
+        was = (tc >= 0) & (tc < week - 1) & (week - 1 - tc <= contagion_window)  # as at last week's pass
         signal[i] = (
             (fl & (FRIENDS_NEG | SOCIAL_NEG | RECOMMEND))
             | (DEFECTION_STARTS if recent > was else 0)  # booleans: recent and not was

@@ -189,6 +189,12 @@ class Scenario(BaseModel):
 
         return get(self, dotted)
 
+    def scale(self, factor: float) -> Scenario:
+        """The same market at ``factor`` times its size, every firm shrunk alike (:func:`cxsim.scenario.scale`)."""
+        from cxsim.scenario import scale
+
+        return scale(self, factor)
+
     def diff(self, other: Scenario) -> dict[str, tuple[Any, Any]]:
         """Dotted keys whose values differ from ``other``'s: ``{key: (own value, other's value)}``
         (:func:`cxsim.scenario.diff`)."""

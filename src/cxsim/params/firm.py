@@ -295,7 +295,7 @@ class Process(Section):
 
 class Pricing(Section):
     price: float = P(
-        200.0, 0.0, 1e7, unit="$/purchase", role=LEVER, source=ASSUMED,
+        200.0, 0.01, 1e7, unit="$/purchase", role=LEVER, source=ASSUMED,
         doc="Price of a purchase (a new customer's first one and every repeat purchase).",
     )  # fmt: skip
     new_offer_price: float = P(

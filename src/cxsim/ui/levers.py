@@ -1,4 +1,4 @@
-"""The levers a strategist moves in the what-if page, grouped as in the domain brief.
+"""The levers a strategist moves in the what-if page, grouped as in docs/model.md#week.
 
 Groups follow the causal chain: leadership (and its programs), supervisors,
 incentives, staffing, process, measurement, price and management, the market;
