@@ -655,7 +655,12 @@ def test_lever_groups_offer_the_new_levers_and_the_rivals(tiny):
     assert not any(t.startswith("Rival") for t, _, _ in lv.grouped_levers())
     # a rival's lever: the range and meaning of the rival's own section, named after the rival
     price = lv.lever("rivals.rival.pricing.price")
-    assert (price.kind, price.lo, price.unit, price.label) == ("number", 0.0, "$/purchase", "rival: Price ($/purchase)")
+    assert (price.kind, price.lo, price.unit, price.label) == (
+        "number",
+        0.01,
+        "$/purchase",
+        "rival: Price ($/purchase)",
+    )
     empowerment = lv.lever("rivals.rival.process.empowerment")
     assert (empowerment.kind, empowerment.lo, empowerment.hi) == ("slider", 0.0, 1.0) and empowerment.doc
     assert lv.lever("staffing.target_utilisation").kind == "slider"
