@@ -564,7 +564,8 @@ def test_live_view_resets_to_the_scenario_and_seed_picked(session):
     m = live.model.value
     assert (m.scenario_name, m.seed_value, m.week) == ("baseline", 5, 0)
     assert any(t.startswith("Week 0 | baseline") and "seed 5" in t for t in texts(rc))
-    assert len(rc.find(ipywidgets.Image).widgets) == 5  # team grid, market, engagement, NPS mix, word of mouth
+    # team grid, engagement, word of mouth; market, NPS and reputation, NPS mix
+    assert len(rc.find(ipywidgets.Image).widgets) == 6
     seed.v_model = "abc"
     seed.fire_event("focusout", None)
     mesa_button(rc, "Reset").click()
@@ -637,6 +638,14 @@ def test_live_market_panel_counts_every_person_once(session):
         "rival's customers",
         "our firm's customers",
     ]
+    # each firm's NPS (solid) and reputation NPS (dashed), with its value now
+    race = charts.nps_race(ts, m.rivals).axes[0]
+    assert [line.get_linestyle() for line in race.get_lines()[:4]] == ["-", "--", "-", "--"]
+    labels = [t.get_text() for t in race.get_legend().get_texts()]
+    assert (
+        labels[0] == f"our firm: NPS {last['nps']:+.0f}"
+        and labels[3] == f"rival: reputation {last['rival_reputation']:+.0f}"
+    )
     rc = render(live.LivePage())
     live.model.set(m)
     status = next(t for t in texts(rc) if t.startswith("Week 6 |"))

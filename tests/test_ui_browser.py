@@ -310,7 +310,7 @@ def test_live_view_steps_and_plays(tab):
     week = status.inner_text().split("|")[0]
     page.wait_for_timeout(2500)
     assert status.inner_text().split("|")[0] == week, "still stepping after Pause"
-    assert page.locator(".cx-live-figs img").count() == 5
+    assert page.locator(".cx-live-figs img").count() == 6
     assert "market share" in status.inner_text()
     tab.shot("live")
     # a second browser session has its own model, at week 0 while the first one is paused later on

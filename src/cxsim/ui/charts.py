@@ -4,9 +4,9 @@ Fan charts show the median over seeds and the 10-90% band per week for both
 arms, and the market-share chart each firm's share in each arm; the waterfall
 shows how each changed lever adds up to the difference; the classroom figures
 show one live model: its employees by team (vacant seats too), who the market
-buys from, its employees' engagement, its customers' NPS mix and its word of
-mouth by channel. Titles and labels of KPIs come from their declarations
-(:func:`cxsim.metrics.find`).
+buys from, each firm's NPS and reputation NPS, its employees' engagement, its
+customers' NPS mix and its word of mouth by channel. Titles and labels of KPIs
+come from their declarations (:func:`cxsim.metrics.find`).
 """
 
 from __future__ import annotations
@@ -359,6 +359,43 @@ def market_mix(ts: pd.DataFrame, rivals: list[str], people: int) -> Figure:
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_ylabel(f"share of the {people:,} people", fontsize=9)
     ax.set_xlabel("week", fontsize=9)
+    return fig
+
+
+def nps_race(ts: pd.DataFrame, rivals: list[str]) -> Figure:
+    """Each firm's NPS (its customers', solid) and reputation NPS (everyone who has been its customer, dashed).
+
+    The two part when unhappy customers leave: NPS rises as they go, reputation keeps their memory. The
+    legend gives each line's value now.
+    """
+    fig = _small_figure(legend_right=True)
+    fig.subplots_adjust(right=0.62)  # the legend's labels carry the values
+    ax = fig.subplots()
+    prefixes = ["", *[f"{r}_" for r in rivals]]
+    names = [FOCAL_NAME, *rivals]
+    for prefix, name, color in zip(prefixes, names, firm_colors(len(rivals)), strict=True):
+        for kpi, style, width in (("nps", "-", 2.0), ("reputation", "--", 1.6)):
+            values = ts[prefix + kpi]
+            now = f" {values.iloc[-1]:+.0f}" if len(ts) else ""  # whole points: what a class reads
+            label = f"{name}: {'NPS' if kpi == 'nps' else 'reputation'}{now}"
+            ax.plot(ts["week"], values, color=color, linewidth=width, linestyle=style, label=label)
+    if len(ts):
+        ax.set_xlim(ts["week"].iloc[0], max(ts["week"].iloc[-1], ts["week"].iloc[0] + 1))
+    else:
+        ax.set_ylim(-100, 100)  # the scale's range, until the first week
+    ax.axhline(0, color="black", linewidth=0.6)
+    ax.legend(
+        fontsize=8,
+        loc="center left",
+        bbox_to_anchor=(1.02, 0.5),
+        frameon=False,
+        title="solid: customers' NPS\ndashed: reputation NPS\n(former customers too)",
+        title_fontsize=8,
+    )
+    ax.set_ylabel("points", fontsize=9)
+    ax.set_xlabel("week", fontsize=9)
+    ax.set_title(f"NPS and reputation: {FOCAL_NAME} vs {', '.join(rivals) or 'nobody'}", fontsize=10)
+    ax.grid(alpha=0.3)
     return fig
 
 

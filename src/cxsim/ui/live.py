@@ -3,7 +3,7 @@
 Built on Mesa's visualization components (:mod:`mesa.visualization`): Mesa's
 ``ModelController`` gives Play/Pause, Step and Reset and plays the model in a
 background thread, Mesa's ``ModelCreator`` shows the model parameters (the
-scenario and the seed) that Reset builds the next model from, and the five
+scenario and the seed) that Reset builds the next model from, and the six
 figures are custom components redrawn on Mesa's ``update_counter``, as
 ``SolaraViz`` redraws its components. ``SolaraViz`` itself is not used because it
 owns the whole page (its own app bar title, theme toggle, sidebar and a
@@ -13,7 +13,7 @@ of a multi-page app that must work offline.
 The figures show the focal firm (``model.firms[0]``) from the inside (its team
 grid, with vacant seats, and its employees' engagement) and from the outside (its
 customers' NPS mix and word of mouth), and the market it shares with its rivals:
-who people buy from, week by week.
+who people buy from, and each firm's NPS and reputation NPS, week by week.
 
 Each browser session has its own model (a session-scoped reactive). The scenario
 is shrunk to classroom size (a few thousand people, about a hundred employees in
@@ -38,7 +38,7 @@ from cxsim.ui import charts
 CLASS_PEOPLE = 5000
 CLASS_EMPLOYEES = 120
 PLAY_INTERVAL_MS = 100  # Mesa's pause between frames while playing: the page stays responsive to Pause
-DPI = 80  # drawing the four figures costs far more than a week of the model: a class watches motion, not detail
+DPI = 80  # drawing the six figures costs far more than a week of the model: a class watches motion, not detail
 
 
 def classroom_scenario(name: str | Scenario) -> Scenario:
@@ -161,7 +161,7 @@ def model_params(current: LiveModel | None) -> dict:
 
 @solara.component
 def LiveFigures(m: LiveModel):
-    """The five figures, redrawn whenever Mesa's controller bumps its ``update_counter``."""
+    """The six figures, redrawn whenever Mesa's controller bumps its ``update_counter``."""
     update_counter.get()
     snap = m.snapshot()
     ts = snap["ts"]
@@ -181,6 +181,7 @@ def LiveFigures(m: LiveModel):
         dependencies=shown,
     )
     market = solara.use_memo(lambda: charts.market_mix(ts, rivals, sc.market.size), dependencies=shown)
+    race = solara.use_memo(lambda: charts.nps_race(ts, rivals), dependencies=shown)
     engagement = solara.use_memo(lambda: charts.engagement_lines(ts), dependencies=shown)
     mix = solara.use_memo(lambda: charts.nps_mix(ts), dependencies=shown)
     wom = solara.use_memo(lambda: charts.wom_channels(ts), dependencies=shown)
@@ -191,14 +192,16 @@ def LiveFigures(m: LiveModel):
         solara.Error(f"Bankrupt in week {m.bankrupt_week}: cash ran out and the firm stopped trading.")
     for name, week in snap["rivals_bankrupt"].items():
         solara.Info(f"The rival {name} went bankrupt in week {week}: its customers look for another firm.", dense=True)
+    # inside the firm on the left (its people, then what they set off), the market on the right
     with solara.Columns([1, 1], classes=["cx-live-figs"]):
         with solara.Column():
             solara.FigureMatplotlib(grid, dependencies=shown, format="png", dpi=DPI)
             solara.FigureMatplotlib(engagement, dependencies=shown, format="png", dpi=DPI)
+            solara.FigureMatplotlib(wom, dependencies=shown, format="png", dpi=DPI)
         with solara.Column():
             solara.FigureMatplotlib(market, dependencies=shown, format="png", dpi=DPI)
+            solara.FigureMatplotlib(race, dependencies=shown, format="png", dpi=DPI)
             solara.FigureMatplotlib(mix, dependencies=shown, format="png", dpi=DPI)
-            solara.FigureMatplotlib(wom, dependencies=shown, format="png", dpi=DPI)
 
 
 def status_line(m: LiveModel, ts) -> str:
@@ -261,7 +264,9 @@ def LivePage():
         "Each tile is an employee, each row a supervisor's team: watch engagement spread (or fade) within teams. "
         "Outlined tiles face customers; a grey tile with an x is a vacant seat (someone quit or was laid off, "
         "and the hire is not there yet). *Who people buy from* shows our customers, the rival's, and the people "
-        "who buy from nobody: watch our share move when our employees' engagement does. Try the same seed with "
+        "who buy from nobody: watch our share move when our employees' engagement does. *NPS and reputation* sets "
+        "our customers' NPS (solid) beside the rival's; the dashed reputation NPS still counts former customers, "
+        "so NPS rising while reputation does not means the unhappy customers left. Try the same seed with "
         "`supervisor_led` and `hr_led`, or `frontline_least_engaged`, and ask the class what they expect before "
         "pressing Play."
     )
