@@ -497,6 +497,17 @@ def test_delta_table_colours_what_is_good_for_the_firm_not_what_goes_up():
     assert "class=''" in rows[3] and "e-0" not in html  # small numbers are written out, not 4.92e-05
     assert number(-4.92e-05) == "-0.0000492" and number(1234567.0) == "1,234,567" and number(0.5) == "0.5"
     assert list(delta_table_frame(table)["verdict for the variant"]) == ["better", "worse", "better", "within noise"]
+    # a rival losing share is good news for the firm: green, and the verdict says whose loss it is
+    rival = pd.DataFrame(
+        [
+            {**table.iloc[2].to_dict(), "kpi": "rival_share", "a_mean": 0.5, "b_mean": 0.48, "diff": -0.02},
+            {**table.iloc[2].to_dict(), "kpi": "rival_nps", "a_mean": 10.0, "b_mean": 14.0, "diff": 4.0},
+        ]
+    )
+    rows = delta_table_html(rival, 8).split("<tbody>")[1].split("</tr>")
+    assert "class='good'" in rows[0] and "worse for the rival" in rows[0]
+    assert "class='bad'" in rows[1] and "better for the rival" in rows[1]
+    assert list(delta_table_frame(rival)["verdict for the variant"]) == ["worse for the rival", "better for the rival"]
     line = headline_html(table, "supervisor_led", "hr_led", 8, 104)
     assert "After 104 weeks" in line and "supervisor_led" in line and "NPS +26" in line and "[25, 27]" in line
 

@@ -14,6 +14,18 @@ from cxsim.ui import levers as lv
 from cxsim.ui import state
 
 
+def row_verdict(kpi: str, diff: float, significant: bool) -> tuple[str, str]:
+    """A difference's verdict and its row's colour class (``good``, ``bad`` or none), seen from the focal firm.
+
+    A rival's row (``rival_share``, ...) says how the rival fares, "worse for the rival", and is coloured for
+    our firm: green when the rival loses share, customers or goodwill, red when it gains them.
+    """
+    word = verdict(kpi, diff, significant)
+    if kpi in KPIS or word not in ("better", "worse"):
+        return word, {"better": "good", "worse": "bad"}.get(word, "")
+    return f"{word} for the rival", "bad" if word == "better" else "good"
+
+
 def delta_table_frame(table: pd.DataFrame) -> pd.DataFrame:
     """The comparison table as people read it (also what the CSV download of the table holds)."""
     rows = []
@@ -28,7 +40,7 @@ def delta_table_frame(table: pd.DataFrame) -> pd.DataFrame:
                 "ci_low": r.ci_low,
                 "ci_high": r.ci_high,
                 "distinguishable from noise": bool(r.significant),
-                "verdict for the variant": verdict(r.kpi, r.diff, bool(r.significant)),
+                "verdict for the variant": row_verdict(r.kpi, r.diff, bool(r.significant))[0],
             }
         )
     return pd.DataFrame(rows)
@@ -52,8 +64,7 @@ def delta_table_html(table: pd.DataFrame, n_seeds: int, sections: list[tuple[str
             body.append(f"<tr class='cx-section'><th colspan='7'>{html.escape(title)}</th></tr>")
         for kpi in kpis:
             r = rows[kpi]
-            word = verdict(kpi, r.diff, bool(r.significant))
-            cls = {"better": "good", "worse": "bad"}.get(word, "")
+            word, cls = row_verdict(kpi, r.diff, bool(r.significant))
             body.append(
                 f"<tr class='{cls}'><td>{html.escape(find(kpi).title)}</td>"
                 f"<td>{describe_outcome(kpi)}</td>"
@@ -65,7 +76,8 @@ def delta_table_html(table: pd.DataFrame, n_seeds: int, sections: list[tuple[str
         f"<caption>Variant minus baseline, mean over {n_seeds} paired seeds (both firms meet the same "
         "customers and the same luck in each seed). <span class='good'>Green: better for the firm</span>, "
         "<span class='bad'>red: worse</span>, beyond noise (the 95% confidence interval excludes zero); "
-        "white: the difference is within noise.</caption>"
+        "white: the difference is within noise. A rival's rows say how the rival fares, coloured for our "
+        "firm: green when the rival does worse.</caption>"
     )
     return (
         f"<table class='cx-table cx-delta-table'>{caption}<thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
