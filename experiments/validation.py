@@ -503,7 +503,9 @@ def goldenberg(cfg: Config) -> Check:
         "a small share of dissatisfied customers is enough to damage the firm's NPV substantially; weak ties spread the harm",
         "Goldenberg, Libai, Moldovan & Muller, IJRM 2007",
         m, lo, hi, "%", direction=-1,
-        note=f"with mostly close ties the loss is {close:.1f}%; holds if the loss is real and weak ties make it larger",
+        note=f"with mostly close ties the loss is {close:.1f}%; holds if the loss is real and weak ties make it larger. "
+        "In the model word of mouth travels one hop (friends, followers, a viral story's audience) and is not "
+        "retold, so rewiring ties changes who hears, not how many",
         detail=out,
     ).judge()  # fmt: skip
     c.holds = c.holds and m < close

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import copy
 
-#: A firm small enough that a run of a few weeks takes milliseconds.
-TINY_SET = {"market.size": 1500, "workforce.employees": 20, "workforce.team_size": 5}
+#: A market small enough that a run of a few weeks takes milliseconds: the focal firm and its rival, 20 employees each.
+TINY_SET = {
+    "market.size": 1500,
+    "workforce.employees": 20,
+    "workforce.team_size": 5,
+    "rivals.rival.workforce.employees": 20,
+    "rivals.rival.workforce.team_size": 5,
+}
 
 
 def tiny_spec(**changes) -> dict:
@@ -39,6 +45,8 @@ kpis = ["profit", "nps", "churned"]
 "market.size" = 1500
 "workforce.employees" = 20
 "workforce.team_size" = 5
+"rivals.rival.workforce.employees" = 20
+"rivals.rival.workforce.team_size" = 5
 
 [levers]
 "supervisors.coaching" = [0.2, 0.8]

@@ -32,6 +32,16 @@ CLI_USER_ERRORS = [
     (["run", "basline"], "did you mean 'baseline'"),
     (["run", "small_business", "--set", "market.sise=5"], "unknown key in section [market]; did you mean"),
     (["run", "small_business", "--set", "market.size"], "expected key=value"),
+    (
+        ["run", "small_business", "--set", "rivals.rivl.pricing.price=250"],
+        "the scenario has no rival 'rivl' (its rivals: rival; to add one, give its share of the market too: "
+        "rivals.rivl.initial_share); did you mean 'rivals.rival.pricing.price'?",
+    ),
+    (["run", "small_business", "--set", "rivals.rival.pricng.price=250"], "a rival has no section 'pricng'"),
+    (
+        ["compare", "baseline", "cx_room", "--kpi", "rivl_share"],
+        "unknown KPI 'rivl_share'; did you mean 'rival_share'?",
+    ),
     (["run", "small_business", "--threads", "999"], "--threads 999"),
     (["run", "small_business", "--threads", "0"], "--threads 0: this machine allows 1 to"),
     (["run", "small_business", "--out", "x.txt"], "use FILE.csv, FILE.parquet or a directory"),

@@ -183,7 +183,19 @@ BAD_SETS = {
     "workforce.team_size=1000": "workforce.team_size (1000) is larger than workforce.employees (500)",
     "market.initial_customer_share=nan": "is out of range",
     "market.size=true": "expected a whole number, got true",
+    # a rival the scenario does not have is a misspelling, unless the changes give its share (then it is added)
+    "rivals.rivl.pricing.price=250": "rivals.rivl.pricing.price: the scenario has no rival 'rivl' (its rivals: rival; "
+    "to add one, give its share of the market too: rivals.rivl.initial_share); did you mean 'rivals.rival.pricing.price'?",
+    "rivals.rival.pricing.prise=250": "did you mean 'rivals.rival.pricing.price'",
 }
+
+
+def test_a_new_rival_is_added_with_its_share():
+    s = override(
+        load_scenario("baseline"),
+        parse_overrides(["rivals.upstart.initial_share=0.1", "rivals.upstart.pricing.price=150"]),
+    )
+    assert list(s.rivals) == ["rival", "upstart"] and s.rivals["upstart"].pricing.price == 150.0
 
 
 @pytest.mark.parametrize("item", sorted(BAD_SETS))

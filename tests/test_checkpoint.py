@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import deque
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,7 @@ import pytest
 
 import cxsim
 from cxsim import atomic, checkpoint
+from cxsim.agents import Employee, Supervisor
 from cxsim.checkpoint import (
     CheckpointError,
     capture,
@@ -31,26 +33,62 @@ from cxsim.checkpoint import (
     save_checkpoint,
     write_result,
 )
+from cxsim.firm import Firm
 
 CLI = [sys.executable, "-c", "from cxsim.cli import main; main()"]
 
 
+def _firm_changes(prefix: str) -> dict:
+    """Every moving part of a firm on: VoC with a reality check (levers move), layoffs, management that cuts."""
+    return {
+        f"{prefix}workforce.employees": 40,
+        f"{prefix}workforce.team_size": 5,
+        f"{prefix}programs.voc": True,
+        f"{prefix}measurement.reality_check": True,
+        f"{prefix}staffing.layoffs": True,
+    }
+
+
 @pytest.fixture(scope="module")
 def busy():
-    """Small, with every moving part on: VoC with a reality check (levers move), viral tweets, rallies."""
+    """Small, the baseline's focal firm and rival, with every moving part on in both; viral tweets, rallies.
+
+    Each firm keeps the baseline's costs with a tenth of its staff and a twentieth of its market: it loses
+    money, so management's cuts come too."""
     return cxsim.load_scenario("baseline").override(
         {
             "market.size": 2500,
-            "workforce.employees": 40,
-            "workforce.team_size": 5,
             "sim.weeks": 30,
-            "programs.voc": True,
-            "measurement.reality_check": True,
+            **_firm_changes(""),
+            **_firm_changes("rivals.rival."),
             "wom.viral_prob": 0.05,
             "wom.rally_prob": 0.3,
             "name": "busy",
         }
     )
+
+
+@pytest.fixture(scope="module")
+def three(busy):
+    """Three firms: the focal firm and two rivals that differ from it (price, empowerment, incentives)."""
+    return busy.override(
+        {
+            "market.initial_customer_share": 0.3,
+            "rivals.rival.initial_share": 0.3,
+            "rivals.rival.pricing.price": 250.0,
+            "rivals.upstart.initial_share": 0.2,
+            "rivals.upstart.process.empowerment": 0.9,
+            "rivals.upstart.incentives.cx_weight": 0.2,
+            **_firm_changes("rivals.upstart."),
+            "name": "three",
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def rival_fails(busy):
+    """The rival (like the focal firm, losing about $85k a week) starts with less cash and goes bankrupt mid-run."""
+    return busy.override({"rivals.rival.finance.initial_cash": 900_000.0, "name": "fails"})
 
 
 def _assert_same_state(a, b):
@@ -61,36 +99,136 @@ def _assert_same_state(a, b):
         np.testing.assert_array_equal(arrays_a[k], arrays_b[k], err_msg=k)
         assert arrays_a[k].dtype == arrays_b[k].dtype, k
     assert json.dumps(meta_a, sort_keys=True) == json.dumps(meta_b, sort_keys=True)
+    _assert_same_agents(a, b)
+
+
+def _assert_same_agents(a, b):
+    """Mesa's agents: the same firms, supervisors and employees (one per filled seat, same unique ids, same order)."""
+    assert {t: len(s) for t, s in a.agents_by_type.items()} == {t: len(s) for t, s in b.agents_by_type.items()}
+    for kind in (Firm, Supervisor, Employee):
+        assert [x.unique_id for x in a.agents_by_type[kind]] == [x.unique_id for x in b.agents_by_type[kind]], kind
+    assert a.agent_id_counter == b.agent_id_counter
+    for fa, fb in zip(a.firms, b.firms, strict=True):
+        assert [(e.unique_id, e.seat) for e in fa.employees] == [(e.unique_id, e.seat) for e in fb.employees]
+        assert sorted(fb._employees) == np.flatnonzero(fb.workforce.active).tolist()
+        assert all(e.firm is fb and e.model is b for e in fb.employees)
+        assert [e.engagement for e in fa.employees] == [e.engagement for e in fb.employees]
+
+
+def _steps(model, n):
+    for _ in range(n):
+        model.step()
 
 
 @pytest.mark.parametrize("at", [0, 1, 13])
 def test_save_load_continue_is_identical(busy, tmp_path, at):
     straight = cxsim.CXModel(busy, seed=5)
-    for _ in range(at):
-        straight.step()
+    _steps(straight, at)
     save_checkpoint(straight, tmp_path / "c.npz")
     resumed = load_checkpoint(tmp_path / "c.npz")
     _assert_same_state(straight, resumed)
-    for _ in range(30 - at):
-        straight.step()
-        resumed.step()
+    _steps(straight, 30 - at)
+    _steps(resumed, 30 - at)
     _assert_same_state(straight, resumed)
     pd.testing.assert_frame_equal(straight.timeseries(), resumed.timeseries(), check_exact=True)
     assert resumed.week == 30 and resumed.steps == 30 and resumed.time == 30
     # the Mesa agents, rebuilt, are views of the restored arrays
     e = resumed.employees[3]
-    assert e.engagement == float(resumed.workforce.engagement[3]) == straight.employees[3].engagement
+    assert e.engagement == float(resumed.workforce.engagement[e.seat]) == straight.employees[3].engagement
     assert e.supervisor.coaching == straight.employees[3].supervisor.coaching
+
+
+def test_every_firms_state_is_saved(busy):
+    """Each firm's arrays, numbers and deques are in the checkpoint, and differ between firms where the firms do."""
+    model = cxsim.CXModel(busy, seed=5)
+    _steps(model, 6)
+    arrays, meta = capture(model)
+    assert [f["name"] for f in meta["firms"]] == ["", "rival"]
+    for k, firm in enumerate(model.firms):
+        saved = meta["firms"][k]
+        for name in ("cash", "process_quality", "utilisation", "review_rating", "cx_weight", "planned", "cuts"):
+            assert saved["scalars"][name] == getattr(firm, name), (k, name)
+        assert saved["deques"]["results"]["items"] == [list(r) for r in firm.results]
+        assert saved["deques"]["contacts_history"]["maxlen"] == firm.contacts_history.maxlen
+        np.testing.assert_array_equal(arrays[f"firms/{k}/workforce/engagement"], firm.workforce.engagement)
+        assert (arrays[f"firms/{k}/employee_ids"] > 0).sum() == len(firm.employees)
+    assert meta["firms"][0]["scalars"]["cash"] != meta["firms"][1]["scalars"]["cash"]
+    assert arrays["market/opinion"].shape == (2500, 2)
+
+
+@pytest.mark.parametrize("scenario, at", [("three", 9), ("rival_fails", 4), ("rival_fails", 20)])
+def test_open_markets_resume_identically(request, tmp_path, scenario, at):
+    """Three firms; a rival that goes bankrupt after the checkpoint, and one already bankrupt at it."""
+    s = request.getfixturevalue(scenario)
+    straight = cxsim.CXModel(s, seed=4)
+    _steps(straight, at)
+    save_checkpoint(straight, tmp_path / "c.npz")
+    resumed = load_checkpoint(tmp_path / "c.npz")
+    _assert_same_state(straight, resumed)
+    _steps(straight, 30 - at)
+    _steps(resumed, 30 - at)
+    _assert_same_state(straight, resumed)
+    pd.testing.assert_frame_equal(straight.timeseries(), resumed.timeseries(), check_exact=True)
+    assert len(resumed.firms) == len(s.rivals) + 1
+    if scenario == "rival_fails":
+        rival = resumed.firms[1]
+        assert rival.bankrupt and 4 < rival.bankrupt_week < 20, "bankrupt after one checkpoint, before the other"
+        assert not resumed.bankrupt and resumed.week == 30, "the focal firm trades on"
+
+
+def test_levers_changed_during_a_run_resume_identically(busy, tmp_path):
+    """A classroom round: both firms change course mid-run (CXModel.set_levers); the checkpoint carries the changed
+    settings and the record of the changes, and the resumed run goes on as the uninterrupted one."""
+    straight = cxsim.CXModel(busy, seed=2)
+    _steps(straight, 5)
+    straight.set_levers("rival", {"pricing.price": 260.0, "supervisors.coaching": 0.9})
+    _steps(straight, 3)
+    straight.set_levers(0, {"incentives.cx_weight": 0.8, "staffing.review_weeks": 6})
+    _steps(straight, 2)
+    save_checkpoint(straight, tmp_path / "c.npz")
+    resumed = load_checkpoint(tmp_path / "c.npz")
+    assert resumed.lever_changes == straight.lever_changes
+    assert resumed.params.rivals["rival"].pricing.price == 260.0 and resumed.firms[1].settings.pricing.price == 260.0
+    _assert_same_state(straight, resumed)
+    _steps(straight, 8)
+    _steps(resumed, 8)
+    _assert_same_state(straight, resumed)
+    pd.testing.assert_frame_equal(straight.timeseries(), resumed.timeseries(), check_exact=True)
 
 
 def test_capture_covers_new_state_and_refuses_unknown_kinds(busy):
     model = cxsim.CXModel(busy, seed=1)
     model.step()
     model.new_counter = np.arange(3)  # a future array attribute is saved without code changes
-    arrays, _ = capture(model)
+    model.firms[1].new_history = deque([1.5, 2.5], maxlen=4)  # ... so is a firm's deque of numbers
+    arrays, meta = capture(model)
     assert "attr/new_counter" in arrays
+    assert meta["firms"][1]["deques"]["new_history"] == {"maxlen": 4, "item": "value", "items": [1.5, 2.5]}
     model.mystery = {"a": 1}  # ... but a kind of state it cannot save is refused, loudly
-    with pytest.raises(CheckpointError, match="mystery"):
+    with pytest.raises(CheckpointError, match="CXModel.mystery"):
+        capture(model)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda m: setattr(m.firms[1], "mystery", {"a": 1}), r"firms\[1\] \(rival\).mystery \(dict\)"),
+        (lambda m: setattr(m.firms[0], "log", deque([{"a": 1}])), r"firms\[0\] \(busy\).log \(a deque of dict\)"),
+        (lambda m: setattr(m.firms[1], "pipeline", deque([[1, [2]]])), r"pipeline \(a deque of list\)"),
+        (lambda m: setattr(m.firms[1].employees[0], "mood", 0.5), r"agent Employee\(seat=0, .*\) holds mood"),
+        (lambda m: setattr(m.firms[0].supervisors[0], "notes", []), r"agent Supervisor\(team=0, .*\) holds notes"),
+        (lambda m: m.firms[1]._employees.pop(0).remove(), "employee agents do not match its filled seats"),
+        (
+            lambda m: setattr(m.firms[1], "settings", m.firms[1].settings.model_copy(update={"description": "x"})),
+            "settings were changed behind the scenario.s back",
+        ),
+    ],
+)
+def test_capture_refuses_firm_state_it_cannot_save(busy, change, message):
+    model = cxsim.CXModel(busy, seed=1)
+    model.step()
+    change(model)
+    with pytest.raises(CheckpointError, match=message):
         capture(model)
 
 
@@ -218,8 +356,10 @@ def _wait_for(predicate, timeout=300.0, proc=None):
 @pytest.mark.slow
 def test_sigkill_mid_run_then_resume_is_identical(tmp_path):
     """The real thing: SIGKILL a `cxsim run --checkpoint-every` process, `cxsim resume` it, compare bytes."""
+    # VoC at a price a 5-person business can pay (the baseline's $3,000 a week bankrupts it in week 8, and a
+    # run that ends before its second checkpoint tests nothing)
     scenario = cxsim.load_scenario("small_business").override(
-        {"sim.weeks": 200, "programs.voc": True, "measurement.reality_check": True}
+        {"sim.weeks": 200, "programs.voc": True, "programs.voc_cost": 300.0, "measurement.reality_check": True}
     )
     path = tmp_path / "long.toml"
     path.write_text(scenario.to_toml())

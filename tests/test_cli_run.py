@@ -10,7 +10,10 @@ import pytest
 
 from cli_helpers import run_cli
 
-SMALL = ["--set", "market.size=2000", "--set", "workforce.employees=40", "--set", "workforce.team_size=8"]
+SMALL = [
+    *("--set", "market.size=2000", "--set", "workforce.employees=40", "--set", "workforce.team_size=8"),
+    *("--set", "rivals.rival.workforce.employees=40", "--set", "rivals.rival.workforce.team_size=8"),
+]
 
 
 def test_run_prints_summary_and_writes_csv(tmp_path, capsys):
@@ -21,6 +24,28 @@ def test_run_prints_summary_and_writes_csv(tmp_path, capsys):
     df = pd.read_csv(out)
     assert len(df) == 8 and set(df["seed"]) == {3} and set(df["scenario"]) == {"baseline"}
     assert df["version"].iloc[0]
+
+
+def test_run_summary_shows_the_focal_firm_and_its_rival_side_by_side(capsys):
+    """What a strategist reads first in an open market: share, NPS and reputation of each firm, and prices."""
+    code, stdout, _ = run_cli(
+        ["run", "--weeks", "4", *SMALL, "--set", "rivals.rival.pricing.price=250", "--set", "finance.initial_cash=1e9"],
+        capsys,
+    )
+    assert code == 0, stdout
+    lines = {line.split("  ")[0].strip(): line.split() for line in stdout.splitlines() if line.strip()}
+    assert "focal firm" in stdout and "rival" in lines["KPI"]
+    for row in ("Market share (share)", "NPS (points: final / mean)", "Reputation NPS (points)", "Customers"):
+        assert row in lines, (row, stdout)
+    assert lines["Price ($)"][-2:] == ["200", "250"], "the focal firm's price, then the rival's"
+    shares = [float(x) for x in lines["Market share (share)"][-2:]]
+    assert abs(sum(shares) - 1.0) < 0.002 and "4 weeks" in stdout
+
+
+def test_run_says_when_a_rival_went_bankrupt(capsys):
+    code, stdout, _ = run_cli(["run", "--steps", "3", *SMALL, "--set", "rivals.rival.finance.initial_cash=1.0"], capsys)
+    assert code == 0 and "rival went bankrupt in week 1" in " ".join(stdout.split())
+    assert "BANKRUPT" not in stdout, "the focal firm trades on"
 
 
 def test_run_writes_parquet(tmp_path, capsys):

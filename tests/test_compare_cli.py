@@ -15,7 +15,10 @@ from cxsim import report
 from cxsim.comparison import compare
 from cxsim.report import render_html, write_report
 
-TINY = ["--set", "market.size=2000", "--set", "workforce.employees=40", "--set", "workforce.team_size=8"]
+TINY = [
+    *("--set", "market.size=2000", "--set", "workforce.employees=40", "--set", "workforce.team_size=8"),
+    *("--set", "rivals.rival.workforce.employees=40", "--set", "rivals.rival.workforce.team_size=8"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -114,6 +117,23 @@ def test_set_a_and_set_b_change_one_side_only(capsys):
     assert code == 0 and "process.empowerment: 0.4 -> 0.9" in stdout
 
 
+def test_compare_a_rivals_kpis(capsys):
+    """A rival's columns are KPIs like the focal firm's: compared, summarised as theirs are, and written."""
+    code, stdout, _ = run_cli(
+        [
+            *("compare", "baseline", "baseline", "--seeds", "2", "--steps", "4", *TINY),
+            *("--set-b", "rivals.rival.pricing.price=300", "--kpi", "share", "--kpi", "rival_share"),
+            *("--kpi", "rival_profit", "--kpi", "rival_price"),
+        ],
+        capsys,
+    )
+    assert code == 0, stdout
+    rows = {line.split()[0]: line.split() for line in stdout.splitlines() if line.strip()}
+    assert "rivals.rival.pricing.price: 200.0 -> 300.0" in " ".join(stdout.split())
+    assert rows["rival_share"][1] == "final" and rows["rival_profit"][1] == "total"
+    assert rows["rival_price"][2:5] == ["200", "300", "+100"]
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -121,6 +141,11 @@ def test_set_a_and_set_b_change_one_side_only(capsys):
         (["compare", "baseline", "cx_room", "--seeds", "many"], "whole number"),
         (["compare", "baseline", "cx_room", "--seeds", "auto"], "needs --precision"),
         (["compare", "baseline", "cx_room", "--kpi", "nsp"], "did you mean 'nps'"),
+        (["compare", "baseline", "cx_room", "--kpi", "rival_nsp"], "did you mean 'rival_nps'"),
+        (
+            ["compare", "baseline", "cx_room", "--kpi", "upstart_nps"],
+            "a rival's KPIs are <rival>_<kpi>, e.g. rival_share",
+        ),
         (["compare", "baseline", "no_such_scenario"], "no_such_scenario"),
         (["compare", "baseline", "cx_room", "--set", "process.empowerment=7"], "process.empowerment"),
         (["calibrate", "baseline", "--seeds", "0"], "at least 1"),

@@ -25,8 +25,8 @@ WEEKS = 12
 
 @pytest.fixture(scope="module")
 def broke(small):
-    """Loses about $95k a week from $500k: bankrupt in week 6 of 12."""
-    return small.override({"finance.initial_cash": 500_000.0, "name": "broke"})
+    """Loses about $50k a week from $300k: bankrupt in week 6 of 12."""
+    return small.override({"finance.fixed_cost": 60_000.0, "finance.initial_cash": 300_000.0, "name": "broke"})
 
 
 @pytest.fixture(scope="module")
@@ -182,3 +182,27 @@ def test_checkpoints_come_every_n_weeks_but_not_at_the_last(small, tmp_path, mon
     run_to_dir(tmp_path / "r", small, seed=2, steps=9, checkpoint_every=3, progress=progress)
     assert saved == [3, 6]
     assert progress.calls == [(w, 9) for w in range(1, 10)]
+
+
+def test_a_rivals_bankruptcy_stops_neither_the_run_nor_its_checkpoints(small, tmp_path, monkeypatch):
+    """Only the focal firm's bankruptcy ends a run: a rival's ends its trading, and the run (and its checkpoints,
+    which then hold a bankrupt rival) go on to the last week."""
+    rival_broke = small.override(
+        {"rivals.rival.finance.fixed_cost": 60_000.0, "rivals.rival.finance.initial_cash": 300_000.0}
+    )
+    saved: list[int] = []
+    save = checkpoint.save_checkpoint
+    monkeypatch.setattr(
+        checkpoint, "save_checkpoint", lambda model, path: (saved.append(model.week), save(model, path))
+    )
+    with pytest.raises(Crash):
+        run_to_dir(tmp_path / "r", rival_broke, seed=1, steps=WEEKS, checkpoint_every=4, progress=Recorder(10))
+    assert saved == [4, 8]
+    progress = Recorder()
+    result = resume(tmp_path / "r", progress=progress)
+    assert progress.calls == [(w, WEEKS) for w in range(9, WEEKS + 1)]
+    ts = result.timeseries
+    assert result.bankrupt_week is None and len(ts) == WEEKS
+    assert 4 < ts["week"][ts["rival_bankrupt"]].min() <= 8, "the rival went bankrupt between the two checkpoints"
+    straight = cxsim.run(rival_broke, seed=1, steps=WEEKS)
+    pd.testing.assert_frame_equal(ts, straight.timeseries, check_exact=True)

@@ -59,7 +59,8 @@ def test_analyze_prints_tables_and_writes_csv_and_png(swept):
     _, out, _ = swept
     result = runner.invoke(app, ["analyze", str(out), "--kpi", "nps"], env={"COLUMNS": "160"})
     assert result.exit_code == 0, result.output
-    assert "final_nps: main effects" in result.output and "supervisors.coaching" in result.output
+    assert "NPS (points), final week (final_nps): main effects" in " ".join(result.output.split())
+    assert "supervisors.coaching" in result.output
     files = sorted(p.name for p in (out / "analysis").iterdir())
     assert files == [
         "final_nps_main_effects.csv",
@@ -67,6 +68,30 @@ def test_analyze_prints_tables_and_writes_csv_and_png(swept):
         "final_nps_partial_dependence.csv",
         "final_nps_partial_dependence.png",
     ]
+
+
+def test_a_rivals_lever_and_kpis_from_plan_to_analysis(tmp_path):
+    """A rival's price as an uncertainty and its KPIs: the plan, the summary and the analysis name them."""
+    spec = tmp_path / "rival.toml"
+    spec.write_text(
+        TINY_TOML.replace("seeds = 2", "seeds = 1").replace(
+            'kpis = ["profit", "nps", "churned"]', 'kpis = ["share", "rival_share"]'
+        )
+        + '[uncertainties]\n"rivals.rival.pricing.price" = {values = [150.0, 250.0]}\n'
+    )
+    out = tmp_path / "out"
+    env = {"COLUMNS": "200"}
+    dry = runner.invoke(app, ["sweep", str(spec), "--out", str(out), "--dry-run"], env=env)
+    assert dry.exit_code == 0, dry.output
+    assert "rivals.rival.pricing.price" in dry.output and "uncertainty" in dry.output
+    assert "employees: focal firm 20, rival 20" in dry.output
+    done = runner.invoke(app, ["sweep", str(spec), "--out", str(out), "--workers", "1"], env=env)
+    assert done.exit_code == 0, done.output
+    assert "final_rival_share" in done.output
+    analysed = runner.invoke(app, ["analyze", str(out), "--kpi", "rival_share"], env=env)
+    assert analysed.exit_code == 0, analysed.output
+    assert "Market share (rival) (share), final week (final_rival_share): main effects" in analysed.output
+    assert (out / "analysis" / "final_rival_share_main_effects.png").exists()
 
 
 def test_user_errors_are_one_line_and_exit_code_2(swept, capsys, tmp_path):
@@ -120,7 +145,7 @@ def test_the_installed_command_runs_the_quick_example(tmp_path):
     assert shown.returncode == 0 and shown.stdout.startswith("cxsim run baseline --seed ")
     analysed = subprocess.run([cxsim, "analyze", str(out)], capture_output=True, text=True, timeout=300)
     assert analysed.returncode == 0, analysed.stderr
-    assert len(list((out / "analysis").glob("*.png"))) == 8
+    assert len(list((out / "analysis").glob("*.png"))) == 12  # 6 KPIs: main effects and partial dependence each
 
 
 def test_an_interrupted_sweep_says_how_to_continue_and_that_command_finishes_it(tmp_path, monkeypatch):

@@ -228,3 +228,31 @@ def test_kill_and_resume_gives_the_uninterrupted_sweep(tmp_path):
     df = sw.load(out)
     assert df.attrs["complete"] and list(df["run"]) == list(range(48))
     pd.testing.assert_frame_equal(df, sw.load(tmp_path / "whole"))
+
+
+def test_a_sweep_over_a_rivals_price_keeps_rival_outcomes(tmp_path):
+    """A rival's lever varies like the focal firm's; its KPIs are summarised as the focal firm's are (a flow as
+    a total, a level in the final week), the rows are exactly cxsim.run's, and `sweep show` reproduces a run."""
+    spec = tiny_spec(
+        levers={"rivals.rival.pricing.price": {"values": [150.0, 250.0]}},
+        kpis=["share", "profit", "rival_share", "rival_profit", "rival_churn_rate"],
+        seeds=1,
+    )
+    out = tmp_path / "rival"
+    sw.run(spec, out, executor=1)
+    df = sw.load(out)
+    assert list(df["rivals.rival.pricing.price"]) == [150.0, 250.0]
+    assert {"final_share", "total_profit", "final_rival_share", "total_rival_profit", "mean_rival_churn_rate"} <= set(
+        df.columns
+    )
+    base = sw.load_spec(spec).base
+    for k in (0, 1):
+        row = df.iloc[k]
+        s = base.override({"rivals.rival.pricing.price": row["rivals.rival.pricing.price"]})
+        result = cxsim.run(s, seed=int(row["seed"]), steps=6)
+        assert row["total_rival_profit"] == result.timeseries["rival_profit"].sum()
+        for kpi, value in outcomes(result, spec["kpis"]).items():
+            assert row[outcome_name(kpi)] == value
+    assert "--set rivals.rival.pricing.price=250.0" in sw.run_info(out, 1)["command"]
+    (res,) = sw.analyze(out, "rival_share")
+    assert res.outcome == "final_rival_share" and list(res.table["factor"]) == ["rivals.rival.pricing.price"]

@@ -49,6 +49,27 @@ def test_toml_text_and_bare_dotted_keys_are_accepted(tmp_path):
     assert spec.name == "tiny" and spec.keys == ["supervisors.coaching", "programs.recognition"]
 
 
+def test_a_rivals_levers_and_kpis_are_swept_like_the_focal_firms(tmp_path):
+    """Rival keys in [set], [levers] and [uncertainties], written quoted or as bare dotted keys; rival KPIs."""
+    path = tmp_path / "rival.toml"
+    path.write_text(
+        TINY_TOML.replace(
+            'kpis = ["profit", "nps", "churned"]', 'kpis = ["share", "rival_share", "rival_profit"]'
+        ).replace('"rivals.rival.workforce.team_size" = 5', "rivals.rival.workforce.team_size = 5")
+        + "rivals.rival.pricing.price = [150, 250]\n"
+        + '"rivals.rival.programs.recognition" = [false, true]\n'
+        + "[uncertainties]\nrivals.rival.initial_share = {min = 0.2, max = 0.5}\n"
+    )
+    spec = load_spec(path)
+    f = {x.key: x for x in spec.factors}
+    assert (f["rivals.rival.pricing.price"].low, f["rivals.rival.pricing.price"].high) == (150.0, 250.0)
+    assert f["rivals.rival.pricing.price"].role == "lever" and f["rivals.rival.pricing.price"].is_range
+    assert f["rivals.rival.programs.recognition"].values == (False, True)
+    assert f["rivals.rival.initial_share"].role == "uncertainty"
+    assert spec.kpis == ("share", "rival_share", "rival_profit")
+    assert spec.base.rivals["rival"].workforce.team_size == 5
+
+
 def test_command_line_overrides_shrink_a_spec():
     spec = load_spec(tiny_spec(), samples=3, seeds=1, steps=2)
     assert (spec.samples, spec.seeds, spec.steps) == (3, 1, 2)
@@ -116,6 +137,46 @@ BAD = [
     ({"steps": 10_000}, "steps: must be 1 to 5200, got 10000"),
     ({"kpis": ["profitt"]}, "kpis: unknown KPI 'profitt' (see cxsim.metrics.KPIS); did you mean 'profit'?"),
     ({"kpis": ["week"]}, r"kpis: unknown KPI 'week' \(see cxsim.metrics.KPIS\)$"),  # a column, not a KPI
+    ({"kpis": ["total_profit"]}, "kpis: unknown KPI 'total_profit' (see cxsim.metrics.KPIS); did you mean 'profit'?"),
+    # a rival's levers and KPIs: the same checks and messages as the focal firm's, and the rival must exist
+    (
+        {"levers": {"rivals.rivl.pricing.price": [150, 250]}},
+        "levers.rivals.rivl.pricing.price: the scenario has no rival 'rivl' (its rivals: rival); "
+        "did you mean 'rivals.rival.pricing.price'?",
+    ),
+    (
+        {"uncertainties": {"rivals.rival.pricng.price": [150, 250]}},
+        "uncertainties.rivals.rival.pricng.price: a rival has no section 'pricng' (only a firm's sections); "
+        "did you mean 'rivals.rival.pricing.price'?",
+    ),
+    ({"levers": {"rivals.rival.market.size": [1000, 2000]}}, "levers.rivals.rival.market.size: a rival has no section"),
+    (
+        {"levers": {"rivals.rival.pricing.prise": [150, 250]}},
+        "levers.rivals.rival.pricing.prise: unknown key in section [pricing]; did you mean 'rivals.rival.pricing.price'?",
+    ),
+    ({"levers": {"rivals.rival": [1, 2]}}, "levers.rivals.rival: keys look like 'section.parameter'"),
+    (
+        {"levers": {"rivals.rival.pricing.price": [150, 2e7]}},
+        "levers.rivals.rival.pricing.price = 20000000.0 is out of range (allowed: 0.01 to 1e+07 $/purchase)",
+    ),
+    (
+        {"levers": {"rivals.rival.workforce.staffing_policy": {"min": 0, "max": 1}}},
+        "levers.rivals.rival.workforce.staffing_policy: this parameter is str",
+    ),
+    (
+        {"levers": {"rivals.rival.programs.recognition": ["yes", "no"]}},
+        "levers.rivals.rival.programs.recognition: expected true or false, got 'yes'",
+    ),
+    (
+        {"levers": {"rivals.rival.pricing.price": [150, 250]}, "set": {"rivals.rival.pricing.price": 200.0}},
+        "levers.rivals.rival.pricing.price: also fixed in [set]",
+    ),
+    ({"set": {"rivals.rivl.pricing.price": 200.0}}, "set.rivals.rivl.pricing.price: the scenario has no rival 'rivl'"),
+    (
+        {"kpis": ["profit", "rivl_share"]},
+        "kpis: rivl_share: the scenario has no rival 'rivl' (its rivals: rival); did you mean 'rival_share'?",
+    ),
+    ({"kpis": ["rival_shar"]}, "kpis: unknown KPI 'rival_shar' (see cxsim.metrics.KPIS); did you mean 'rival_share'?"),
     ({"keep": "all"}, "keep: must be 'summary'"),
     ({"confidence": 95}, "confidence: must be a level between 0.5 and 1"),
 ]

@@ -2,11 +2,18 @@
 
 Serves the analyst who starts a ten-year run of a large market and must not
 lose it to a crash, a reboot or a killed job. The model state is all of
-:class:`~cxsim.model.CXModel`'s arrays (market, workforce), its firm-level
-state (cash, process quality, review counts, levers a reality check moved,
-...), the KPI rows so far and Mesa's own clock and random generators. The
-Mesa agents are views over the arrays and the friendship graph is a pure
-function of (scenario, seed): both are rebuilt, not stored.
+:class:`~cxsim.model.CXModel`'s arrays (the market's per-person arrays), each
+firm's state (its workforce arrays, cash, process quality, review counts,
+levers a reality check or management moved, its hiring pipeline and recent
+results, whether it went bankrupt), the KPI rows so far and Mesa's own clock,
+agent counter and random generators, and the record of levers changed
+during the run (:meth:`~cxsim.model.CXModel.set_levers`, ``model.lever_changes``).
+The friendship graph and each firm's settings are a pure function of
+(scenario, seed) and are rebuilt, not stored (the scenario saved is the one
+the model has now, every lever change in it); the Mesa agents (firms, supervisors, employees) are views over the
+arrays and are rebuilt too, each employee with the unique id it had.
+:func:`capture` refuses state it does not know how to save, so a new
+attribute is never silently dropped.
 
 A *run directory* (``cxsim run SCENARIO --out DIR --checkpoint-every N``)
 holds::
@@ -31,6 +38,7 @@ import io
 import json
 import os
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -57,46 +65,59 @@ __all__ = [
     "parquet_metadata",
 ]
 
-FORMAT = 1
+FORMAT = 2  # 2: the open market (every firm's state, Mesa's agents); 1 held a single firm's
 RUN_JSON = "run.json"
 SCENARIO_TOML = "scenario.toml"
 CHECKPOINT = "checkpoint.npz"
 TIMESERIES = ("timeseries.csv", "timeseries.parquet")
 LOCK = ".lock"
 
-# Rebuilt by CXModel(scenario, seed): not stored (the graph alone is 4 bytes per friendship end).
+# Rebuilt by CXModel(scenario, seed), not stored: the scenario and what follows from it (the graph alone is 4 bytes
+# per friendship end; the kernels' parameter bundles and the KPI columns come from the scenario), and observers' views.
 REBUILT = {
     "params",
     "seed_value",
-    "_seed",
+    "seed_key",
     "indptr",
     "indices",
-    "n_front",
-    "supervisors",
-    "employees",
+    "columns",
     # kernel parameter bundles: built from the scenario in CXModel.__init__
+    "engagement_weights",
+    "service_params",
+    "attitude_params",
     "send_params",
     "broadcast_params",
-    "voc_params",
+    "market_params",
     # the last week's phase results: for observers between weeks, not read by the next week
     "last_week",
 }
+# Saved on their own: the KPI rows (one array per column), the firms (each firm's state, below) and the record of
+# CXModel.set_levers (``lever_changes``: week, firm and the changes, as JSON).
+SAVED_APART = {"rows", "firms", "lever_changes"}
+# A firm's attributes that CXModel(scenario, seed) rebuilds: its settings (checked against the scenario's) and
+# its Mesa agents (rebuilt from the workforce arrays; their unique ids are saved in ``firms/<k>/employee_ids``).
+FIRM_REBUILT = {"settings", "supervisors", "_employees"}
+# What an employee or supervisor agent may hold besides Mesa's own attributes: its firm and its seat or team.
+# They are views over the workforce arrays; anything more would be state this module does not save.
+AGENT_VIEW = {"firm", "seat", "team"}
 # Mesa's own state that changes while stepping; the rest of Mesa's attributes are machinery.
-MESA_STATE = ("steps", "_time", "running")
-_MESA_BASE: set[str] | None = None
+MESA_STATE = ("steps", "_time", "running", "agent_id_counter")
+_MESA_BASE: dict[str, set[str]] = {}
 
 
 class CheckpointError(ValueError):
     """A run directory or checkpoint that cannot be used, with a readable reason."""
 
 
-def _mesa_base() -> set[str]:
-    global _MESA_BASE
-    if _MESA_BASE is None:
+def _mesa_base(kind: str) -> set[str]:
+    """The attributes Mesa itself gives a model (``"model"``) or an agent (``"agent"``)."""
+    if not _MESA_BASE:
         import mesa
 
-        _MESA_BASE = set(vars(mesa.Model(rng=0)))
-    return _MESA_BASE
+        model = mesa.Model(rng=0)
+        _MESA_BASE["model"] = set(vars(model))
+        _MESA_BASE["agent"] = set(vars(mesa.Agent(model)))
+    return _MESA_BASE[kind]
 
 
 # ------------------------------------------------------------------ model state
@@ -105,31 +126,31 @@ def _mesa_base() -> set[str]:
 def capture(model) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Everything that changes while a model runs, as arrays plus JSON-able metadata.
 
+    The model's own state and each firm's are saved the same way (:func:`_capture_state`): arrays and
+    NamedTuples of arrays (the market, a workforce) go to the arrays, numbers and flags to the metadata,
+    deques (a firm's hiring pipeline and recent results) to the metadata with their items.
+
     Raises:
         CheckpointError: the model holds state of a kind this module does not
-            know how to save (a new attribute type: extend :func:`capture`).
+            know how to save (a new attribute type: extend :func:`capture`), a firm's
+            settings differ from the scenario's, or a Mesa agent holds state of its own.
     """
     arrays: dict[str, np.ndarray] = {}
-    scalars: dict[str, Any] = {}
-    for name, value in vars(model).items():
-        if name in REBUILT or name in _mesa_base() or name == "rows":
-            continue
-        if isinstance(value, np.ndarray):
-            arrays[f"attr/{name}"] = value
-        elif isinstance(value, np.generic):
-            arrays[f"scalar/{name}"] = np.asarray(value)
-        elif _is_arrays(value):
-            for field in value._fields:
-                part = getattr(value, field)
-                if not isinstance(part, np.ndarray):
-                    raise CheckpointError(f"cannot save CXModel.{name}.{field} ({type(part).__name__})")
-                arrays[f"{name}/{field}"] = part
-        elif value is None or isinstance(value, (bool, int, float, str)):
-            scalars[name] = value
-        else:
+    skip = REBUILT | SAVED_APART | _mesa_base("model")
+    state = _capture_state(model, "CXModel", "", skip, arrays)
+    firms = []
+    for k, (firm, (name, settings, _)) in enumerate(zip(model.firms, model.params.firms(), strict=True)):
+        where = f"firms[{k}] ({firm.label})"
+        if firm.settings != settings:
             raise CheckpointError(
-                f"cannot save CXModel.{name} ({type(value).__name__}); teach cxsim.checkpoint about it"
+                f"cannot save {where}: its settings were changed behind the scenario's back, and a checkpoint "
+                "holds the firms' settings as the scenario has them; change levers during a run with "
+                "CXModel.set_levers, which keeps the scenario in step"
             )
+        _check_agents(firm, where)
+        arrays[f"firms/{k}/employee_ids"] = _employee_ids(firm)
+        skip = FIRM_REBUILT | _mesa_base("agent")
+        firms.append({"name": name, **_capture_state(firm, where, f"firms/{k}/", skip, arrays)})
     frame = model.timeseries()
     for col in frame.columns:
         column = frame[col].to_numpy()
@@ -144,8 +165,10 @@ def capture(model) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         "seed": model.seed_value,
         "scenario_toml": to_toml(model.params),
         "week": model.week,
-        "scalars": scalars,
+        **state,
+        "firms": firms,
         "rows": {"columns": list(frame.columns), "n": len(frame)},
+        "lever_changes": _capture_lever_changes(model.lever_changes),
         "mesa": {
             **{k: getattr(model, k) for k in MESA_STATE},
             "rng": model.rng.bit_generator.state,
@@ -154,6 +177,98 @@ def capture(model) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         "graph_crc32": _graph_crc(model),
     }
     return arrays, meta
+
+
+def _capture_state(obj, where: str, prefix: str, skip: set[str], arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Save the attributes of ``obj`` (the model or a firm) not in ``skip``: arrays into ``arrays`` under
+    ``prefix``, the rest as the JSON-able ``{"scalars": ..., "deques": ...}`` returned."""
+    scalars: dict[str, Any] = {}
+    deques: dict[str, Any] = {}
+    for name, value in vars(obj).items():
+        if name in skip:
+            continue
+        if isinstance(value, np.ndarray):
+            arrays[f"{prefix}attr/{name}"] = value
+        elif isinstance(value, np.generic):
+            arrays[f"{prefix}scalar/{name}"] = np.asarray(value)
+        elif _is_arrays(value):
+            for field in value._fields:
+                part = getattr(value, field)
+                if not isinstance(part, np.ndarray):
+                    raise CheckpointError(
+                        f"cannot save {where}.{name}.{field} ({type(part).__name__}); if it follows from the "
+                        "scenario, add it to cxsim.checkpoint.REBUILT"
+                    )
+                arrays[f"{prefix}{name}/{field}"] = part
+        elif _is_scalar(value):
+            scalars[name] = value
+        elif isinstance(value, deque):
+            deques[name] = _capture_deque(value, f"{where}.{name}")
+        else:
+            raise CheckpointError(
+                f"cannot save {where}.{name} ({type(value).__name__}); teach cxsim.checkpoint about it"
+            )
+    return {"scalars": scalars, "deques": deques}
+
+
+def _capture_lever_changes(changes: list) -> list[list]:
+    """``model.lever_changes`` (``(week, firm, {key: value})`` of each :meth:`~cxsim.model.CXModel.set_levers`) as
+    JSON. The changed settings themselves are in the scenario saved with them (``model.params`` follows every
+    change); this is the record of when they changed, kept so a resumed model tells the same story."""
+    out = []
+    for week, firm, levers in changes:
+        values = {k: v.item() if isinstance(v, np.generic) else v for k, v in levers.items()}
+        bad = sorted(k for k, v in values.items() if not _is_scalar(v))
+        if bad:
+            raise CheckpointError(f"cannot save the lever change of week {week} ({', '.join(bad)}: not a plain value)")
+        out.append([int(week), int(firm), values])
+    return out
+
+
+def _is_scalar(value) -> bool:
+    return value is None or isinstance(value, (bool, int, float, str))
+
+
+def _capture_deque(value: deque, where: str) -> dict[str, Any]:
+    """A deque of numbers, or of lists or tuples of numbers (``[week, hires]``, ``(revenue, profit)``)."""
+    kinds = {type(item) for item in value}
+    items = list(value)
+    if kinds <= {list, tuple} and len(kinds) <= 1 and all(_is_scalar(x) for item in items for x in item):
+        item = kinds.pop().__name__ if kinds else "value"
+        items = [list(i) for i in items]
+    elif all(_is_scalar(i) for i in items):
+        item = "value"
+    else:
+        raise CheckpointError(f"cannot save {where} (a deque of {', '.join(sorted(k.__name__ for k in kinds))})")
+    return {"maxlen": value.maxlen, "item": item, "items": items}
+
+
+def _restore_deque(saved: dict[str, Any]) -> deque:
+    make = {"list": list, "tuple": tuple, "value": lambda x: x}[saved["item"]]
+    return deque((make(i) for i in saved["items"]), maxlen=saved["maxlen"])
+
+
+def _check_agents(firm, where: str) -> None:
+    """The firm's Mesa agents are views the restore can rebuild: one employee per filled seat, nothing of their own."""
+    filled = np.flatnonzero(firm.workforce.active)
+    if sorted(firm._employees) != filled.tolist():
+        raise CheckpointError(f"cannot save {where}: its employee agents do not match its filled seats")
+    allowed = _mesa_base("agent") | AGENT_VIEW
+    for agent in [*firm.supervisors, *firm._employees.values()]:
+        extra = set(vars(agent)) - allowed
+        if extra:
+            raise CheckpointError(
+                f"cannot save {where}: its agent {agent!r} holds {', '.join(sorted(extra))}; agents are views over "
+                "the workforce arrays (keep state there, or teach cxsim.checkpoint about it)"
+            )
+
+
+def _employee_ids(firm) -> np.ndarray:
+    """Each seat's employee agent's Mesa unique id (0: vacant)."""
+    ids = np.zeros(firm.workforce.seats, np.int64)
+    for seat, agent in firm._employees.items():
+        ids[seat] = agent.unique_id
+    return ids
 
 
 def _is_arrays(value) -> bool:
@@ -166,34 +281,74 @@ def _graph_crc(model) -> int:
 
 
 def restore(model, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
-    """Put a captured state into ``model`` (built with the same scenario and seed)."""
+    """Put a captured state into ``model`` (built with the same scenario and seed), Mesa's agents included."""
     if _graph_crc(model) != meta["graph_crc32"]:
         raise CheckpointError("the friendship graph rebuilt from the scenario and seed differs from the saved run's")
-    for key, value in arrays.items():
-        kind, _, name = key.partition("/")
-        if kind == "attr":
-            setattr(model, name, value)
-        elif kind == "scalar":
-            setattr(model, name, value[()])
-        elif kind == "rows":
-            continue
-        else:
-            getattr(getattr(model, kind), name)[...] = value  # the state NamedTuples' arrays are filled in place
-    for name, value in meta["scalars"].items():
-        setattr(model, name, value)
+    names = [f["name"] for f in meta["firms"]]
+    if names != [f.name for f in model.firms]:
+        raise CheckpointError(f"the checkpoint's firms {names} are not the scenario's {[f.name for f in model.firms]}")
+    _restore_state(model, arrays, meta, "")
+    for k, (firm, saved) in enumerate(zip(model.firms, meta["firms"], strict=True)):
+        _restore_state(firm, arrays, saved, f"firms/{k}/")
+    _rebuild_employees(model, [arrays[f"firms/{k}/employee_ids"] for k in range(len(model.firms))])
     columns = meta["rows"]["columns"]
     lists = [arrays[f"rows/{c}"].tolist() for c in columns]
     model.rows = [dict(zip(columns, values, strict=True)) for values in zip(*lists, strict=True)]
     if len(model.rows) != meta["rows"]["n"]:
         raise CheckpointError("checkpoint KPI rows are incomplete")
+    model.lever_changes = [(week, firm, dict(levers)) for week, firm, levers in meta["lever_changes"]]
     mesa_state = meta["mesa"]
     _replay_mesa_clock(model, mesa_state["_time"])
     if model.steps != mesa_state["steps"]:
         raise CheckpointError(f"Mesa's clock could not be restored (steps {model.steps} != {mesa_state['steps']})")
     model.running = mesa_state["running"]
+    model.agent_id_counter = mesa_state["agent_id_counter"]
     model.rng.bit_generator.state = mesa_state["rng"]
     version_, internal, gauss = mesa_state["random"]
     model.random.setstate((version_, tuple(internal), gauss))
+
+
+def _restore_state(obj, arrays: dict[str, np.ndarray], saved: dict[str, Any], prefix: str) -> None:
+    """Put back what :func:`_capture_state` saved of ``obj`` (the model, or a firm under ``firms/<k>/``)."""
+    for key, value in arrays.items():
+        if not key.startswith(prefix) or key.startswith(tuple(f"{prefix}{part}/" for part in SAVED_APART)):
+            continue
+        kind, _, name = key.removeprefix(prefix).partition("/")
+        if kind == "attr":
+            setattr(obj, name, value)
+        elif kind == "scalar":
+            setattr(obj, name, value[()])
+        elif kind != "employee_ids":  # the firm's agents: rebuilt by _rebuild_employees
+            getattr(getattr(obj, kind), name)[...] = value  # the state NamedTuples' arrays are filled in place
+    for name, value in saved["scalars"].items():
+        setattr(obj, name, value)
+    for name, value in saved["deques"].items():
+        setattr(obj, name, _restore_deque(value))
+
+
+def _rebuild_employees(model, employee_ids: list[np.ndarray]) -> None:
+    """One Employee agent per filled seat, with the unique id it had, created in the order they were (so
+    ``model.agents_by_type[Employee]`` and each firm's employees list in the same order as in the saved run)."""
+    from cxsim.agents import Employee
+
+    for firm in model.firms:
+        for agent in firm._employees.values():
+            agent.remove()
+        firm._employees = {}
+    seats = [
+        (int(ids[seat]), firm, int(seat))
+        for firm, ids in zip(model.firms, employee_ids, strict=True)
+        for seat in np.flatnonzero(ids)
+    ]
+    for unique_id, firm, seat in sorted(seats, key=lambda s: s[0]):
+        if not firm.workforce.active[seat]:
+            raise CheckpointError(f"checkpoint: {firm.label}'s employee at seat {seat} sits in a vacant seat")
+        agent = Employee(firm, seat)
+        agent.unique_id = unique_id
+        firm._employees[seat] = agent
+    for firm in model.firms:
+        if len(firm._employees) != firm.workforce.size:
+            raise CheckpointError(f"checkpoint: {firm.label} has filled seats without an employee")
 
 
 def _replay_mesa_clock(model, until: float) -> None:

@@ -9,7 +9,7 @@ the mean difference with a 95% confidence interval from the paired runs
 
 Public entry point: ``cxsim.compare(a, b, seeds=8, steps=None) -> Comparison``.
 
-Outcome of a KPI for one run (``cxsim.metrics.outcome_kind``): the total over
+Outcome of a KPI for one run (:func:`outcome_kind`): the total over
 the run for flows (revenue, churned ...), the mean over the run for weekly
 rates (CSAT, resolution rate, delivery gap ...), the final-week value for
 levels (NPS, customers, cash ...).
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cxsim.metrics import KPI, find, outcome_kind
+from cxsim.metrics import KPI, find, kpi_columns
 from cxsim.params import Scenario
 from cxsim.run import Result, run_many, seed_list, stack
 from cxsim.scenario import diff as scenario_diff
@@ -34,6 +34,8 @@ from cxsim.scenario import load_scenario
 #: KPIs shown by default, in this order (what a strategist asks about first).
 DEFAULT_KPIS = [
     "nps",
+    "reputation",
+    "share",
     "customers",
     "churned",
     "new_customers",
@@ -51,9 +53,24 @@ DEFAULT_KPIS = [
 ]
 
 
+def outcome_kind(kpi: str) -> str:
+    """How one run's KPI is summarised: 'total' (flows), 'mean' (weekly rates) or 'final' (levels), a rival's
+    columns as the focal firm's (``rival_profit`` is a total). :func:`cxsim.metrics.outcome_kind` reads only the
+    focal firm's declarations: it calls every rival column 'final'."""
+    declared = find(kpi)
+    return declared.kind if declared is not None else "final"
+
+
 def outcome_name(kpi: str) -> str:
     """Column name of a KPI's per-run outcome: ``total_nps``, ``mean_csat``, ``final_nps`` ..."""
     return f"{outcome_kind(kpi)}_{kpi}"
+
+
+def unknown_kpis(kpis: Iterable[str], *scenarios: Scenario) -> list[str]:
+    """The names in ``kpis`` that are not a KPI column of every one of ``scenarios`` (a rival's, ``rival_share``,
+    needs that rival in each)."""
+    columns = set.intersection(*(set(kpi_columns(s.rivals)) for s in scenarios)) - {"week"}
+    return [k for k in kpis if k not in columns]
 
 
 def outcomes(result: Result, kpis: Iterable[str]) -> dict[str, float]:
@@ -204,7 +221,7 @@ def compare(
     sa, sb = load_scenario(a), load_scenario(b)
     steps = sa.sim.weeks if steps is None else int(steps)
     kpis = list(kpis or DEFAULT_KPIS)
-    unknown = [k for k in kpis if find(k) is None or k == "week"]
+    unknown = unknown_kpis(kpis, sa, sb)
     if unknown:
         raise ValueError(f"unknown KPI(s): {', '.join(unknown)}")
     paired = seed_list(seeds)
@@ -213,7 +230,7 @@ def compare(
     if precision is not None:
         if not precision > 0:
             raise ValueError(f"precision must be > 0, got {precision}")
-        if find(precision_kpi) is None:
+        if unknown_kpis([precision_kpi], sa, sb):
             raise ValueError(f"unknown precision KPI {precision_kpi!r}")
         if precision_kpi not in kpis:
             kpis.append(precision_kpi)

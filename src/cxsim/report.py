@@ -26,7 +26,7 @@ import pandas as pd
 
 from cxsim.comparison import Comparison, fan, verdict
 from cxsim.formatting import number, signed, tick
-from cxsim.metrics import KPIS, describe_outcome
+from cxsim.metrics import KPIS, describe_outcome, find
 from cxsim.run import version
 
 #: KPIs drawn as fan charts by default (median and 10-90% band over seeds).
@@ -94,7 +94,7 @@ def fan_figure(comparison: Comparison, kpis: Iterable[str] = FAN_KPIS, names: tu
             d = f[f["arm"] == arm]
             ax.fill_between(d["week"], d["low"], d["high"], color=color, alpha=0.22, linewidth=0)
             ax.plot(d["week"], d["median"], color=color, linewidth=1.8, label=f"{arm}: {name}")
-        ax.set_title(KPIS[kpi].weekly_title, fontsize=10)
+        ax.set_title(find(kpi).weekly_title, fontsize=10)
         _readable_axis(ax)
         ax.set_xlabel("week", fontsize=8)
         ax.tick_params(labelsize=8)
@@ -128,7 +128,7 @@ def diff_figure(comparison: Comparison, kpis: Iterable[str] = DIFF_KPIS):
             ax.fill_between(med.index, lo, hi, color="#55a868", alpha=0.25, linewidth=0)
             ax.plot(med.index, med, color="#55a868", linewidth=1.8)
         ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_title(f"{KPIS[kpi].weekly_title}: B - A", fontsize=10)
+        ax.set_title(f"{find(kpi).weekly_title}: B - A", fontsize=10)
         _readable_axis(ax)
         ax.set_xlabel("week", fontsize=8)
         ax.tick_params(labelsize=8)
@@ -160,7 +160,7 @@ def ci_figure(table: pd.DataFrame):
         ax.set_xticks([])
         for side in ("top", "right", "left"):
             ax.spines[side].set_visible(False)
-        ax.text(-0.02, 0.5, KPIS[r["kpi"]].title, transform=ax.transAxes, ha="right", va="center", fontsize=8)
+        ax.text(-0.02, 0.5, find(r["kpi"]).title, transform=ax.transAxes, ha="right", va="center", fontsize=8)
         ci = f"{signed(d, r['kpi'])}  [{number(lo, r['kpi'])}, {number(hi, r['kpi'])}]"
         ax.text(1.02, 0.5, ci, transform=ax.transAxes, ha="left", va="center", fontsize=8, color=color)
     fig.suptitle(
@@ -187,18 +187,18 @@ def headline(comparison: Comparison) -> tuple[list[str], list[str]]:
         kpi = r["kpi"]
         if r["significant"]:
             direction = "higher" if r["diff"] > 0 else "lower"
-            if KPIS[kpi].format == "flag":  # a share of runs: its difference is in percentage points
+            if find(kpi).format == "flag":  # a share of runs: its difference is in percentage points
                 by = f"{100 * abs(r['diff']):.0f} percentage points"
             else:
                 by = _prose(abs(r["diff"]), kpi)
             word = verdict(kpi, r["diff"], True)
             judged = f", {word} for the firm" if word in ("better", "worse") else ""
             says.append(
-                f"{KPIS[kpi].title}, {describe_outcome(kpi)}: {direction} under B by {by}{judged}"
+                f"{find(kpi).title}, {describe_outcome(kpi)}: {direction} under B by {by}{judged}"
                 + f" (95% CI {_prose(r['ci_low'], kpi, True)} to {_prose(r['ci_high'], kpi, True)})."
             )
         else:
-            noise.append(KPIS[kpi].title)
+            noise.append(find(kpi).title)
     return says, noise
 
 
@@ -219,7 +219,7 @@ def _table_rows(table: pd.DataFrame) -> str:
         word = verdict(k, r["diff"], bool(r["significant"]))
         said = {"better": "distinguishable: better", "worse": "distinguishable: worse"}.get(word, "distinguishable")
         rows.append(
-            f"<tr class='{VERDICT_CLASS[word]}'><td>{html.escape(KPIS[k].title)}</td><td>{describe_outcome(k)}</td>"
+            f"<tr class='{VERDICT_CLASS[word]}'><td>{html.escape(find(k).title)}</td><td>{describe_outcome(k)}</td>"
             f"<td class='n'>{number(r['a_mean'], k)}</td><td class='n'>{number(r['b_mean'], k)}</td>"
             f"<td class='n'>{signed(r['diff'], k)}</td>"
             f"<td class='n'>{number(r['ci_low'], k)} .. {number(r['ci_high'], k)}</td>"

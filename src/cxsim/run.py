@@ -72,7 +72,8 @@ class Result:
 
     @property
     def summary(self) -> dict:
-        """Final levels and cumulative flows of the run, plus identity fields."""
+        """Final levels and cumulative flows (``total_<kpi>``) of the run, each rival's columns too, the NPS
+        averaged over the run (``mean_nps``, ``mean_<rival>_nps``), plus identity fields."""
         ts = self.timeseries
         out: dict = {"scenario": self.scenario.name, "seed": self.seed, "version": self.version, "weeks": len(ts)}
         if len(ts) == 0:
@@ -85,7 +86,9 @@ class Result:
             if declared is not None and declared.kind == "total":
                 out[f"total_{k}"] = float(ts[k].sum())
             out[k] = last[k].item() if hasattr(last[k], "item") else last[k]
-        out["mean_nps"] = float(ts["nps"].mean())
+        for rival in ("", *self.scenario.rivals):
+            nps = f"{rival}_nps" if rival else "nps"
+            out[f"mean_{nps}"] = float(ts[nps].mean())
         out["mean_engagement_over_run"] = float(ts["mean_engagement"].mean())
         out["bankrupt"] = bool(last["bankrupt"])
         out["bankrupt_week"] = self.bankrupt_week

@@ -406,9 +406,12 @@ def override(scenario: Scenario, changes: Mapping[str, Any]) -> Scenario:
 
     Examples: ``override(s, {"market.size": 1000, "incentives.cx_weight": 0.9})``; a rival's levers are
     ``rivals.<name>.<section>.<key>`` (``"rivals.rival.process.empowerment": 0.8``), its own fields
-    ``rivals.<name>.initial_share``; naming a rival the scenario does not have adds one.
+    ``rivals.<name>.initial_share``. Naming a rival the scenario does not have adds one when the changes
+    give its ``initial_share`` (how much of the market a new firm starts with); without it, the name is
+    taken for a misspelt rival and refused (:func:`no_rival`).
     """
     data = scenario.model_dump()
+    rivals = list(data["rivals"])
     for dotted, value in changes.items():
         if not isinstance(dotted, str):
             raise ScenarioError(f"{dotted!r}: keys look like 'section.parameter' (e.g. market.size)")
@@ -438,7 +441,23 @@ def override(scenario: Scenario, changes: Mapping[str, Any]) -> Scenario:
             hint = f"; did you mean '{section}.{guess[0]}'?" if guess else ""
             raise ScenarioError(f"{dotted}: unknown key in section [{section}]{hint}")
         data[section][key] = value
+    for name in data["rivals"]:
+        if name not in rivals and "initial_share" not in data["rivals"][name]:
+            dotted = next(k for k in changes if isinstance(k, str) and k.startswith(f"rivals.{name}."))
+            raise ScenarioError(no_rival(dotted, rivals, adding=True))
     return scenario_from_dict(data)
+
+
+def no_rival(dotted: str, rivals: list[str], *, adding: bool = False) -> str:
+    """Why ``dotted`` (``rivals.<name>....``) names no rival of a scenario with ``rivals``, with a suggestion;
+    ``adding``: say how to add a rival instead (where changes may add one)."""
+    name = dotted.split(".")[1]
+    has = f"its rivals: {', '.join(rivals)}" if rivals else "it has no rivals"
+    if adding:
+        has += f"; to add one, give its share of the market too: rivals.{name}.initial_share"
+    guess = difflib.get_close_matches(name, rivals, n=1)
+    hint = f"; did you mean '{dotted.replace(f'rivals.{name}.', f'rivals.{guess[0]}.', 1)}'?" if guess else ""
+    return f"{dotted}: the scenario has no rival '{name}' ({has}){hint}"
 
 
 def _override_rival(data: dict[str, Any], dotted: str, name: str, rest: list[str], value: Any) -> None:
@@ -559,7 +578,7 @@ def scale(scenario: Scenario, factor: float) -> Scenario:
     costs, the cash cushion) change by the same factor, and so does a viral story's reach, so the
     smaller market keeps the bigger one's proportions: customers per employee, margin, runway, the
     share of the market a viral story reaches. Rates, prices and behaviour do not change. Used for
-    classroom-size markets and for fitting at a reduced scale (docs/fit.md).
+    classroom-size markets, tests and quick experiments (experiments/validation.py runs at a fifth of the size).
 
     Raises:
         ScenarioError: ``factor`` is not a positive number, or the market would have fewer than 20 people.

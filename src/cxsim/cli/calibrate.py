@@ -71,7 +71,9 @@ def calibration_table(rep, name: str, seeds: int, weeks: int):
 def calibrate_command(
     scenario: Annotated[str, typer.Argument(help="Shipped scenario name or TOML path.")] = "baseline",
     seeds: Annotated[int, typer.Option(help="Seeds to pool the event counts over.")] = 4,
-    steps: Annotated[int | None, typer.Option(help="Weeks per run (default: the scenario's sim.weeks).")] = None,
+    steps: Annotated[
+        int | None, typer.Option("--steps", "--weeks", help="Weeks per run (default: the scenario's sim.weeks).")
+    ] = None,
     sets: SetOpt = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the report as JSON to FILE.")] = None,
     check: Annotated[bool, typer.Option(help="Exit with code 1 if any ratio is more than 15% off its target.")] = False,

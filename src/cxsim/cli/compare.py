@@ -72,18 +72,24 @@ def _parse_seeds(seeds: str, precision: float | None) -> int:
     return n
 
 
-def _check_kpi(name: str) -> None:
-    from cxsim.metrics import KPIS
+def _check_kpi(name: str, a: Scenario, b: Scenario) -> None:
+    """A KPI column both scenarios have: the focal firm's (``share``) or a rival's both have (``rival_share``)."""
+    from cxsim.comparison import unknown_kpis
 
-    if name in KPIS and name != "week":
+    if not unknown_kpis([name], a, b):
         return
     import difflib
 
-    guess = difflib.get_close_matches(name, list(KPIS), n=1)
+    from cxsim.metrics import kpi_columns
+
+    columns = [c for c in kpi_columns(a.rivals) if c != "week" and not unknown_kpis([c], b)]
+    guess = difflib.get_close_matches(name, columns, n=1)
+    rivals = sorted(set(a.rivals) & set(b.rivals))
+    mine = f"; a rival's KPIs are <rival>_<kpi>, e.g. {rivals[0]}_share" if rivals else ""
     fail(
         f"unknown KPI {name!r}"
         + (f"; did you mean {guess[0]!r}?" if guess else "")
-        + " (the KPI names are the columns of `cxsim run --out`)"
+        + f" (the KPI names are the columns of `cxsim run --out`{mine})"
     )
 
 
@@ -115,14 +121,14 @@ def parse(
     at_least("--steps", steps, 1)
     at_least("--workers", workers, 1)
     kpis = list(kpi) if kpi else list(DEFAULT_KPIS)
-    for k in [*kpis, precision_kpi]:
-        _check_kpi(k)
     sa = load_with_overrides(a, sets)
     sb = load_with_overrides(b, sets)
     if sets_a:
         sa = override(sa, parse_overrides(sets_a))
     if sets_b:
         sb = override(sb, parse_overrides(sets_b))
+    for k in [*kpis, precision_kpi]:
+        _check_kpi(k, sa, sb)
     if report is not None:
         check_writable(report, "--report")
     if out is not None:
@@ -165,10 +171,23 @@ def run(request: CompareRequest):
         )
 
 
-def difference_table(c):
-    """The B - A table for a terminal: money in k/M so it fits 80 columns; green/red = better/worse for the firm."""
+def _half_width(x: float, k) -> str:
+    """The CI's half-width in the units of the difference beside it: a flag's in points (±12 pts), as its B - A is."""
     from cxsim.formatting import number, signed
-    from cxsim.metrics import KPIS
+
+    if k is not None and k.format == "flag":
+        return "±" + signed(x, k, style="short").lstrip("+")
+    return "±" + number(x, k, style="short")
+
+
+def difference_table(c):
+    """The B - A table for a terminal: money in k/M so it fits 80 columns; green/red = better/worse for the firm.
+
+    The 95% CI of the paired difference (a t interval, symmetric) is written as its half-width, ``+2.16 ±3.01``:
+    two bounds of up to eight characters each did not fit an 80-column terminal and wrapped mid-number.
+    """
+    from cxsim.formatting import number, signed
+    from cxsim.metrics import find
 
     table = compact_table(
         f"B - A over {len(c.seeds)} paired seeds, {c.steps} weeks (95% CI)",
@@ -178,13 +197,13 @@ def difference_table(c):
             ("A", "right"),
             ("B", "right"),
             ("B - A", "right"),
-            ("95% CI", "right"),
+            ("± 95% CI", "left"),
             ("signal?", "left"),
         ],
         overflow="fold",
     )
     for r in c.table.itertuples(index=False):
-        k = KPIS[r.kpi]
+        k = find(r.kpi)
 
         def short(x, k=k):
             return number(x, k, style="short")
@@ -195,7 +214,7 @@ def difference_table(c):
             short(r.a_mean),
             short(r.b_mean),
             signed(r.diff, k, style="short"),
-            f"{short(r.ci_low)}..{short(r.ci_high)}",
+            _half_width(r.half_width, k),
             "yes" if r.significant else "noise",
             style=_signal_style(k, r.diff, bool(r.significant)),
         )
@@ -230,11 +249,14 @@ def precision_note(c) -> str | None:
 
 def render(c, request: CompareRequest) -> None:
     """Print what differs, the difference table and the precision; write --out and --report."""
+    # one change a line: joined on one line, a long list wrapped mid-value ("0.9 -> \n0.1") at 80 columns
+    console.print(f"[bold]A[/] {c.a.name}  vs  [bold]B[/] {c.b.name}", highlight=False)
     if c.changes:
-        changes = ", ".join(f"{k}: {va} -> {vb}" for k, (va, vb) in c.changes.items())
+        console.print("B differs from A in:", highlight=False)
+        for k, (va, vb) in c.changes.items():
+            console.print(f"  {k}: {va} -> {vb}", highlight=False, soft_wrap=True)
     else:
-        changes = "nothing (an A/A check: every interval should cover 0)"
-    console.print(f"[bold]A[/] {c.a.name}  vs  [bold]B[/] {c.b.name}   differs in: {changes}", highlight=False)
+        console.print("B does not differ from A (an A/A check: every interval should cover 0)", highlight=False)
     console.print(difference_table(c))
     console.print(
         "[dim]per run: final week, total or mean over the run. signal? yes = the 95% CI of the paired "
@@ -268,7 +290,9 @@ def compare_command(
     ] = None,
     precision_kpi: Annotated[str, typer.Option(help="KPI the precision target is about.")] = "nps",
     max_seeds: Annotated[int, typer.Option(help="Cap on paired seeds when chasing a precision.")] = 200,
-    steps: Annotated[int | None, typer.Option(help="Weeks to simulate (default: A's sim.weeks).")] = None,
+    steps: Annotated[
+        int | None, typer.Option("--steps", "--weeks", help="Weeks to simulate (default: A's sim.weeks).")
+    ] = None,
     sets: Annotated[
         list[str] | None, typer.Option("--set", "-s", help="Override a parameter in both A and B: section.key=value.")
     ] = None,

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.table import Table
 
 from cxsim.cli.common import (
@@ -30,44 +31,57 @@ from cxsim.cli.common import (
 
 #: The rows of a run's summary: KPIs shown side by side in one row, each as ``Result.summary`` has it
 #: (flows as totals over the run, levels in the final week; ``mean_nps`` is NPS averaged over the run).
+#: Each firm has a column; a rival's cell is blank where it has no such KPI (:data:`cxsim.metrics.RIVAL_KEYS`).
 SUMMARY_ROWS: list[tuple[str, ...]] = [
     ("customers",),
+    ("share",),
     ("prospects", "former_customers"),
-    ("new_customers",),
-    ("churned",),
+    ("new_customers", "won_from_rivals"),
+    ("churned", "lost_to_rivals"),
     ("nps", "mean_nps"),
+    ("reputation",),
     ("csat",),
     ("promoter_share", "detractor_share"),
-    ("mean_engagement", "engaged_share"),
-    ("resolution_rate",),
     ("review_rating",),
+    ("mean_engagement",),
+    ("engaged_share",),
+    ("resolution_rate",),
+    ("utilisation",),
+    ("price",),
     ("revenue",),
     ("cost_total",),
     ("profit",),
     ("cash",),
-    ("believed_quality", "perceived_quality"),
+    ("perceived_quality",),
+    ("believed_quality",),
     ("delivery_gap",),
 ]
 
 
-def _summary_cell(key: str, summary: dict):
-    """(KPI, how it is read, value) of one entry of a summary row."""
+def _summary_cell(key: str, summary: dict, rival: str = ""):
+    """(KPI, how it is read, value) of one entry of a summary row, for the focal firm or ``rival``."""
     from cxsim.metrics import KPIS
 
+    def column(k: str) -> str:
+        return f"{rival}_{k}" if rival else k
+
     if key.startswith("mean_") and key not in KPIS:
-        return KPIS[key.removeprefix("mean_")], "mean", summary.get(key)
+        base = key.removeprefix("mean_")
+        return KPIS[base], "mean", summary.get(f"mean_{column(base)}")
     k = KPIS[key]
     if k.kind == "total":
-        return k, "total", summary.get(f"total_{key}")
-    return k, "final", summary.get(key)
+        return k, "total", summary.get(f"total_{column(key)}")
+    return k, "final", summary.get(column(key))
 
 
-def summary_rows(summary: dict) -> list[tuple[str, str]]:
-    """(label, value) of each summary row, labels and units from the KPI declarations.
+def summary_rows(summary: dict, rivals: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """(label, the focal firm's value, each rival's value) of each summary row, labels and units from the KPI
+    declarations; a rival's value is blank where it has no such KPI.
 
     'Customers', 'NPS (points: final / mean)', 'Promoters / Detractors (share)', 'Revenue (total $)'.
     """
     from cxsim.formatting import number
+    from cxsim.metrics import RIVAL_KEYS
 
     rows = []
     for keys in SUMMARY_ROWS:
@@ -82,28 +96,49 @@ def summary_rows(summary: dict) -> list[tuple[str, str]]:
         else:
             note = unit
         label = " / ".join(k.label for k in kpis) + (f" ({note})" if note else "")
-        rows.append((label, " / ".join(number(value, k) for k, _, value in cells)))
+        values = [" / ".join(number(value, k) for k, _, value in cells)]
+        for rival in rivals:
+            cells = [_summary_cell(key, summary, rival) for key in keys]
+            shown = any(k.name in RIVAL_KEYS for k, _, _ in cells)
+            values.append(" / ".join(number(value, k) for k, _, value in cells) if shown else "")
+        rows.append((label, *values))
     return rows
 
 
 def print_summary(result) -> None:
-    """The KPI summary table of one run (``run`` and ``resume``)."""
+    """The KPI summary table of one run (``run`` and ``resume``): the focal firm, and each rival beside it."""
     s, summary = result.scenario, result.summary
     weeks = summary["weeks"]
+    rivals = tuple(s.rivals)
     title = (
         f"cxsim {result.version} | {s.name} | seed {result.seed} | {weeks} week{'s' if weeks != 1 else ''} "
         f"| {s.market.size:,} people"
     )
-    table = Table(title=title, min_width=min(len(title), 100))  # as wide as its title (up to 100): no wrapped title
+    # as wide as its title (up to 100): no wrapped title; a light frame, so a rival's column fits 80 characters
+    table = Table(title=title, min_width=min(len(title), 100), box=box.SIMPLE_HEAD, show_edge=False)
     table.add_column("KPI")
-    table.add_column("value", justify="right")
-    for label, value in summary_rows(summary):
-        table.add_row(label, value)
+    table.add_column("focal firm" if rivals else "value", justify="right", no_wrap=True)
+    for rival in rivals:
+        table.add_column(rival, justify="right", no_wrap=True)
+    for row in summary_rows(summary, rivals):
+        table.add_row(*row)
     console.print(table)
+    if rivals:
+        console.print(
+            "[dim]A rival's blank cell: not measured for rivals (prospects and former customers are the focal "
+            "firm's; rivals' customers are its prospects).[/]"
+        )
     if summary.get("bankrupt"):
         console.print(
             f"[bold red]BANKRUPT[/] in week {summary['bankrupt_week']}: cash ran out; the firm stopped trading."
         )
+    ts = result.timeseries
+    for rival in rivals:
+        if summary.get(f"{rival}_bankrupt"):
+            week = int(ts["week"][ts[f"{rival}_bankrupt"].astype(bool)].iloc[0])
+            console.print(
+                f"[yellow]{rival} went bankrupt[/] in week {week}: it stopped trading and its customers moved on."
+            )
 
 
 def run(
@@ -112,7 +147,8 @@ def run(
         int, typer.Option(min=0, max=2**63 - 1, help="Random seed: same scenario + seed + version = same result.")
     ] = 0,
     steps: Annotated[
-        int | None, typer.Option(min=1, help="Weeks to simulate (default: the scenario's sim.weeks).")
+        int | None,
+        typer.Option("--steps", "--weeks", min=1, help="Weeks to simulate (default: the scenario's sim.weeks)."),
     ] = None,
     sets: SetOpt = None,
     out: Annotated[
@@ -189,6 +225,10 @@ def resume(
             f"{directory}: the run already finished (week {info.get('week')}, {info['status']}); nothing to do.",
             soft_wrap=True,
         )
+    else:
+        start = info.get("checkpoint_week")
+        where = f"its checkpoint at week {start}" if start else "week 0 (it stopped before its first checkpoint)"
+        console.print(f"{directory}: resuming from {where}, to week {info['steps']}.", soft_wrap=True)
     set_threads(threads)
     started = time.perf_counter()
     name = info.get("scenario", "run")

@@ -138,7 +138,7 @@ def sweep_run(
     ] = None,
     samples: Annotated[int | None, typer.Option(help="Override the spec's samples (see the spec's design).")] = None,
     seeds: Annotated[int | None, typer.Option(help="Override the spec's seeds per design point.")] = None,
-    steps: Annotated[int | None, typer.Option(help="Override the spec's weeks per run.")] = None,
+    steps: Annotated[int | None, typer.Option("--steps", "--weeks", help="Override the spec's weeks per run.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check the spec and print the plan; run nothing.")] = False,
 ) -> None:
     """Run a sweep spec into DIR (Parquet parts + _sweep.json manifest)."""
@@ -207,7 +207,9 @@ def _print_plan(spec, out: Path) -> None:
     console.print(
         f"design {spec.design} (samples = {spec.samples}: {DESIGN_SAMPLES[spec.design][0]}): "
         f"{design.n_points:,} points x {spec.seeds} seeds = [bold]{n_runs:,} runs[/] of {spec.steps} weeks "
-        f"of '{spec.base.name}' ({spec.base.market.size:,} people, {spec.base.workforce.employees:,} employees)"
+        f"of '{spec.base.name}' ({spec.base.market.size:,} people; employees: "
+        + ", ".join(f"{name or 'focal firm'} {s.workforce.employees:,}" for name, s, _ in spec.base.firms())
+        + ")"
     )
     chunk_size = spec.chunk_size or auto_chunk_size(n_runs, os.cpu_count() or 1)
     console.print(f"kpis: {', '.join(spec.kpis)} ({spec.keep}); chunks of {chunk_size} runs")
@@ -315,10 +317,10 @@ def analyze_command(
 
     for res in sw.analyze(directory, kpi):
         if res.method == "none":
-            console.print(f"[bold]{res.outcome}[/]: " + "; ".join(res.notes))
+            console.print(f"[bold]{res.label} ({res.outcome})[/]: " + "; ".join(res.notes))
             continue
         title, heads, cells = _sensitivity_cells(res)
-        table = Table(title=f"{res.outcome}: {title}")
+        table = Table(title=f"{res.label} ({res.outcome}): {title}")
         table.add_column("factor", no_wrap=True)
         for h in heads:
             table.add_column(h, justify="right")

@@ -30,7 +30,7 @@ Role = Literal["lever", "fact", "unknown"]
 # Short source tags used across the schema; docs/model.md gives each in full.
 PRACTICE = "CX practice (docs/model.md)"
 ASSUMED = "assumed"
-CALIBRATED = "calibrated to the baseline ranges (docs/calibration.md)"
+CALIBRATED = "calibrated to the going-concern ranges and published evidence (docs/validation.md)"
 
 
 def P(

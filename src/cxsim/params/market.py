@@ -150,7 +150,7 @@ class Engagement(Section):
         doc="Engagement target when every driver is 0 and nothing else acts.",
     )  # fmt: skip
     target_drivers: float = P(
-        0.39, 0.0, 2.0, unit="weight", prior=(0.2, 0.7),
+        0.36, 0.0, 2.0, unit="weight", prior=(0.2, 0.7),
         source=ASSUMED + "; calibrated so every engagement lever at its best vs its worst moves two-year NPS by at "
         "most 50 points (docs/validation.md)",
         doc="Engagement target per unit of the drivers' mean.",

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from cxsim.atomic import atomic_path
+from cxsim.metrics import find
 from cxsim.sweep.design import salib_problem
 from cxsim.sweep.spec import Factor, SweepError, SweepSpec
 from cxsim.sweep.store import SweepStore
@@ -64,11 +65,23 @@ class KpiAnalysis:
     files: list[Path] = field(default_factory=list)
     confidence: float = 0.95
 
+    @property
+    def label(self) -> str:
+        """The outcome as a reader names it (:func:`outcome_label`)."""
+        return outcome_label(self.kpi)
+
 
 def outcome_column(kpi: str) -> str:
     from cxsim.comparison import outcome_name
 
     return outcome_name(kpi)
+
+
+def outcome_label(kpi: str) -> str:
+    """An outcome as a reader names it, from the KPI's declaration: 'Profit ($), total over the run',
+    'Market share (rival) (share), final week'; the outcome column for a column that is not a KPI."""
+    declared = find(kpi)
+    return f"{declared.title}, {declared.per_run}" if declared is not None else outcome_column(kpi)
 
 
 def run_outcomes(df: pd.DataFrame, kpis: list[str]) -> pd.DataFrame:
@@ -409,7 +422,7 @@ def _write(res: KpiAnalysis, folder: Path, spec: SweepSpec) -> list[Path]:
     if res.method == "sobol":
         ax.barh(y + 0.2, t["ST"], 0.4, xerr=t["ST_conf"], label="total order ST", color="#4C72B0", capsize=2)
         ax.barh(y - 0.2, t["S1"], 0.4, xerr=t["S1_conf"], label="first order S1", color="#DD8452", capsize=2)
-        ax.set_xlabel(f"Sobol index of {res.outcome} (share of variance, {level})")
+        ax.set_xlabel(f"Sobol index (share of the outcome's variance, {level})")
         ax.axvline(0, color="black", lw=0.6)
         ax.legend(loc="lower right")
     elif res.method == "morris":
@@ -417,14 +430,14 @@ def _write(res: KpiAnalysis, folder: Path, spec: SweepSpec) -> list[Path]:
             y + 0.2, t["mu_star"], 0.4, xerr=t["mu_star_conf"], label="mu* (mean |effect|)", color="#4C72B0", capsize=2
         )
         ax.barh(y - 0.2, t["sigma"], 0.4, label="sigma (spread of effect)", color="#DD8452")
-        ax.set_xlabel(f"Morris elementary effect on {res.outcome}, factor moved across its range ({level})")
+        ax.set_xlabel(f"Morris elementary effect (in the outcome's units), factor moved across its range ({level})")
         ax.legend(loc="lower right")
     else:
         err = np.vstack([(t["eta2"] - t["eta2_low"]).clip(lower=0), (t["eta2_high"] - t["eta2"]).clip(lower=0)])
         ax.barh(y, t["eta2"], 0.6, xerr=err, color="#4C72B0", capsize=2)
-        ax.set_xlabel(f"share of the variance of {res.outcome} explained by the factor alone (eta², {level})")
+        ax.set_xlabel(f"share of the outcome's variance explained by the factor alone (eta², {level})")
     ax.set_yticks(y, t["factor"])
-    ax.set_title(f"{spec.name}: what moves {res.outcome} ({res.method.replace('_', ' ')})")
+    ax.set_title(f"{spec.name}: what moves {res.label} ({res.method.replace('_', ' ')})")
     fig.tight_layout()
     png = stem.with_suffix(".png")
     with atomic_path(png) as tmp:
@@ -460,7 +473,7 @@ def _write_partial_dependence(res: KpiAnalysis, folder: Path, spec: SweepSpec) -
         ax.set_title(key, fontsize=9)
     for ax in list(axes.flat)[len(factors) :]:
         ax.set_visible(False)
-    fig.suptitle(f"{spec.name}: mean {res.outcome} at each level ({spec.confidence:.0%} CI)")
+    fig.suptitle(f"{spec.name}: mean {res.label} at each level ({spec.confidence:.0%} CI)")
     fig.tight_layout()
     png = stem.with_suffix(".png")
     with atomic_path(png) as tmp:

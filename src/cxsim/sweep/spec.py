@@ -38,8 +38,8 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
-from cxsim.metrics import KPIS
-from cxsim.params import Scenario, Sim, field_bounds
+from cxsim.metrics import KPIS, RIVAL_KEYS, _key_of, find
+from cxsim.params import FIRM_SECTION_NAMES, Rival, Scenario, Sim, field_bounds
 from cxsim.scenario import (
     _EXPECTED,
     _OUT_OF_RANGE,
@@ -47,6 +47,7 @@ from cxsim.scenario import (
     _format_validation_error,
     _shown,
     load_scenario,
+    no_rival,
     override,
 )
 from cxsim.scenario import get as scenario_get
@@ -156,7 +157,7 @@ def _allowed(text: str, **kwargs: Any) -> Any:
 
 _WEEKS = Sim.model_fields["weeks"].metadata  # a run's steps have the bounds of a scenario's sim.weeks
 _KPI_NAMES = tuple(k for k in KPIS if k != "week")
-_FACTORS = "a table of 'section.parameter' = range or values"
+_FACTORS = "a table of 'section.parameter' (or 'rivals.<name>.section.parameter') = range or values"
 
 
 class _Keys(BaseModel):
@@ -256,7 +257,16 @@ def _is_number(v: Any) -> bool:
 
 
 def _default(key: Any) -> Any:
-    """A parameter's default value (its type says what a factor of it may be), or None for an unknown key."""
+    """A parameter's default value (its type says what a factor of it may be), or None for an unknown key.
+
+    A rival's lever (``rivals.<name>.pricing.price``) is the same parameter as the focal firm's; whether the
+    base scenario has that rival is for :func:`_build` to say.
+    """
+    parts = key.split(".") if isinstance(key, str) else []
+    if len(parts) == 4 and parts[0] == "rivals" and parts[2] in FIRM_SECTION_NAMES:
+        key = ".".join(parts[2:])
+    elif len(parts) == 3 and parts[0] == "rivals" and parts[2] in Rival.model_fields:
+        return None if parts[2] in FIRM_SECTION_NAMES else Rival.model_fields[parts[2]].default
     try:
         return scenario_get(_DEFAULTS, key)
     except (AttributeError, ValueError):
@@ -265,14 +275,34 @@ def _default(key: Any) -> Any:
 
 def _parameter(key: str) -> str:
     """A dotted parameter key of the scenario schema, as ``cxsim run --set`` takes it."""
-    if key.count(".") != 1:
-        raise ValueError("keys look like 'section.parameter' (e.g. supervisors.coaching)")
+    if key.count(".") not in ((2, 3) if key.startswith("rivals.") else (1,)):
+        raise ValueError(
+            "keys look like 'section.parameter' (e.g. supervisors.coaching), or "
+            "'rivals.<name>.section.parameter' for a rival's"
+        )
     if _default(key) is None:
         try:  # the scenario's own message: unknown section or key, with a suggestion
             override(_DEFAULTS, {key: None})
         except ScenarioError as exc:
             raise ValueError(str(exc).removeprefix(f"{key}: ")) from None
     return key
+
+
+def _kpi_name(name: str) -> str:
+    """A KPI column: the focal firm's (``share``) or a rival's (``rival_share``: rival name, _, KPI)."""
+    declared = find(name)
+    if name not in _KPI_NAMES and (declared is None or declared.name != name or name in KPIS):
+        if declared is not None and name not in KPIS:  # total_profit: an outcome column, named by its KPI here
+            hint = f"; did you mean '{declared.name}'? ({name} is its per-run outcome column)"
+        else:
+            hint = _suggest(name, [*_KPI_NAMES, *(f"rival_{k}" for k in RIVAL_KEYS)])
+        raise ValueError(f"unknown KPI {_shown(name)} (see cxsim.metrics.KPIS){hint}")
+    return name
+
+
+def _rival_of(kpi: str) -> str | None:
+    """The rival a KPI column is about (``rival_share`` -> ``rival``), None for the focal firm's and the market's."""
+    return None if kpi in KPIS else kpi.removesuffix("_" + _key_of(kpi))
 
 
 class FactorTable(BaseModel):
@@ -328,6 +358,23 @@ class FactorTable(BaseModel):
 _ParameterKey = Annotated[str, AfterValidator(_parameter)]
 
 
+def _is_table(value: Any) -> bool:
+    """A table of keys, not a factor's own table (``{min, max}``, ``{values}``)."""
+    return isinstance(value, Mapping) and not set(value) & set(FactorTable.model_fields)
+
+
+def _unfold_keys(prefix: str, table: Mapping, levels: int) -> dict[str, Any]:
+    """``{"a": {"b": 1}}`` under ``prefix`` -> ``{"prefix.a.b": 1}``, at most ``levels`` deep."""
+    out: dict[str, Any] = {}
+    for sub, value in table.items():
+        key = f"{prefix}.{sub}"
+        if levels > 1 and _is_table(value):
+            out.update(_unfold_keys(key, value, levels - 1))
+        else:
+            out[key] = value
+    return out
+
+
 class SpecFile(_Keys):
     """A sweep spec file as written; :func:`load_spec` checks its values against the scenario.
 
@@ -340,25 +387,29 @@ class SpecFile(_Keys):
     sets: dict[_ParameterKey, Any] = _allowed("a table of 'section.parameter' = value", default={}, alias="set")
     samples: int | None = Field(None, ge=1)
     steps: Annotated[int, *_WEEKS] | None = None
-    kpis: list[Literal[_KPI_NAMES]] = _allowed("a non-empty list of KPI names", default=DEFAULT_KPIS, min_length=1)
+    kpis: list[Annotated[str, AfterValidator(_kpi_name)]] = _allowed(
+        "a non-empty list of KPI names", default=DEFAULT_KPIS, min_length=1
+    )
     levers: dict[_ParameterKey, FactorTable] = _allowed(_FACTORS, default={})
     uncertainties: dict[_ParameterKey, FactorTable] = _allowed(_FACTORS, default={})
 
     @field_validator("sets", "levers", "uncertainties", mode="before")
     @classmethod
     def _unfold(cls, table: Any, info: ValidationInfo) -> Any:
-        """TOML reads a bare dotted key (``supervisors.coaching = ...``) as nested tables: unfold one level.
+        """TOML reads a bare dotted key (``supervisors.coaching = ...``) as nested tables: unfold them.
 
-        Parameter keys are always ``section.parameter``, so anything deeper is a factor's own table. In
-        levers and uncertainties, a bare list for a parameter that is not a number lists its values.
+        Parameter keys are ``section.parameter`` (one level to unfold) or a rival's
+        ``rivals.<name>.section.parameter`` and ``rivals.<name>.initial_share`` (three or two), so anything
+        deeper is a factor's own table. In levers and uncertainties, a bare list for a parameter that is not
+        a number lists its values.
         """
         if not isinstance(table, Mapping):
             return table  # the field's type reports it
         out: dict[Any, Any] = {}
         for key, value in table.items():
-            nested = isinstance(value, Mapping) and not set(value) & set(FactorTable.model_fields)
-            if isinstance(key, str) and "." not in key and nested:
-                out.update({f"{key}.{sub}": v for sub, v in value.items()})
+            if isinstance(key, str) and "." not in key and _is_table(value):
+                levels = 3 if key == "rivals" else 1
+                out.update(_unfold_keys(key, value, levels))
             else:
                 out[key] = value
         if info.field_name == "sets":
@@ -409,7 +460,6 @@ _SPEC_FIELDS = {f.alias or name: f for name, f in SpecFile.model_fields.items()}
 #: Keys whose values are names from a list: what one is called, the names, and where to see them.
 _NAMES = {
     "design": ("design", DESIGNS, "; choose one of " + ", ".join(DESIGNS)),
-    "kpis": ("KPI", _KPI_NAMES, " (see cxsim.metrics.KPIS)"),
 }
 
 
@@ -539,6 +589,14 @@ def _build(spec: SpecFile, text: str | None, folder: Path) -> SweepSpec:
         except ScenarioError as exc:
             msg = str(exc)
             raise SweepError(f"set.{msg}" if any(msg.startswith(k) for k in spec.sets) else f"set: {msg}") from None
+    rivals = list(base.rivals)
+    for kpi in spec.kpis:
+        rival = _rival_of(kpi)
+        if rival is not None and rival not in rivals:
+            guess = difflib.get_close_matches(rival, rivals, n=1)
+            hint = f"; did you mean '{guess[0]}{kpi.removeprefix(rival)}'?" if guess else ""
+            has = f"its rivals: {', '.join(rivals)}" if rivals else "it has no rivals"
+            raise SweepError(f"kpis: {kpi}: the scenario has no rival '{rival}' ({has}){hint}")
     return SweepSpec(
         **spec.model_dump(exclude={"scenario", "samples", "steps", "levers", "uncertainties"}),
         scenario=ref,
@@ -555,7 +613,8 @@ def _factor(base: Scenario, section: str, key: str, table: FactorTable) -> Facto
 
     Strictly: a sweep records its values, so "0.5" is not a number nor 1 a switch (``override`` would convert them).
     """
-    group, name = key.split(".")
+    if key.startswith("rivals.") and key.split(".")[1] not in base.rivals:
+        raise SweepError(f"{section}.{no_rival(key, list(base.rivals))}")
     current = scenario_get(base, key)
     integer = isinstance(current, int) and not isinstance(current, bool)
     points: list[Any] = []
@@ -565,7 +624,11 @@ def _factor(base: Scenario, section: str, key: str, table: FactorTable) -> Facto
         elif _is_number(value) and isinstance(current, float):
             value = float(value)
         data = base.model_dump()
-        data[group][name] = value
+        *path, name = key.split(".")  # section.parameter, or rivals.<name>.section.parameter
+        where = data
+        for part in path:
+            where = where[part]
+        where[name] = value
         try:
             Scenario.model_validate(data, strict=True)
         except ValidationError as exc:
