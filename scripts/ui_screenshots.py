@@ -42,19 +42,30 @@ def save(page, path: Path, full_page: bool = True) -> None:
     print(f"  {path.name}: {path.stat().st_size / 1024:.0f} KB")
 
 
+def fit_height(page, least: int, most: int = 4000) -> None:
+    """Make the window as tall as the page's content (at least ``least``, at most ``most`` pixels).
+
+    The app scrolls inside its own frame, so a full-page screenshot is only the window: a window as
+    tall as the content shows all of it (the what-if answer grew with the rivals' rows and charts).
+    """
+    tallest = page.evaluate("Math.max(...Array.from(document.querySelectorAll('*'), e => e.scrollHeight))")
+    page.set_viewport_size({"width": WIDTH, "height": max(least, min(most, int(tallest) + 150))})
+    page.wait_for_timeout(1500)
+
+
 def pick(page, css_class: str, option: str) -> None:
     """Choose ``option`` in the Vuetify select that carries ``css_class``."""
     # typed, as a user can: the menu's long list is virtual, so a far option is not in the page to click;
     # a busy machine may open the menu late and lose the keys, so try again
     for attempt in range(4):
         page.locator(f".{css_class}").click()
-        page.get_by_role("listbox").first.wait_for()
-        page.wait_for_timeout(300)
-        page.keyboard.type(option, delay=30)
-        page.keyboard.press("Enter")
-        chosen = page.locator(f".{css_class}").get_by_text(option, exact=True)
         try:
-            chosen.wait_for(timeout=10_000)
+            # a page still drawing (a busy server) may swallow the click: the menu never opens
+            page.get_by_role("listbox").first.wait_for(timeout=15_000)
+            page.wait_for_timeout(300)
+            page.keyboard.type(option, delay=30)
+            page.keyboard.press("Enter")
+            page.locator(f".{css_class}").get_by_text(option, exact=True).wait_for(timeout=10_000)
             break
         except Exception:  # noqa: BLE001 - playwright's TimeoutError; the last attempt raises
             page.keyboard.press("Escape")
@@ -77,6 +88,7 @@ def live(page, out: Path) -> None:
     weeks = int(status.inner_text().split("|")[0].split()[1])
     print(f"live classroom: {weeks} weeks played in {time.perf_counter() - start:.1f} s (one frame per week)")
     page.wait_for_timeout(2500)  # the last weeks drawn
+    fit_height(page, 1250)
     save(page, out / "ui-live.png")
 
 
@@ -137,9 +149,7 @@ def main() -> None:
             print(f"open what-if -> Run clicked (scenarios picked): {t_click - t0:.1f} s")
             print(f"open what-if -> first fan charts with bands + delta table (2 seeds): {t_first - t0:.1f} s")
             print(f"open what-if -> complete answer ({opts.seeds} seeds, 104 weeks): {t_done - t0:.1f} s")
-            # the app scrolls inside its own frame: a tall window shows the whole page
-            page.set_viewport_size({"width": WIDTH, "height": 1900})
-            page.wait_for_timeout(1500)
+            fit_height(page, 1900)
             save(page, out / "ui-whatif.png")
 
             if not opts.skip_why:

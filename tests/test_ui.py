@@ -11,6 +11,7 @@ from pathlib import Path
 
 import ipyvuetify as v
 import ipywidgets
+import numpy as np
 import pandas as pd
 import pytest
 import solara
@@ -25,9 +26,16 @@ from cxsim.ui import analysis, assets, lessons, state
 
 @pytest.fixture(scope="module")
 def tiny():
-    """A firm small enough that a page's run takes a second: 1,500 people, 30 employees."""
+    """A market small enough that a page's run takes a second: 1,500 people, two firms of 30 employees."""
     return cxsim.load_scenario("baseline").override(
-        {"market.size": 1500, "workforce.employees": 30, "workforce.team_size": 5, "sim.weeks": 6}
+        {
+            "market.size": 1500,
+            "workforce.employees": 30,
+            "workforce.team_size": 5,
+            "rivals.rival.workforce.employees": 30,
+            "rivals.rival.workforce.team_size": 5,
+            "sim.weeks": 6,
+        }
     )
 
 
@@ -118,8 +126,14 @@ def test_progressive_compare_equals_one_compare_call(tiny):
         tiny, b, seeds=5, steps=5, on_partial=partials.append, on_progress=lambda d, t: ticks.append((d, t))
     )
     want = compare(tiny, b, seeds=5, steps=5, kpis=analysis.TABLE_KPIS)
-    pd.testing.assert_frame_equal(got.table, want.table)
+    own = got.table[got.table["kpi"].isin(analysis.TABLE_KPIS)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(own, want.table)
     pd.testing.assert_frame_equal(got.runs, want.runs)
+    # the rival's rows follow the focal firm's: its final-week levels from the same runs
+    rival = got.table.set_index("kpi").loc[[f"rival_{k}" for k in analysis.RIVAL_TABLE_KEYS]]
+    last = want.runs[want.runs["week"] == 5].groupby("arm")["rival_share"].mean()
+    assert rival.loc["rival_share", "a_mean"] == pytest.approx(last["A"])
+    assert rival.loc["rival_share", "b_mean"] == pytest.approx(last["B"])
     assert [p.seeds for p in partials] == [[0, 1], [0, 1, 2, 3, 4]]
     assert ticks[-1] == (10, 10) and all(d <= t for d, t in ticks)
     assert got.changes == {"supervisors.coaching": (0.4, 0.9)}
@@ -240,8 +254,14 @@ def test_what_if_page_runs_and_shows_the_delta_table_and_charts(session, tiny):
     tables = [h for h in html_blocks(rc) if "cx-delta-table" in h]
     assert len(tables) == 1 and "NPS (points)" in tables[0] and "95% CI" in tables[0]
     assert "over 3 paired seeds" in tables[0]
+    # the open market: NPS and reputation, our share, and the rival's rows under their own heading
+    for title in ("Reputation NPS (points)", "Market share (share)", "The rival: rival", "Market share (rival)"):
+        assert title in tables[0], title
+    headline = next(h for h in html_blocks(rc) if "cx-headline" in h)
+    assert "NPS" in headline and "Reputation NPS" in headline and "Market share" in headline
     images = [w for w in all_widgets(rc) if type(w).__name__ in ("Image", "Img")]
-    assert images, "the fan charts are missing"
+    assert len(images) == 2, "the fan charts or the market-share chart are missing"
+    assert any("Market share of each firm" in h for h in html_blocks(rc))
     assert state.result.value.comparison.steps == 5
 
 
@@ -477,6 +497,17 @@ def test_delta_table_colours_what_is_good_for_the_firm_not_what_goes_up():
     assert "class=''" in rows[3] and "e-0" not in html  # small numbers are written out, not 4.92e-05
     assert number(-4.92e-05) == "-0.0000492" and number(1234567.0) == "1,234,567" and number(0.5) == "0.5"
     assert list(delta_table_frame(table)["verdict for the variant"]) == ["better", "worse", "better", "within noise"]
+    # a rival losing share is good news for the firm: green, and the verdict says whose loss it is
+    rival = pd.DataFrame(
+        [
+            {**table.iloc[2].to_dict(), "kpi": "rival_share", "a_mean": 0.5, "b_mean": 0.48, "diff": -0.02},
+            {**table.iloc[2].to_dict(), "kpi": "rival_nps", "a_mean": 10.0, "b_mean": 14.0, "diff": 4.0},
+        ]
+    )
+    rows = delta_table_html(rival, 8).split("<tbody>")[1].split("</tr>")
+    assert "class='good'" in rows[0] and "worse for the rival" in rows[0]
+    assert "class='bad'" in rows[1] and "better for the rival" in rows[1]
+    assert list(delta_table_frame(rival)["verdict for the variant"]) == ["worse for the rival", "better for the rival"]
     line = headline_html(table, "supervisor_led", "hr_led", 8, 104)
     assert "After 104 weeks" in line and "supervisor_led" in line and "NPS +26" in line and "[25, 27]" in line
 
@@ -544,7 +575,8 @@ def test_live_view_resets_to_the_scenario_and_seed_picked(session):
     m = live.model.value
     assert (m.scenario_name, m.seed_value, m.week) == ("baseline", 5, 0)
     assert any(t.startswith("Week 0 | baseline") and "seed 5" in t for t in texts(rc))
-    assert len(rc.find(ipywidgets.Image).widgets) == 4  # the four figures
+    # team grid, engagement, word of mouth; market, NPS and reputation, NPS mix
+    assert len(rc.find(ipywidgets.Image).widgets) == 6
     seed.v_model = "abc"
     seed.fire_event("focusout", None)
     mesa_button(rc, "Reset").click()
@@ -557,6 +589,157 @@ def test_live_model_stops_running_when_bankrupt(tiny):
 
     m = live.LiveModel("small_business", 1)
     assert m.running and live.parse_seed(" 7 ") == 7 and live.parse_seed("x") is None and live.parse_seed(-1) is None
-    m.cash = -1e12  # no week's profit covers this: the firm goes bankrupt this week
+    m.focal.cash = -1e12  # no week's profit covers this: the focal firm goes bankrupt this week
     m.step()
     assert m.bankrupt and not m.running  # Mesa's ModelController greys out Play and Step
+
+
+# ------------------------------------------------------------- the open market
+
+
+def test_classroom_size_shrinks_every_firm_alike():
+    from cxsim.ui import live
+
+    full = cxsim.load_scenario("baseline")
+    s = live.classroom_scenario("baseline")
+    factor = s.market.size / full.market.size
+    for mine, theirs in ((s, full), (s.rivals["rival"], full.rivals["rival"])):
+        assert mine.workforce.employees == round(theirs.workforce.employees * factor)
+        assert mine.finance.fixed_cost == pytest.approx(theirs.finance.fixed_cost * factor)
+        assert mine.leadership.marketing_spend == pytest.approx(theirs.leadership.marketing_spend * factor)
+    assert s.rivals["rival"].initial_share == full.rivals["rival"].initial_share
+
+
+def test_team_grid_shows_vacant_seats_and_the_front_line():
+    from cxsim.ui import charts
+
+    team = np.repeat(np.arange(6), 4)  # six teams of four seats; the last two teams are kept for growth
+    active = np.zeros(24, bool)
+    active[:16] = True
+    active[[2, 9]] = False  # two quits: vacant seats inside the teams
+    front = np.zeros(24, bool)
+    front[[0, 1, 2, 5]] = True  # seat 2's employee faced customers before quitting
+    fig = charts.team_grid(np.linspace(0, 1, 24), team, active, front, 0.6, hires_coming=3)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["team 1", "team 2", "team 3", "team 4"]
+    outlines, vacancies = (c.get_offsets().tolist() for c in ax.collections[:2])
+    assert outlines == [[0, 0], [1, 0], [1, 1]]  # (seat within the team, team): the front line now
+    assert vacancies == [[2, 0], [1, 2]]
+    assert "14 employees" in ax.get_title() and "2 now; 3 hires on the way" in ax.get_xlabel()
+
+
+def test_live_market_panel_counts_every_person_once(session):
+    from cxsim.kernels.flags import NO_FIRM
+    from cxsim.ui import charts, live
+
+    m = live.LiveModel("baseline", 2)
+    for _ in range(6):
+        m.step()
+    snap = m.snapshot()
+    ts, people = snap["ts"], m.params.market.size
+    last = ts.iloc[-1]
+    # the chart's "nobody" band is what no firm's customers leave of the market
+    assert people - last["customers"] - last["rival_customers"] == int((m.market.firm == NO_FIRM).sum())
+    assert (snap["front"] <= snap["active"]).all() and snap["front"].sum() > 0
+    fig = charts.market_mix(ts, m.rivals, people)
+    ax = fig.axes[0]
+    assert len(ax.collections) == 3 and "our market share now" in ax.get_title()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "nobody's",
+        "rival's customers",
+        "our firm's customers",
+    ]
+    # each firm's NPS (solid) and reputation NPS (dashed), with its value now
+    race = charts.nps_race(ts, m.rivals).axes[0]
+    assert [line.get_linestyle() for line in race.get_lines()[:4]] == ["-", "--", "-", "--"]
+    labels = [t.get_text() for t in race.get_legend().get_texts()]
+    assert (
+        labels[0] == f"our firm: NPS {last['nps']:+.0f}"
+        and labels[3] == f"rival: reputation {last['rival_reputation']:+.0f}"
+    )
+    rc = render(live.LivePage())
+    live.model.set(m)
+    status = next(t for t in texts(rc) if t.startswith("Week 6 |"))
+    assert "market share" in status and "reputation" in status and "rival: 50" in status
+
+
+def test_lever_groups_offer_the_new_levers_and_the_rivals(tiny):
+    from cxsim.ui import levers as lv
+
+    groups = {title: [x.key for x in items] for title, _, items in lv.grouped_levers(["rival"])}
+    focal = {k for title, keys in groups.items() if not title.startswith("Rival") for k in keys}
+    new = {"pricing.price", "leadership.winback_spend", "staffing.target_utilisation", "management.policy"}
+    assert new | {"workforce.wage"} <= focal
+    assert groups["Rival: rival"] == [f"rivals.rival.{k}" for k in lv.RIVAL_LEVERS]
+    assert "rivals.rival.process.empowerment" in groups["Rival: rival"]
+    assert not any(t.startswith("Rival") for t, _, _ in lv.grouped_levers())
+    # a rival's lever: the range and meaning of the rival's own section, named after the rival
+    price = lv.lever("rivals.rival.pricing.price")
+    assert (price.kind, price.lo, price.unit, price.label) == (
+        "number",
+        0.01,
+        "$/purchase",
+        "rival: Price ($/purchase)",
+    )
+    empowerment = lv.lever("rivals.rival.process.empowerment")
+    assert (empowerment.kind, empowerment.lo, empowerment.hi) == ("slider", 0.0, 1.0) and empowerment.doc
+    assert lv.lever("staffing.target_utilisation").kind == "slider"
+    assert lv.lever("management.policy").choices == ("hold_course", "cut_costs")
+    assert lv.label("rivals.rival.customers.need") == "rival: customers.need"
+    for bad in ("rivals.rival.market.size", "rivals.rival.process.nope", "market.nope", "name.x"):
+        with pytest.raises(KeyError):
+            lv.lever(bad)
+    # every grouped lever is a key of the scenario, and its control's range holds the scenario's value
+    for _, _, items in lv.grouped_levers(["rival"]):
+        for item in items:
+            value = tiny.get(item.key)
+            if item.kind in ("slider", "number", "integer"):
+                assert (item.lo is None or item.lo <= value) and (item.hi is None or value <= item.hi), item.key
+            if item.kind == "choice":
+                assert value in item.choices
+
+
+def test_what_if_our_rival_fixed_its_service_is_one_lever_away(session, tiny):
+    from cxsim.ui import app
+
+    state.set_base(tiny, "tiny")
+    rc = render(app.WhatIfPage())
+    assert any("Rival: rival" in t for t in texts(rc)), "the rival's lever group is missing"
+    assert state.set_lever("rivals.rival.process.empowerment", 0.9) == ""
+    assert state.variant.value.rivals["rival"].process.empowerment == 0.9
+    assert state.variant.value.process.empowerment == tiny.process.empowerment  # our firm is untouched
+    changes = next(h for h in html_blocks(rc) if "cx-changes" in h)
+    assert "rival: Empowerment" in changes and "rivals.rival.process.empowerment" in changes
+    assert any("Rival: rival (1 changed)" in t for t in texts(rc))
+    assert "out of range" in state.set_lever("rivals.rival.process.empowerment", 1.5)
+
+
+def test_rival_rows_of_the_table_are_final_week_levels():
+    # a run's outcome of a rival's column is its final week (metrics.outcome_kind declares no rival flows),
+    # so only levels may be tabled for a rival
+    from cxsim.metrics import find, outcome_kind
+
+    for key in analysis.RIVAL_TABLE_KEYS:
+        assert find(f"rival_{key}").kind == "final" == outcome_kind(f"rival_{key}")
+    assert {"nps", "reputation", "share", "lost_to_rivals", "won_from_rivals"} <= set(analysis.TABLE_KPIS)
+    assert len(analysis.TABLE_KPIS) == len(set(analysis.TABLE_KPIS))
+
+
+def test_why_page_can_explain_the_rivals_share(session, tiny):
+    from cxsim.ui import app
+
+    state.set_base(tiny, "tiny")
+    state.set_lever("rivals.rival.supervisors.coaching", 0.9)
+    state.weeks.set(4)
+    state.seeds.set(2)
+    state.start_run()
+    wait_until(lambda: not state.run_task.pending and state.result.value is not None)
+    rc = render(app.WhyPage())
+    choices = rc.find(v.Select, label="KPI to explain").widget.items
+    assert "Market share (rival) (share)" in choices and "Reputation NPS (points)" in choices
+    state.why_kpi.set("rival_share")
+    button(rc, "cx-explain").click()
+    wait_until(lambda: not state.why_task.pending and state.why_result.value is not None)
+    wait_until(lambda: any("cx-why-table" in h for h in html_blocks(rc)), 10)
+    table = next(h for h in html_blocks(rc) if "cx-why-table" in h)
+    assert "Market share (rival)" in table and "rival: Supervisor coaching quality" in table

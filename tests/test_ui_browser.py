@@ -35,7 +35,7 @@ LAUNCH_ARGS = [
 ]
 TINY_BASELINE = """# baseline, shrunk for the browser tests: every lesson extends it
 name = "baseline"
-description = "A tiny firm for browser tests: 40 employees, 2,000 people."
+description = "A tiny firm and its rival for browser tests: 40 employees each, 2,000 people."
 
 [sim]
 weeks = 12
@@ -50,6 +50,18 @@ team_size = 5
 
 # a cash cushion that lasts: the tiny firm loses money, and a bankrupt firm stops the live view's Play
 [finance]
+initial_cash = 50000000
+
+# the open market, as in the shipped baseline: a rival like the firm
+[rivals.rival]
+description = "A tiny rival like it"
+initial_share = 0.4
+
+[rivals.rival.workforce]
+employees = 40
+team_size = 5
+
+[rivals.rival.finance]
 initial_cash = 50000000
 """
 
@@ -179,8 +191,10 @@ def test_what_if_from_a_lesson_then_why(tab):
     page.get_by_text("done: 3 paired seeds x 10 weeks").wait_for(timeout=240_000)
     assert "over 3 paired seeds" in table.inner_text()
     assert re.search(r"NPS \(points\)", table.inner_text())
+    assert "Reputation NPS (points)" in table.inner_text() and "The rival: rival" in table.inner_text()
     charts = page.locator("img")
-    assert charts.count() >= 1 and charts.first.bounding_box()["height"] > 200
+    assert charts.count() >= 2 and charts.first.bounding_box()["height"] > 200  # fan charts, market shares
+    page.get_by_text("Market share of each firm").wait_for()
     assert page.locator(".cx-run").is_enabled()
     assert "supervisor_led" in page.locator(".cx-headline").inner_text()
     tab.shot("whatif-result")
@@ -227,6 +241,24 @@ def test_second_click_while_running_starts_nothing(tab):
     run.click(force=True)  # a click on the disabled button does nothing
     page.locator(".cx-stop").click()
     page.get_by_text(re.compile(r"^stopped$|done: 8 paired seeds")).first.wait_for(timeout=240_000)
+
+
+def test_a_rival_lever_is_one_move_away(tab):
+    """What if our rival fixed its service? Its levers have their own group in the panel."""
+    page = tab.open("/", "What if")
+    panel = page.locator(".v-expansion-panel", has_text="Rival: rival")
+    panel.locator(".v-expansion-panel-title").click()
+    label = panel.get_by_text(re.compile(r"^rival: Empowerment \(0 = rigid procedures\): "))
+    label.wait_for()
+    sliders = panel.get_by_role("slider")
+    empowerment = sliders.nth(2)  # coaching, CX weight, empowerment ...: the rival's levers in causal order
+    empowerment.focus()
+    empowerment.press("End")  # the keyboard moves a slider as a hand does: to the top of its range
+    changes = page.locator("table.cx-changes")
+    changes.wait_for()
+    assert "rivals.rival.process.empowerment" in changes.inner_text()
+    panel.get_by_text("Rival: rival (1 changed)").wait_for()
+    tab.shot("whatif-rival-lever")
 
 
 def test_upload_and_download_scenario_files(tab):
@@ -278,7 +310,8 @@ def test_live_view_steps_and_plays(tab):
     week = status.inner_text().split("|")[0]
     page.wait_for_timeout(2500)
     assert status.inner_text().split("|")[0] == week, "still stepping after Pause"
-    assert page.locator(".cx-live-figs img").count() == 4
+    assert page.locator(".cx-live-figs img").count() == 6
+    assert "market share" in status.inner_text()
     tab.shot("live")
     # a second browser session has its own model, at week 0 while the first one is paused later on
     other = tab.context.browser.new_context()

@@ -23,15 +23,52 @@ import numpy as np
 import pandas as pd
 
 from cxsim.comparison import DEFAULT_KPIS, Comparison, combine, compare, outcomes, t_quantile
+from cxsim.metrics import KPIS
 from cxsim.params import Scenario
 from cxsim.run import Result, run_many
 from cxsim.scenario import ScenarioError
 
 #: KPIs drawn as fan charts on the what-if page (titles: their declarations in cxsim.metrics).
-FAN_KPIS: list[str] = ["nps", "customers", "churn_rate", "mean_engagement", "revenue", "profit", "cash"]
+FAN_KPIS: list[str] = [
+    "nps", "reputation", "share", "customers",
+    "mean_engagement", "churn_rate", "csat", "review_rating",
+    "revenue", "profit", "cash",
+]  # fmt: skip
 
-#: KPIs in the delta table (the comparison default, which covers the fan KPIs' outcomes too).
-TABLE_KPIS: list[str] = list(DEFAULT_KPIS) + [k for k in ("churn_rate",) if k not in DEFAULT_KPIS]
+#: The focal firm's KPIs in the delta table, by theme, in the order a strategist reads them (the comparison's
+#: default KPIs and the open market's: reputation, share, customers lost to and won from rivals, utilisation).
+TABLE_SECTIONS: list[tuple[str, list[str]]] = [
+    ("Customers and market", [
+        "nps", "reputation", "share", "customers", "churned", "lost_to_rivals", "new_customers", "won_from_rivals",
+        "churn_rate",
+    ]),
+    ("Employees and service", [
+        "mean_engagement", "engaged_share", "utilisation", "csat", "resolution_rate", "review_rating", "delivery_gap",
+    ]),
+    ("Money", ["revenue", "cost_total", "profit", "profit_margin", "cash", "bankrupt"]),
+]  # fmt: skip
+TABLE_KPIS: list[str] = [k for _, kpis in TABLE_SECTIONS for k in kpis]
+assert set(DEFAULT_KPIS) <= set(TABLE_KPIS), "the UI's table shows at least what `cxsim compare` shows"
+
+#: Each rival's KPIs in the delta table (columns ``<rival>_<key>``). Levels only: a run's outcome of a rival's
+#: column is its final week (:func:`cxsim.metrics.outcome_kind` knows the focal firm's flows, not a rival's).
+RIVAL_TABLE_KEYS: tuple[str, ...] = ("share", "nps", "reputation", "customers")
+
+
+def rivals_of(a: Scenario, b: Scenario) -> list[str]:
+    """The rivals both scenarios have (in B's order): the ones whose KPIs can be compared."""
+    return [r for r in b.rivals if r in a.rivals]
+
+
+def table_sections(a: Scenario, b: Scenario) -> list[tuple[str, list[str]]]:
+    """The delta table's themes and KPIs for baseline ``a`` and variant ``b``: the focal firm's, then each rival's."""
+    rivals = [(f"The rival: {r}", [f"{r}_{k}" for k in RIVAL_TABLE_KEYS]) for r in rivals_of(a, b)]
+    return TABLE_SECTIONS + rivals
+
+
+def table_kpis(a: Scenario, b: Scenario) -> list[str]:
+    """Every KPI of the delta table for baseline ``a`` and variant ``b`` (:func:`table_sections`), in order."""
+    return [k for _, kpis in table_sections(a, b) for k in kpis]
 
 
 class Stopped(Exception):
@@ -67,14 +104,15 @@ def progressive_compare(
         a, b: baseline and variant.
         seeds: number of paired seeds (0..seeds-1), at least 2.
         steps: weeks (default A's ``sim.weeks``).
-        kpis: KPIs in the table (default :data:`TABLE_KPIS`).
+        kpis: KPIs in the table (default :func:`table_kpis`: the focal firm's and the rivals').
         on_partial: called with the comparison over the seeds finished so far.
         on_progress: called with (runs done, runs planned).
         should_stop: checked between batches; when it returns True, :class:`Stopped` is raised
             (``on_partial`` has already seen everything finished).
         batch: seeds per batch.
     """
-    kpis = list(kpis or TABLE_KPIS)
+    kpis = list(kpis or table_kpis(a, b))
+    own = [k for k in kpis if k in KPIS]  # compare() tables the focal firm's KPIs; combine() below tables all
     steps = a.sim.weeks if steps is None else int(steps)
     batches = seed_batches(seeds, batch)
     total = 2 * seeds
@@ -90,7 +128,7 @@ def progressive_compare(
             if on_progress is not None:
                 on_progress(_before + done, total)
 
-        part = compare(a, b, seeds=chunk, steps=steps, kpis=kpis, progress=tick)
+        part = compare(a, b, seeds=chunk, steps=steps, kpis=own or None, progress=tick)
         ra += part.results_a
         rb += part.results_b
         result = combine(a, b, steps, ra, rb, kpis)
@@ -202,6 +240,13 @@ def decompose(
     other lever subset the method needs with the same seeds and weeks (common random
     numbers), so contributions add up to the comparison's difference.
 
+    Args:
+        comparison: a complete what-if.
+        method: ``"shapley"``, ``"one_at_a_time"`` or ``"auto"`` (:func:`choose_method`).
+        kpis: the KPIs whose difference is split (default: every KPI of the comparison's table, rivals' too).
+        on_progress: called with (lever subsets done, subsets planned).
+        should_stop: checked between subsets; when it returns True, :class:`Stopped` is raised.
+
     Raises:
         ValueError: nothing changed, or too many levers for Shapley.
         ScenarioError: a subset of the changes is not a valid scenario on its own
@@ -216,7 +261,7 @@ def decompose(
         raise ValueError(f"unknown method {method!r}: use 'shapley' or 'one_at_a_time'")
     if method == "shapley" and len(keys) > MAX_SHAPLEY_LEVERS:
         raise ValueError(f"{len(keys)} levers changed: Shapley needs 2^{len(keys)} scenarios; use one lever at a time")
-    kpis = list(kpis or TABLE_KPIS)
+    kpis = list(kpis or comparison.table["kpi"])
     a = comparison.a
     seeds = list(comparison.seeds)
     values: dict[frozenset, pd.DataFrame] = {

@@ -2,13 +2,15 @@
 
 Pages:
 
-- **What-if**: pick a base scenario, move levers (grouped along the causal chain), Run:
-  baseline vs variant over paired seeds (common random numbers), fan charts with 10-90%
-  bands, a KPI delta table with 95% confidence intervals, what changed, downloads.
+- **What-if**: pick a base scenario, move levers (grouped along the causal chain, then each
+  rival's), Run: baseline vs variant over paired seeds (common random numbers), fan charts
+  with 10-90% bands, each firm's market share in both, a KPI delta table with 95% confidence
+  intervals (the rivals' rows too), what changed, downloads.
 - **Why**: which changed levers explain the difference (Shapley or one lever at a time), as
   a waterfall with a 95% CI per lever.
 - **Live classroom**: one model stepped week by week (play/pause/step/reset, seed): employees
-  coloured by engagement in their supervisor teams, customers' NPS mix, word of mouth by channel.
+  coloured by engagement in their supervisor teams (vacant seats shown), who the market buys
+  from (each firm, or nobody), engagement, customers' NPS mix, word of mouth by channel.
 - **Lessons**: each lesson of the scenario library, with the question to ask the class and a
   button that loads the pair into the what-if page.
 - **Files**: download the variant as TOML and the runs as CSV; upload a TOML to start from it.
@@ -27,7 +29,7 @@ import solara
 import solara.lab
 
 from cxsim.formatting import number, signed
-from cxsim.metrics import KPIS
+from cxsim.metrics import KPIS, find
 from cxsim.scenario import diff as scenario_diff
 from cxsim.ui import analysis, charts, live, state
 from cxsim.ui import levers as lv
@@ -134,8 +136,9 @@ def LeverPanel():
                 small=True,
                 disabled=state.variant.value == state.base.value,
             )
-        for title, blurb, items in lv.grouped_levers():
-            n_changed = sum(state.variant.value.get(x.key) != state.base.value.get(x.key) for x in items)
+        base, variant = state.base.value, state.variant.value
+        for title, blurb, items in lv.grouped_levers(analysis.rivals_of(base, variant)):
+            n_changed = sum(variant.get(x.key) != base.get(x.key) for x in items)
             heading = f"{title} ({n_changed} changed)" if n_changed else title
             with solara.Details(heading, expand=title in ("Supervisors",) or n_changed > 0):
                 solara.Text(blurb, style={"color": "#666", "font-size": "13px"})
@@ -182,6 +185,14 @@ def FanCharts(c):
 
 
 @solara.component
+def ShareCharts(c):
+    rivals = [r for r in analysis.rivals_of(c.a, c.b) if f"{r}_share" in c.runs.columns]
+    labels = (f"baseline: {c.a.name}", f"variant: {_variant_name(c)}")
+    fig = solara.use_memo(lambda: charts.share_charts(c.runs, rivals, labels), dependencies=[id(c)])
+    solara.FigureMatplotlib(fig, dependencies=[id(c)], format="png")
+
+
+@solara.component
 def Results():
     view = state.result.value
     if view is None:
@@ -201,8 +212,14 @@ def Results():
     solara.HTML(tag="div", unsafe_innerHTML=headline_html(c.table, _variant_name(c), c.a.name, len(c.seeds), c.steps))
     Md("### How the two firms evolve (line: median over seeds; band: 80% of seeds fall inside)")
     FanCharts(c)
+    if analysis.rivals_of(c.a, c.b):
+        Md(
+            f"### {find('share').label} of each firm, in the baseline and in the variant "
+            "(our customers / all firms' customers)"
+        )
+        ShareCharts(c)
     Md("### Difference at the end of the run")
-    solara.HTML(tag="div", unsafe_innerHTML=delta_table_html(c.table, len(c.seeds)))
+    solara.HTML(tag="div", unsafe_innerHTML=delta_table_html(c.table, len(c.seeds), analysis.table_sections(c.a, c.b)))
     with solara.Row():
         solara.FileDownload(
             lambda: c.runs.to_csv(index=False).encode(), filename="cxsim_runs.csv", label="Download runs (CSV)"
@@ -286,7 +303,9 @@ def WhyPage():
         "same seeds as the what-if run)."
     )
     running = state.why_task.pending
-    kpis = {KPIS[k].title: k for k in analysis.TABLE_KPIS if k != "bankrupt"}
+    kpis = {find(k).title: k for k in c.table["kpi"] if k != "bankrupt"}
+    # a rival's KPI picked for an earlier what-if may not be in this one's table
+    kpi = state.why_kpi.value if state.why_kpi.value in kpis.values() else "nps"
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
         solara.ToggleButtonsSingle(
             value=METHOD_NAMES.get(state.why_method.value, "auto"),
@@ -295,7 +314,7 @@ def WhyPage():
         )
         solara.Select(
             "KPI to explain",
-            value=KPIS[state.why_kpi.value].title,
+            value=find(kpi).title,
             values=list(kpis),
             on_value=lambda name: state.why_kpi.set(kpis[name]),
             style={"max-width": "260px"},
@@ -311,7 +330,6 @@ def WhyPage():
     if got is None or got[0] is not c:
         return
     d = got[1]
-    kpi = state.why_kpi.value
     tab = d.table(kpi)
     start, end = d.endpoints(kpi)
     labels = {k: lever_change_label(k, *c.changes[k]) for k in d.keys} | {
@@ -326,7 +344,7 @@ def WhyPage():
     solara.HTML(
         tag="div",
         unsafe_innerHTML=(
-            f"<table class='cx-table cx-why-table'><caption>{KPIS[kpi].title}: baseline {number(start, kpi)} "
+            f"<table class='cx-table cx-why-table'><caption>{find(kpi).title}: baseline {number(start, kpi)} "
             f"-> variant {number(end, kpi)} "
             f"({d.method.replace('_', ' ')}, {len(d.seeds)} paired seeds)</caption><thead><tr><th>lever</th>"
             f"<th>contribution</th><th>95% CI</th></tr></thead><tbody>{rows}</tbody></table>"

@@ -1,9 +1,12 @@
 """Figures for the web UI, drawn with matplotlib's object API (thread-safe, no CDN, no JS).
 
 Fan charts show the median over seeds and the 10-90% band per week for both
-arms; the waterfall shows how each changed lever adds up to the difference;
-the classroom figures show one live model: its employees by team, its
-customers' NPS mix and its word of mouth by channel.
+arms, and the market-share chart each firm's share in each arm; the waterfall
+shows how each changed lever adds up to the difference; the classroom figures
+show one live model: its employees by team (vacant seats too), who the market
+buys from, each firm's NPS and reputation NPS, its employees' engagement, its
+customers' NPS mix and its word of mouth by channel. Titles and labels of KPIs
+come from their declarations (:func:`cxsim.metrics.find`).
 """
 
 from __future__ import annotations
@@ -15,13 +18,20 @@ from matplotlib.figure import Figure
 
 from cxsim.comparison import fan
 from cxsim.formatting import number, signed, tick
-from cxsim.metrics import KPIS
+from cxsim.metrics import KPIS, find
 
 BASE_COLOR = "#607d8b"  # baseline: neutral grey-blue
 VARIANT_COLOR = "#e65100"  # variant: orange, stands out
 UP, DOWN = "#2e7d32", "#c62828"
 #: red (disengaged) -> amber -> green (engaged): the colours a class reads without a legend
-ENGAGEMENT_CMAP = LinearSegmentedColormap.from_list("engagement", ["#c62828", "#f9a825", "#2e7d32"])
+ENGAGEMENT_CMAP = LinearSegmentedColormap.from_list("engagement", ["#c62828", "#f9a825", "#2e7d32"]).with_extremes(
+    bad="#eeeeee"  # a vacant seat: light grey among the coloured employees
+)
+#: Firms' colours, the focal firm first (none of them the arms' grey-blue and orange), and nobody's customers.
+FIRM_COLORS = ("#00838f", "#6a1b9a", "#ad1457", "#4e342e", "#558b2f", "#283593", "#9e9d24", "#00695c", "#5d4037")
+NOBODY_COLOR = "#d6d6d6"
+#: How the charts name the focal firm beside its rivals (a rival is named by its scenario key).
+FOCAL_NAME = "our firm"
 
 
 def fan_charts(runs: pd.DataFrame, kpis: list[str], labels: tuple[str, str]) -> Figure:
@@ -41,7 +51,7 @@ def fan_charts(runs: pd.DataFrame, kpis: list[str], labels: tuple[str, str]) -> 
                 continue
             ax.fill_between(d["week"], d["low"], d["high"], color=color, alpha=0.22, linewidth=0)
             ax.plot(d["week"], d["median"], color=color, linewidth=2, label=name)
-        ax.set_title(KPIS[kpi].weekly_title, fontsize=11)
+        ax.set_title(find(kpi).weekly_title, fontsize=11)
         ax.set_xlabel("week", fontsize=9)
         ax.grid(alpha=0.3)
         ax.tick_params(labelsize=8)
@@ -68,7 +78,7 @@ def waterfall(
     """Baseline bar, one floating bar per lever (with its 95% CI), variant bar; ``kpi`` names the KPI explained."""
     from matplotlib.ticker import FuncFormatter
 
-    kpi_title = KPIS[kpi].title
+    kpi_title = find(kpi).title
     steps = list(table.itertuples(index=False))
     names = [ends[0]] + [labels.get(s.lever, s.lever) for s in steps] + [ends[1]]
     fig = Figure(figsize=(max(9.0, 2.0 * len(names)), 4.6), layout="constrained")
@@ -127,34 +137,56 @@ def waterfall(
 # ------------------------------------------------------------------ classroom
 
 
-def team_grid(engagement: np.ndarray, team: np.ndarray, front: np.ndarray, threshold: float) -> Figure:
-    """Employees as tiles, one row per supervisor team, coloured by engagement; front line outlined."""
-    teams = np.unique(team)
-    width = max(int(np.bincount(team).max()), 1)
-    grid = np.full((len(teams), width), np.nan)
-    front_mask = np.zeros(len(engagement), dtype=bool)
-    front_mask[front] = True
-    fig = Figure(figsize=(7, max(2.5, 0.32 * len(teams) + 1.2)))
-    fig.subplots_adjust(left=0.1, right=0.9, top=0.9, bottom=0.05)
+def team_grid(
+    engagement: np.ndarray,
+    team: np.ndarray,
+    active: np.ndarray,
+    front: np.ndarray,
+    threshold: float,
+    hires_coming: int = 0,
+) -> Figure:
+    """Seats as tiles, one row per supervisor team: employees coloured by engagement, vacant seats grey,
+    the front line outlined.
+
+    Args:
+        engagement, team, active, front: the firm's workforce arrays, one entry per seat
+            (``active``: the seat is filled; ``front``: its employee faces customers).
+        threshold: engagement at which an employee counts as engaged.
+        hires_coming: hires on their way (they will take vacant seats).
+    """
+    # the teams that have someone in them: seats the firm keeps for growth beyond them are not shown
+    shown = int(team[active].max()) + 1 if active.any() else 1
+    teams = np.arange(shown)
+    width = max(int(np.bincount(team, minlength=shown)[:shown].max()), 1)
+    grid = np.full((shown, width), np.nan)  # NaN: a vacant seat (the colour map's "bad" grey)
+    fig = Figure(figsize=(7, max(2.5, 0.32 * shown + 1.5)))
+    fig.subplots_adjust(left=0.1, right=0.9, top=0.88, bottom=0.14)
     ax = fig.subplots()
-    xs, ys = [], []
-    for r, t in enumerate(teams):
-        members = np.flatnonzero(team == t)
-        grid[r, : len(members)] = engagement[members]
-        cols = np.flatnonzero(front_mask[members])
+    xs, ys, vx, vy = [], [], [], []
+    for r in teams:
+        seats = np.flatnonzero(team == r)
+        filled = active[seats]
+        grid[r, : len(seats)] = np.where(filled, engagement[seats], np.nan)
+        cols = np.flatnonzero(front[seats] & filled)
         xs.extend(cols)
         ys.extend([r] * len(cols))
+        empty = np.flatnonzero(~filled)
+        vx.extend(empty)
+        vy.extend([r] * len(empty))
     im = ax.imshow(grid, cmap=ENGAGEMENT_CMAP, vmin=0, vmax=1, aspect="auto", interpolation="nearest")
+    side = (220 / max(width, shown)) ** 2
     # one artist for every outline: a patch per tile is slow to draw when the class watches it play
-    ax.scatter(
-        xs, ys, marker="s", s=(220 / max(width, len(teams))) ** 2, facecolors="none", edgecolors="black", linewidths=1.2
-    )
+    ax.scatter(xs, ys, marker="s", s=side, facecolors="none", edgecolors="black", linewidths=1.2)
+    ax.scatter(vx, vy, marker="x", s=side / 4, color="#9e9e9e", linewidths=1.0)
     ax.set_xlim(-0.5, width - 0.5)
-    ax.set_ylim(len(teams) - 0.5, -0.5)
-    ax.set_yticks(range(len(teams)), [f"team {t + 1}" for t in teams], fontsize=8)
+    ax.set_ylim(shown - 0.5, -0.5)
+    ax.set_yticks(range(shown), [f"team {t + 1}" for t in teams], fontsize=8)
     ax.set_xticks([])
-    engaged = float((engagement >= threshold).mean())
-    ax.set_title(f"Employees by supervisor team (outlined: front line) | engaged: {engaged:.0%}", fontsize=10)
+    n = int(active.sum())
+    engaged = float((engagement[active] >= threshold).mean()) if n else 0.0
+    ax.set_title(f"Employees by supervisor team | {n} employees, {engaged:.0%} engaged", fontsize=10)
+    coming = f"; {hires_coming} hire{'s' if hires_coming != 1 else ''} on the way" if hires_coming else ""
+    ax.set_xlabel(f"outlined: faces customers | grey x: vacant seat ({len(vx)} now{coming})", fontsize=9)
     fig.colorbar(im, ax=ax, label="engagement", fraction=0.04, pad=0.02)
     return fig
 
@@ -255,21 +287,134 @@ def _small_figure(legend_right: bool = False) -> Figure:
     return fig
 
 
-def live_kpis(ts: pd.DataFrame) -> Figure:
-    """Customers and NPS over the weeks so far, the two numbers a class watches."""
-    fig = _small_figure()
-    ax = fig.subplots()
-    from matplotlib.ticker import FuncFormatter
+def firm_colors(n_rivals: int) -> list[str]:
+    """The focal firm's colour, then each rival's (:data:`FIRM_COLORS`, repeated past nine firms)."""
+    return [FIRM_COLORS[k % len(FIRM_COLORS)] for k in range(n_rivals + 1)]
 
-    ax.yaxis.set_major_formatter(FuncFormatter(tick))
+
+def share_charts(runs: pd.DataFrame, rivals: list[str], labels: tuple[str, str]) -> Figure:
+    """Each firm's market share week by week, one panel per arm (median over seeds and the 10-90% band).
+
+    Args:
+        runs: the comparison's runs (column ``arm`` 'A' or 'B'; ``share`` and each rival's ``<rival>_share``).
+        rivals: the rivals drawn (their columns must be in ``runs``).
+        labels: the names of the two arms (baseline, variant).
+    """
+    from matplotlib.ticker import PercentFormatter
+
+    columns = ["share"] + [f"{r}_share" for r in rivals]
+    names = [FOCAL_NAME, *rivals]
+    colors = firm_colors(len(rivals))
+    fig = Figure(figsize=(14, 3.2), layout="constrained")
+    axes = fig.subplots(1, 2, sharey=True)
+    for ax, arm, title in zip(axes, ("A", "B"), labels, strict=True):
+        for column, name, color in zip(columns, names, colors, strict=True):
+            f = fan(runs, column)
+            d = f[f["arm"] == arm]
+            if d.empty:
+                continue
+            ax.fill_between(d["week"], d["low"], d["high"], color=color, alpha=0.2, linewidth=0)
+            ax.plot(d["week"], d["median"], color=color, linewidth=2, label=f"{name}: {d['median'].iloc[-1]:.0%}")
+        ax.set_title(title, fontsize=11)
+        ax.set_xlabel("week", fontsize=9)
+        ax.grid(alpha=0.3)
+        ax.tick_params(labelsize=8)
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        # each firm's share at the end, where the eye lands after following its line
+        ax.legend(fontsize=9, loc="best", title="share at the end", title_fontsize=9)
+    axes[0].set_ylabel(find("share").label, fontsize=9)
+    return fig
+
+
+def market_mix(ts: pd.DataFrame, rivals: list[str], people: int) -> Figure:
+    """Who the market's people buy from, week by week: each firm's customers and nobody's, as shares of people."""
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import PercentFormatter
+
+    fig = _small_figure(legend_right=True)
+    ax = fig.subplots()
+    names = [FOCAL_NAME, *rivals, "nobody"]
+    colors = [*firm_colors(len(rivals)), NOBODY_COLOR]
     if len(ts):
-        ax.plot(ts["week"], ts["customers"], color=VARIANT_COLOR, linewidth=2)
-        ax2 = ax.twinx()
-        ax2.plot(ts["week"], ts["mean_engagement"], color=UP, linewidth=1.5, linestyle="--")
-        ax2.set_ylabel("engagement (dashed)", fontsize=9, color=UP)
-        ax2.set_ylim(0, 1)
-    ax.set_ylabel("customers", fontsize=9, color=VARIANT_COLOR)
+        w = ts["week"]
+        customers = [ts["customers"].to_numpy(float)] + [ts[f"{r}_customers"].to_numpy(float) for r in rivals]
+        nobody = people - np.sum(customers, axis=0)  # people who buy from no firm: newcomers and those who left
+        ax.stackplot(w, *[c / people for c in customers], nobody / people, colors=colors, alpha=0.9)
+        ax.set_xlim(w.iloc[0], max(w.iloc[-1], w.iloc[0] + 1))
+        ax.set_title(f"Who people buy from | our market share now: {ts['share'].iloc[-1]:.0%}", fontsize=10)
+    else:
+        ax.set_title("Who people buy from (press Step or Play)", fontsize=10)
+    # top to bottom as stacked; beside the chart so it never hides a band
+    ax.legend(
+        [Patch(color=c, alpha=0.9) for c in colors[::-1]],
+        [f"{n}'s customers" if n != "nobody" else "nobody's" for n in names[::-1]],
+        loc="center left",
+        bbox_to_anchor=(1.02, 0.5),
+        fontsize=8,
+        frameon=False,
+        title="market share = our customers\n/ all firms' customers",
+        title_fontsize=8,
+    )
+    ax.set_ylim(0, 1)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_ylabel(f"share of the {people:,} people", fontsize=9)
     ax.set_xlabel("week", fontsize=9)
-    ax.set_title("Customers and employee engagement", fontsize=10)
+    return fig
+
+
+def nps_race(ts: pd.DataFrame, rivals: list[str]) -> Figure:
+    """Each firm's NPS (its customers', solid) and reputation NPS (everyone who has been its customer, dashed).
+
+    The two part when unhappy customers leave: NPS rises as they go, reputation keeps their memory. The
+    legend gives each line's value now.
+    """
+    fig = _small_figure(legend_right=True)
+    fig.subplots_adjust(right=0.62)  # the legend's labels carry the values
+    ax = fig.subplots()
+    prefixes = ["", *[f"{r}_" for r in rivals]]
+    names = [FOCAL_NAME, *rivals]
+    for prefix, name, color in zip(prefixes, names, firm_colors(len(rivals)), strict=True):
+        for kpi, style, width in (("nps", "-", 2.0), ("reputation", "--", 1.6)):
+            values = ts[prefix + kpi]
+            now = f" {values.iloc[-1]:+.0f}" if len(ts) else ""  # whole points: what a class reads
+            label = f"{name}: {'NPS' if kpi == 'nps' else 'reputation'}{now}"
+            ax.plot(ts["week"], values, color=color, linewidth=width, linestyle=style, label=label)
+    if len(ts):
+        ax.set_xlim(ts["week"].iloc[0], max(ts["week"].iloc[-1], ts["week"].iloc[0] + 1))
+    else:
+        ax.set_ylim(-100, 100)  # the scale's range, until the first week
+    ax.axhline(0, color="black", linewidth=0.6)
+    ax.legend(
+        fontsize=8,
+        loc="center left",
+        bbox_to_anchor=(1.02, 0.5),
+        frameon=False,
+        title="solid: customers' NPS\ndashed: reputation NPS\n(former customers too)",
+        title_fontsize=8,
+    )
+    ax.set_ylabel("points", fontsize=9)
+    ax.set_xlabel("week", fontsize=9)
+    ax.set_title(f"NPS and reputation: {FOCAL_NAME} vs {', '.join(rivals) or 'nobody'}", fontsize=10)
+    ax.grid(alpha=0.3)
+    return fig
+
+
+#: The engagement KPIs the classroom follows week by week, with their line styles.
+ENGAGEMENT_LINES = [("mean_engagement", "-"), ("frontline_engagement", "--")]
+
+
+def engagement_lines(ts: pd.DataFrame) -> Figure:
+    """Mean engagement of all employees and of those facing customers, over the weeks so far."""
+    fig = _small_figure(legend_right=True)
+    ax = fig.subplots()
+    for column, style in ENGAGEMENT_LINES:
+        ax.plot(ts["week"], ts[column], color=UP, linewidth=2, linestyle=style, label=KPIS[column].label)
+    if len(ts):
+        ax.set_xlim(ts["week"].iloc[0], max(ts["week"].iloc[-1], ts["week"].iloc[0] + 1))
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("engagement (0-1)", fontsize=9)
+    ax.set_xlabel("week", fontsize=9)
+    ax.set_title("Employee engagement", fontsize=10)
     ax.grid(alpha=0.3)
     return fig

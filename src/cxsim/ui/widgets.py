@@ -9,9 +9,21 @@ import solara
 
 from cxsim.comparison import verdict
 from cxsim.formatting import number, signed
-from cxsim.metrics import KPIS, describe_outcome
+from cxsim.metrics import KPIS, describe_outcome, find
 from cxsim.ui import levers as lv
 from cxsim.ui import state
+
+
+def row_verdict(kpi: str, diff: float, significant: bool) -> tuple[str, str]:
+    """A difference's verdict and its row's colour class (``good``, ``bad`` or none), seen from the focal firm.
+
+    A rival's row (``rival_share``, ...) says how the rival fares, "worse for the rival", and is coloured for
+    our firm: green when the rival loses share, customers or goodwill, red when it gains them.
+    """
+    word = verdict(kpi, diff, significant)
+    if kpi in KPIS or word not in ("better", "worse"):
+        return word, {"better": "good", "worse": "bad"}.get(word, "")
+    return f"{word} for the rival", "bad" if word == "better" else "good"
 
 
 def delta_table_frame(table: pd.DataFrame) -> pd.DataFrame:
@@ -20,7 +32,7 @@ def delta_table_frame(table: pd.DataFrame) -> pd.DataFrame:
     for r in table.itertuples(index=False):
         rows.append(
             {
-                "KPI": KPIS[r.kpi].title,
+                "KPI": find(r.kpi).title,
                 "per run": describe_outcome(r.kpi),
                 "baseline": r.a_mean,
                 "variant": r.b_mean,
@@ -28,42 +40,53 @@ def delta_table_frame(table: pd.DataFrame) -> pd.DataFrame:
                 "ci_low": r.ci_low,
                 "ci_high": r.ci_high,
                 "distinguishable from noise": bool(r.significant),
-                "verdict for the variant": verdict(r.kpi, r.diff, bool(r.significant)),
+                "verdict for the variant": row_verdict(r.kpi, r.diff, bool(r.significant))[0],
             }
         )
     return pd.DataFrame(rows)
 
 
-def delta_table_html(table: pd.DataFrame, n_seeds: int) -> str:
-    """HTML table: baseline, variant, difference (B - A) with 95% CI; green/red when better/worse beyond noise."""
+def delta_table_html(table: pd.DataFrame, n_seeds: int, sections: list[tuple[str, list[str]]] | None = None) -> str:
+    """HTML table: baseline, variant, difference (B - A) with 95% CI; green/red when better/worse beyond noise.
+
+    ``sections`` (title, KPIs) puts the rows under headings, in that order (:func:`cxsim.ui.analysis.table_sections`);
+    without it the rows come as in ``table``.
+    """
     head = (
         "<tr><th>KPI</th><th>measured as</th><th>baseline</th><th>variant</th><th>difference</th>"
         "<th>95% CI of the difference</th><th>verdict</th></tr>"
     )
+    rows = {r.kpi: r for r in table.itertuples(index=False)}
+    groups = [(None, list(rows))] if sections is None else [(t, [k for k in ks if k in rows]) for t, ks in sections]
     body = []
-    for r in table.itertuples(index=False):
-        word = verdict(r.kpi, r.diff, bool(r.significant))
-        cls = {"better": "good", "worse": "bad"}.get(word, "")
-        body.append(
-            f"<tr class='{cls}'><td>{html.escape(KPIS[r.kpi].title)}</td>"
-            f"<td>{describe_outcome(r.kpi)}</td>"
-            f"<td>{number(r.a_mean, r.kpi)}</td><td>{number(r.b_mean, r.kpi)}</td>"
-            f"<td><b>{signed(r.diff, r.kpi)}</b></td>"
-            f"<td>[{number(r.ci_low, r.kpi)}, {number(r.ci_high, r.kpi)}]</td><td>{word}</td></tr>"
-        )
+    for title, kpis in groups:
+        if title is not None and kpis:
+            body.append(f"<tr class='cx-section'><th colspan='7'>{html.escape(title)}</th></tr>")
+        for kpi in kpis:
+            r = rows[kpi]
+            word, cls = row_verdict(kpi, r.diff, bool(r.significant))
+            body.append(
+                f"<tr class='{cls}'><td>{html.escape(find(kpi).title)}</td>"
+                f"<td>{describe_outcome(kpi)}</td>"
+                f"<td>{number(r.a_mean, kpi)}</td><td>{number(r.b_mean, kpi)}</td>"
+                f"<td><b>{signed(r.diff, kpi)}</b></td>"
+                f"<td>[{number(r.ci_low, kpi)}, {number(r.ci_high, kpi)}]</td><td>{word}</td></tr>"
+            )
     caption = (
         f"<caption>Variant minus baseline, mean over {n_seeds} paired seeds (both firms meet the same "
         "customers and the same luck in each seed). <span class='good'>Green: better for the firm</span>, "
         "<span class='bad'>red: worse</span>, beyond noise (the 95% confidence interval excludes zero); "
-        "white: the difference is within noise.</caption>"
+        "white: the difference is within noise. A rival's rows say how the rival fares, coloured for our "
+        "firm: green when the rival does worse.</caption>"
     )
     return (
         f"<table class='cx-table cx-delta-table'>{caption}<thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
     )
 
 
-#: The KPIs the one-line answer above the charts speaks of, in this order.
-HEADLINE_KPIS = ("nps", "customers", "mean_engagement", "profit")
+#: The KPIs the one-line answer above the charts speaks of, in this order: what customers say (NPS) and what
+#: everyone who has been a customer says (reputation), the firm's place in the market, its people, its money.
+HEADLINE_KPIS = ("nps", "reputation", "share", "mean_engagement", "profit")
 
 
 def headline_html(table: pd.DataFrame, variant: str, baseline: str, n_seeds: int, weeks: int) -> str:
@@ -77,7 +100,7 @@ def headline_html(table: pd.DataFrame, variant: str, baseline: str, n_seeds: int
         word = verdict(kpi, float(r["diff"]), bool(r["significant"]))
         cls = {"better": "good", "worse": "bad"}.get(word, "")
         parts.append(
-            f"<span class='{cls}'><b>{html.escape(KPIS[kpi].label)} {signed(float(r['diff']), kpi)}</b> "
+            f"<span class='{cls}'><b>{html.escape(find(kpi).label)} {signed(float(r['diff']), kpi)}</b> "
             f"[{number(float(r['ci_low']), kpi)}, {number(float(r['ci_high']), kpi)}]</span> ({word})"
         )
     return (
@@ -107,6 +130,7 @@ CSS = """
 .cx-table { border-collapse: collapse; font-size: 14px; margin: 6px 0 12px 0; }
 .cx-table th, .cx-table td { border-bottom: 1px solid #ddd; padding: 4px 10px; text-align: right; }
 .cx-table th:first-child, .cx-table td:first-child { text-align: left; }
+.cx-table tr.cx-section th { text-align: left; background: #f3f3f3; font-weight: 600; padding-top: 8px; }
 .cx-table caption { caption-side: top; text-align: left; color: #555; font-size: 13px; padding-bottom: 4px; }
 .cx-table tr.good td, span.good { background: #e8f5e9; }
 .cx-table tr.bad td, span.bad { background: #ffebee; }
