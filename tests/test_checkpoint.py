@@ -120,9 +120,9 @@ def _steps(model, n):
         model.step()
 
 
-@pytest.mark.parametrize("at", [0, 1, 13])
-def test_save_load_continue_is_identical(busy, tmp_path, at):
-    straight = cxsim.CXModel(busy, seed=5)
+def _save_resume_continue(scenario, seed, at, tmp_path):
+    """Run to week ``at``, checkpoint, load, and run both to week 30: the two must match at both points."""
+    straight = cxsim.CXModel(scenario, seed=seed)
     _steps(straight, at)
     save_checkpoint(straight, tmp_path / "c.npz")
     resumed = load_checkpoint(tmp_path / "c.npz")
@@ -131,6 +131,12 @@ def test_save_load_continue_is_identical(busy, tmp_path, at):
     _steps(resumed, 30 - at)
     _assert_same_state(straight, resumed)
     pd.testing.assert_frame_equal(straight.timeseries(), resumed.timeseries(), check_exact=True)
+    return straight, resumed
+
+
+@pytest.mark.parametrize("at", [0, 1, 13])
+def test_save_load_continue_is_identical(busy, tmp_path, at):
+    straight, resumed = _save_resume_continue(busy, 5, at, tmp_path)
     assert resumed.week == 30 and resumed.steps == 30 and resumed.time == 30
     # the Mesa agents, rebuilt, are views of the restored arrays
     e = resumed.employees[3]
@@ -160,15 +166,7 @@ def test_every_firms_state_is_saved(busy):
 def test_open_markets_resume_identically(request, tmp_path, scenario, at):
     """Three firms; a rival that goes bankrupt after the checkpoint, and one already bankrupt at it."""
     s = request.getfixturevalue(scenario)
-    straight = cxsim.CXModel(s, seed=4)
-    _steps(straight, at)
-    save_checkpoint(straight, tmp_path / "c.npz")
-    resumed = load_checkpoint(tmp_path / "c.npz")
-    _assert_same_state(straight, resumed)
-    _steps(straight, 30 - at)
-    _steps(resumed, 30 - at)
-    _assert_same_state(straight, resumed)
-    pd.testing.assert_frame_equal(straight.timeseries(), resumed.timeseries(), check_exact=True)
+    _, resumed = _save_resume_continue(s, 4, at, tmp_path)
     assert len(resumed.firms) == len(s.rivals) + 1
     if scenario == "rival_fails":
         rival = resumed.firms[1]

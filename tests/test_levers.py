@@ -150,8 +150,8 @@ CASES = {
         +1,
     ),
     "a rival that fixes its service takes customers": (
-        {"rivals.rival.process.empowerment": 0.4},
-        {"rivals.rival.process.empowerment": 0.9},
+        {"rivals.rival.process.empowerment": 0.1, "sim.weeks": 52},
+        {"rivals.rival.process.empowerment": 0.9, "sim.weeks": 52},
         "lost_to_rivals",
         +1,
     ),

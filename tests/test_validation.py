@@ -10,6 +10,7 @@ the page gives. Nothing here is timed.
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,8 +19,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def load_validation():
+    if "validation" in sys.modules:
+        return sys.modules["validation"]
     spec = importlib.util.spec_from_file_location("validation", ROOT / "experiments" / "validation.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules["validation"] = module  # dataclasses look their module up while the class is built
     spec.loader.exec_module(module)
     return module
 
