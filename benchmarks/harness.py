@@ -250,8 +250,7 @@ def same_run(size: int, steps: int, seed: int = 3) -> bool:
         pd.testing.assert_frame_equal(a.timeseries(), b.timeseries(), check_exact=True)
     except AssertionError:
         return False
-    fields = ("status", "attitude", "expectation", "intent", "case", "t_churned", "referral", "defected")
-    return all(np.array_equal(getattr(a.market, f), getattr(b.market, f)) for f in fields)
+    return all(np.array_equal(getattr(a.market, f), getattr(b.market, f)) for f in a.market._fields)
 
 
 # ------------------------------------------------------------------ start-up
