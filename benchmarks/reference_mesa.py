@@ -39,13 +39,12 @@ import mesa
 import networkx as nx
 import numpy as np
 
-from cxsim.firm import Firm
 from cxsim.kernels.attitude import FirmAttitude
 from cxsim.kernels.encounters import FirmService
 from cxsim.kernels.market import FirmMarket, MarketTally
 from cxsim.kernels.measurement import AttitudeTally, ExperienceTally, VocResult
 from cxsim.kernels.wom import BroadcastTally, WomTally
-from cxsim.metrics import kpi_columns, ratio
+from cxsim.metrics import ratio
 from cxsim.model import (
     CXModel,
     Experience,
@@ -497,15 +496,7 @@ class ReferenceModel(mesa.Model):
         self.seed_key = int(seed) & 0x7FFFFFFFFFFFFFFF  # the firm side's own draws (cxsim's code)
         self.week = 0
         m, c = s.market, s.customers
-        # the firms, as in CXModel
-        self.firms: list[Firm] = [
-            Firm(self, k, name, settings, rest_of_market=getattr(settings, "rest_of_market", False))
-            for k, (name, settings, _) in enumerate(s.firms())
-        ]
-        self.columns = kpi_columns([f.name for f in self.firms[1:]])
-        self.bankrupt = False
-        self.bankrupt_week: int | None = None
-        self.rows: list[dict] = []
+        CXModel._start_firms(self, s)  # the firms and the run's bookkeeping, as in CXModel
         self.last_week = None
         self.calibration = np.zeros(14, dtype=np.int64)
         self.engagement_weights = _engagement_weights(s)

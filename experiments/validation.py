@@ -216,50 +216,38 @@ def levels(cfg: Config, probes) -> list[Check]:
         )
     df = pd.DataFrame(per_seed)
     out = []
-    m, lo, hi = ci(df["nps"])
-    out.append(
-        Check(
-            "nps_level", "Levels", "NPS of the baseline firm (current customers, years 2-3)",
-            "industry averages from about -6 (consumer payments) to +43 (auto dealers)",
-            "XM Institute NPS benchmarks 2023; Temkin Group NPS benchmark 2017",
-            m, lo, hi, "points", band=(-6.0, 43.0),
-        ).judge()
-    )  # fmt: skip
-    m, lo, hi = ci(100 * df["churn"])
-    out.append(
-        Check(
-            "annual_churn", "Levels", "Annual churn of the baseline firm (to rivals, to no firm, moving away)",
-            "14-19% a year at the large US wireless carriers (monthly 1.2-1.7%); 2.8% a month at a weaker one",
-            "carrier reports compiled by Statista, 2016-2017",
-            m, lo, hi, "% a year", band=(8.0, 30.0),
-            note="judged against the 8-30% band a service firm is asked to sit in; the carriers' 14-19% shown for scale",
-        ).judge()
-    )  # fmt: skip
-    m, lo, hi = ci(100 * df["engaged"])
-    out.append(
-        Check(
-            "engaged_share", "Levels", "Share of the baseline firm's employees who are engaged",
-            "about a third of US employees are engaged", "Gallup national surveys",
-            m, lo, hi, "%", band=(20.0, 45.0),
-        ).judge()
-    )  # fmt: skip
-    m, lo, hi = ci(100 * df["margin"])
-    out.append(
-        Check(
-            "profit_margin", "Levels", "Profit margin of the baseline firm",
-            "a going concern: margins of 0-25%", "the going-concern ranges the baseline is set to (docs/model.md)",
-            m, lo, hi, "%", band=(0.0, 25.0),
-        ).judge()
-    )  # fmt: skip
-    m, lo, hi = ci(100 * df["utilisation"])
-    out.append(
-        Check(
-            "utilisation", "Levels", "Front-line utilisation of the baseline firm",
-            "contact centres plan for 80-85% occupancy", "Gans, Koole & Mandelbaum (2003)",
-            m, lo, hi, "%", band=(60.0, 95.0),
-        ).judge()
-    )  # fmt: skip
+    for column, scale, key, what, published, source, unit, band, note in LEVELS:
+        m, lo, hi = ci(scale * df[column])
+        out.append(Check(key, "Levels", what, published, source, m, lo, hi, unit, band=band, note=note).judge())
     return out
+
+
+#: the levels a real firm shows: (per-seed column, scale, key, what, published, source, unit, band, note)
+LEVELS = [
+    (
+        "nps", 1, "nps_level", "NPS of the baseline firm (current customers, years 2-3)",
+        "industry averages from about -6 (consumer payments) to +43 (auto dealers)",
+        "XM Institute NPS benchmarks 2023; Temkin Group NPS benchmark 2017", "points", (-6.0, 43.0), "",
+    ),
+    (
+        "churn", 100, "annual_churn", "Annual churn of the baseline firm (to rivals, to no firm, moving away)",
+        "14-19% a year at the large US wireless carriers (monthly 1.2-1.7%); 2.8% a month at a weaker one",
+        "carrier reports compiled by Statista, 2016-2017", "% a year", (8.0, 30.0),
+        "judged against the 8-30% band a service firm is asked to sit in; the carriers' 14-19% shown for scale",
+    ),
+    (
+        "engaged", 100, "engaged_share", "Share of the baseline firm's employees who are engaged",
+        "about a third of US employees are engaged", "Gallup national surveys", "%", (20.0, 45.0), "",
+    ),
+    (
+        "margin", 100, "profit_margin", "Profit margin of the baseline firm", "a going concern: margins of 0-25%",
+        "the going-concern ranges the baseline is set to (docs/model.md)", "%", (0.0, 25.0), "",
+    ),
+    (
+        "utilisation", 100, "utilisation", "Front-line utilisation of the baseline firm",
+        "contact centres plan for 80-85% occupancy", "Gans, Koole & Mandelbaum (2003)", "%", (60.0, 95.0), "",
+    ),
+]  # fmt: skip
 
 
 # ------------------------------------------------------------------ differences between firms

@@ -114,14 +114,7 @@ class CXModel(mesa.Model):
             m.graph, m.size, m.mean_degree, self.seed_key, rewire_prob=m.rewire_prob
         )
         self.market = new_market(s, self.seed_key)
-        self.firms: list[Firm] = [
-            Firm(self, k, name, settings, rest_of_market=getattr(settings, "rest_of_market", False))
-            for k, (name, settings, _) in enumerate(s.firms())
-        ]
-        self.columns = kpi_columns([f.name for f in self.firms[1:]])
-        self.bankrupt = False
-        self.bankrupt_week: int | None = None
-        self.rows: list[dict] = []
+        self._start_firms(s)
         self.last_week: Week | None = None
         self.lever_changes: list[tuple[int, int, dict]] = []  # (after week, firm, changes) of set_levers
         self.calibration = np.zeros(14, dtype=np.int64)
@@ -134,6 +127,17 @@ class CXModel(mesa.Model):
         self.market_params = _market_params(s)
 
     # ----------------------------------------------------------------- decisions during a run
+
+    def _start_firms(self, s: Scenario) -> None:
+        """Each firm of the scenario as a Mesa agent (focal firm first), its KPI columns and the run's bookkeeping."""
+        self.firms: list[Firm] = [
+            Firm(self, k, name, settings, rest_of_market=getattr(settings, "rest_of_market", False))
+            for k, (name, settings, _) in enumerate(s.firms())
+        ]
+        self.columns = kpi_columns([f.name for f in self.firms[1:]])
+        self.bankrupt = False
+        self.bankrupt_week: int | None = None
+        self.rows: list[dict] = []
 
     def set_levers(self, firm: int | str, changes: Mapping[str, Any]) -> None:
         """Change one firm's levers from the next week on: a classroom team's decisions between rounds, or

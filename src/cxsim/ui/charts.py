@@ -193,9 +193,6 @@ def team_grid(
 
 def nps_mix(ts: pd.DataFrame) -> Figure:
     """Customers' promoter / passive / detractor shares week by week, and the NPS now."""
-    from matplotlib.patches import Patch
-    from matplotlib.ticker import PercentFormatter
-
     fig = _small_figure(legend_right=True)
     ax = fig.subplots()
     names = ["promoters (9-10)", "passives (7-8)", "detractors (0-6)"]
@@ -209,21 +206,8 @@ def nps_mix(ts: pd.DataFrame) -> Figure:
         ax.set_title(f"Customers' NPS mix | NPS now: {signed(ts['nps'].iloc[-1], 'nps')}", fontsize=10)
     else:
         ax.set_title("Customers' NPS mix (press Step or Play)", fontsize=10)
-    # the legend in the stacking order, top to bottom, beside the chart: inside it would hide a band
-    ax.legend(
-        [Patch(color=c, alpha=0.85) for c in colors],
-        names,
-        loc="center left",
-        bbox_to_anchor=(1.02, 0.5),
-        fontsize=8,
-        frameon=False,
-        title="NPS = promoters - detractors",
-        title_fontsize=8,
-    )
-    ax.set_ylim(0, 1)
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax.set_ylabel("share of customers", fontsize=9)
-    ax.set_xlabel("week", fontsize=9)
+    # the legend in the stacking order, top to bottom
+    _stacked_shares_frame(ax, colors, names, 0.85, "NPS = promoters - detractors", "share of customers")
     return fig
 
 
@@ -328,9 +312,6 @@ def share_charts(runs: pd.DataFrame, rivals: list[str], labels: tuple[str, str])
 
 def market_mix(ts: pd.DataFrame, rivals: list[str], people: int) -> Figure:
     """Who the market's people buy from, week by week: each firm's customers and nobody's, as shares of people."""
-    from matplotlib.patches import Patch
-    from matplotlib.ticker import PercentFormatter
-
     fig = _small_figure(legend_right=True)
     ax = fig.subplots()
     names = [FOCAL_NAME, *rivals, "nobody"]
@@ -344,22 +325,33 @@ def market_mix(ts: pd.DataFrame, rivals: list[str], people: int) -> Figure:
         ax.set_title(f"Who people buy from | our market share now: {ts['share'].iloc[-1]:.0%}", fontsize=10)
     else:
         ax.set_title("Who people buy from (press Step or Play)", fontsize=10)
-    # top to bottom as stacked; beside the chart so it never hides a band
+    # top to bottom as stacked
+    labels = [f"{n}'s customers" if n != "nobody" else "nobody's" for n in names[::-1]]
+    title = "market share = our customers\n/ all firms' customers"
+    _stacked_shares_frame(ax, colors[::-1], labels, 0.9, title, f"share of the {people:,} people")
+    return fig
+
+
+def _stacked_shares_frame(ax, colors: list[str], labels: list[str], alpha: float, title: str, ylabel: str) -> None:
+    """Legend, 0-100% axis and labels of a stacked-shares chart; the legend sits beside the chart, where it
+    never hides a band (``colors`` and ``labels`` top to bottom, as stacked)."""
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import PercentFormatter
+
     ax.legend(
-        [Patch(color=c, alpha=0.9) for c in colors[::-1]],
-        [f"{n}'s customers" if n != "nobody" else "nobody's" for n in names[::-1]],
+        [Patch(color=c, alpha=alpha) for c in colors],
+        labels,
         loc="center left",
         bbox_to_anchor=(1.02, 0.5),
         fontsize=8,
         frameon=False,
-        title="market share = our customers\n/ all firms' customers",
+        title=title,
         title_fontsize=8,
     )
     ax.set_ylim(0, 1)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax.set_ylabel(f"share of the {people:,} people", fontsize=9)
+    ax.set_ylabel(ylabel, fontsize=9)
     ax.set_xlabel("week", fontsize=9)
-    return fig
 
 
 def nps_race(ts: pd.DataFrame, rivals: list[str]) -> Figure:
