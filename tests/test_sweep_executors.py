@@ -1,19 +1,12 @@
 """A sweep's results do not depend on where it runs: this process, a local pool, or a real Dask cluster.
 
-The Dask cluster is the real thing: ``dask scheduler`` and ``dask worker``
-from this environment, started as subprocesses on 127.0.0.1 (ports chosen by
-the scheduler) and stopped afterwards.
+The Dask cluster is the real thing (the ``dask_cluster`` fixture of conftest.py).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -23,64 +16,6 @@ from cxsim.sweep.execute import DaskExecutor, LocalExecutor
 from sweep_helpers import tiny_spec
 
 pytestmark = pytest.mark.slow
-
-DASK = str(Path(sys.executable).with_name("dask"))
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)  # its own session: the nannies' workers go too
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def dask_cluster(tmp_path_factory):
-    """A loopback Dask cluster: one scheduler, two single-threaded workers. Yields the scheduler address."""
-    folder = tmp_path_factory.mktemp("dask")
-    info = folder / "scheduler.json"
-    log = open(folder / "dask.log", "wb")  # noqa: SIM115 - closed below
-    common = {"stdout": log, "stderr": subprocess.STDOUT, "start_new_session": True, "cwd": folder}
-    scheduler = subprocess.Popen(
-        [DASK, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file", str(info)],
-        **common,
-    )
-    worker = None
-    try:
-        deadline = time.monotonic() + 60
-        while not info.exists() and time.monotonic() < deadline:
-            assert scheduler.poll() is None, (folder / "dask.log").read_text()
-            time.sleep(0.2)
-        address = json.loads(info.read_text())["address"]
-        assert address.startswith("tcp://127.0.0.1:")
-        worker = subprocess.Popen(
-            [
-                DASK,
-                "worker",
-                address,
-                "--host",
-                "127.0.0.1",
-                "--nworkers",
-                "2",
-                "--nthreads",
-                "1",
-                "--no-dashboard",
-                "--memory-limit",
-                "0",
-                "--death-timeout",
-                "60",
-            ],
-            **common,
-        )
-        yield address
-    finally:
-        for proc in (worker, scheduler):
-            if proc is not None:
-                _stop(proc)
-        log.close()
 
 
 def test_same_runs_in_process_local_pool_and_dask(dask_cluster, tmp_path):

@@ -22,7 +22,7 @@ gc.set_threshold(100_000, 10, 10)
 
 import typer  # noqa: E402
 
-from cxsim.cli import calibrate, compare, runs, sweep  # noqa: E402
+from cxsim.cli import calibrate, compare, fit, runs, sweep  # noqa: E402
 from cxsim.cli.common import STATE, UserError, err_console  # noqa: E402
 
 app = typer.Typer(
@@ -47,6 +47,8 @@ app.command("analyze")(sweep.analyze_command)
 # lessons: `cxsim compare A B [--seeds N|auto] [--report DIR]`, `cxsim calibrate [SCENARIO] [--json FILE]`
 app.command("compare")(compare.compare_command)
 app.command("calibrate")(calibrate.calibrate_command)
+# a firm: `cxsim fit PROFILE.toml --out DIR [--scheduler ADDRESS]`
+app.command("fit")(fit.fit_command)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -2,6 +2,7 @@
 
     cxsim compare A B [--seeds N|auto] [--precision X] [--steps N] [--set k=v] [--set-a k=v] [--set-b k=v]
                       [--kpi NAME ...] [--report DIR] [--out FILE] [--workers N]
+                      [--posterior DIR [--draws N] [--lesson KEY]]
 
 Three steps, each a function: :func:`parse` turns the options into a checked
 :class:`CompareRequest` (every user mistake is refused here, before anything runs),
@@ -53,6 +54,9 @@ class CompareRequest:
     max_seeds: int
     report: Path | None
     out: Path | None
+    posterior: object | None = None  # a cxsim.fit.Posterior: run over its draws
+    draws: int = 0
+    lesson: object | None = None  # a cxsim.lessons.Lesson whose claim is checked over the posterior
 
 
 def _parse_seeds(seeds: str, precision: float | None) -> int:
@@ -97,7 +101,7 @@ def parse(
     a: str,
     b: str,
     *,
-    seeds: str,
+    seeds: str | None,
     precision: float | None,
     precision_kpi: str,
     max_seeds: int,
@@ -109,11 +113,24 @@ def parse(
     report: Path | None,
     out: Path | None,
     workers: int,
+    posterior: Path | None = None,
+    draws: int | None = None,
+    lesson: str | None = None,
 ) -> CompareRequest:
     """The command's options, checked: one readable error for the first mistake."""
     from cxsim.comparison import DEFAULT_KPIS
     from cxsim.scenario import override, parse_overrides
 
+    if posterior is None and (draws is not None or lesson is not None):
+        fail(f"{'--draws' if draws is not None else '--lesson'} goes with --posterior DIR (the folder of a cxsim fit)")
+    if posterior is not None and precision is not None:
+        fail("--precision chases one interval over seeds; with --posterior the interval is over draws: give --draws N")
+    if posterior is not None and report is not None:
+        fail("--report is not written for a comparison over a posterior; use --out FILE for its table")
+    if seeds is None:
+        from cxsim.fit.whatif import DEFAULT_SEEDS
+
+        seeds = str(DEFAULT_SEEDS) if posterior is not None else "8"
     n_seeds = _parse_seeds(seeds, precision)
     if precision is not None and not precision > 0:
         fail(f"--precision {precision}: must be > 0")
@@ -136,6 +153,29 @@ def parse(
     weeks = sa.sim.weeks if steps is None else steps
     if sb.sim.weeks != sa.sim.weeks and steps is None:
         err_console.print(f"[yellow]note:[/] A and B differ in sim.weeks; both run {weeks} weeks (A's).")
+    post, chosen = None, None
+    if posterior is not None:
+        from cxsim.fit import load
+        from cxsim.fit.whatif import DEFAULT_DRAWS
+
+        post = load(posterior)
+        draws = DEFAULT_DRAWS if draws is None else draws
+        at_least("--draws", draws, 2)
+        if lesson is not None:
+            from cxsim.lessons import LESSONS
+
+            keys = {le.key: le for le in LESSONS}
+            if lesson not in keys:
+                import difflib
+
+                guess = difflib.get_close_matches(lesson, list(keys), n=1)
+                fail(
+                    f"--lesson {lesson!r}: no such lesson"
+                    + (f"; did you mean {guess[0]!r}?" if guess else "")
+                    + f" (lessons: {', '.join(keys)})"
+                )
+            chosen = keys[lesson]
+            _check_kpi(chosen.kpi, sa, sb)
     return CompareRequest(
         a=sa,
         b=sb,
@@ -148,6 +188,9 @@ def parse(
         max_seeds=max(max_seeds, n_seeds),
         report=report,
         out=out,
+        posterior=post,
+        draws=draws or 0,
+        lesson=chosen,
     )
 
 
@@ -156,6 +199,22 @@ def run(request: CompareRequest):
     from cxsim.comparison import compare
 
     r = request
+    if r.posterior is not None:
+        from cxsim.fit.whatif import compare_posterior
+
+        with progress_callback(f"{r.a.name} vs {r.b.name}: runs over the posterior", 2 * r.seeds * r.draws) as tick:
+            return compare_posterior(
+                r.a,
+                r.b,
+                r.posterior,
+                draws=r.draws,
+                seeds=r.seeds,
+                steps=r.weeks,
+                kpis=r.kpis,
+                workers=r.workers,
+                lesson=r.lesson,
+                progress=tick,
+            )
     with progress_callback(f"{r.a.name} vs {r.b.name}: runs", 2 * r.seeds) as tick:
         return compare(
             r.a,
@@ -247,8 +306,90 @@ def precision_note(c) -> str | None:
     )
 
 
+def posterior_table(c):
+    """The B - A table over posterior draws: mean, 90% interval over the draws, and how much of the posterior agrees."""
+    from cxsim.formatting import number, signed
+    from cxsim.metrics import find
+
+    table = compact_table(
+        f"B - A over {len(c.draws)} posterior draws x {len(c.seeds)} paired seeds, {c.steps} weeks",
+        [
+            ("KPI", "left"),
+            ("A", "right"),
+            ("B", "right"),
+            ("B - A", "right"),
+            ("90% of draws", "right"),
+            ("agree", "right"),
+            ("clear", "right"),
+        ],
+        overflow="fold",
+    )
+
+    def pct(x: float) -> str:
+        return "-" if x != x else f"{100 * x:.0f}%"
+
+    for r in c.table.itertuples(index=False):
+        k = find(r.kpi)
+        table.add_row(
+            k.name,
+            number(r.a_mean, k, style="short"),
+            number(r.b_mean, k, style="short"),
+            signed(r.diff, k, style="short"),
+            f"{number(r.lo90, k, style='short')}..{number(r.hi90, k, style='short')}",
+            pct(r.share_same_sign),
+            pct(r.share_beyond_noise),
+            style=None if r.share_same_sign != r.share_same_sign or r.share_same_sign >= 0.9 else "yellow",
+        )
+    return table
+
+
+def render_posterior(c, request: CompareRequest) -> None:
+    """Print the comparison over a posterior: what differs, the table, and the lesson's robustness."""
+    from cxsim.fit.whatif import drivers
+
+    console.print(
+        f"[bold]A[/] {c.a.name}  vs  [bold]B[/] {c.b.name}, over the posterior of "
+        f"{c.posterior.folder} ({len(c.posterior.keys)} unknowns)",
+        highlight=False,
+    )
+    for k, (va, vb) in c.changes.items():
+        console.print(f"  {k}: {va} -> {vb}", highlight=False, soft_wrap=True)
+    console.print(posterior_table(c))
+    console.print(
+        "[dim]90% of draws: where 90% of the draws' mean differences lie (the unknowns' doubt plus the seeds' "
+        "noise). agree: share of draws pointing the way of the mean; clear: share that also exclude 0 with "
+        "their seeds' 95% interval. Yellow: the posterior is split.[/]"
+    )
+    if c.lesson is not None:
+        share, direction = c.lesson_share, c.lesson_direction_share
+        word = (
+            "holds across the posterior"
+            if share >= 0.9
+            else ("holds only for some parameter values" if share > 0.1 else "does not hold on this firm")
+        )
+        console.print(
+            f"Lesson '{c.lesson.title}' ({c.lesson.kpi} {'higher' if c.lesson.expect > 0 else 'lower'} in B): "
+            f"{word}: beyond noise in {100 * share:.0f}% of the posterior, its direction in {100 * direction:.0f}%.",
+            highlight=False,
+            style="green" if share >= 0.9 else "yellow",
+        )
+        if share < 0.9:
+            top = drivers(c, c.lesson.kpi)
+            if top:
+                console.print(
+                    "Its size depends most on: " + ", ".join(f"{k} (rank correlation {r:+.2f})" for k, r in top),
+                    highlight=False,
+                )
+    if request.out is not None:
+        write_frame(c.table, request.out)
+        console.print(f"difference table -> {request.out}")
+
+
 def render(c, request: CompareRequest) -> None:
     """Print what differs, the difference table and the precision; write --out and --report."""
+    if request.posterior is not None:
+        render_posterior(c, request)
+        return
     # one change a line: joined on one line, a long list wrapped mid-value ("0.9 -> \n0.1") at 80 columns
     console.print(f"[bold]A[/] {c.a.name}  vs  [bold]B[/] {c.b.name}", highlight=False)
     if c.changes:
@@ -282,8 +423,12 @@ def compare_command(
     a: Annotated[str, typer.Argument(metavar="A", help="Scenario A (shipped name or TOML path): the reference.")],
     b: Annotated[str, typer.Argument(metavar="B", help="Scenario B: the change. Differences are B - A.")],
     seeds: Annotated[
-        str, typer.Option(help="Paired seeds (same seeds for A and B), or 'auto' with --precision.")
-    ] = "8",
+        str | None,
+        typer.Option(
+            help="Paired seeds (same seeds for A and B), or 'auto' with --precision (default 8; 4 per draw "
+            "with --posterior)."
+        ),
+    ] = None,
     precision: Annotated[
         float | None,
         typer.Option(help="Add paired seeds until the 95% CI half-width of --precision-kpi is at most this."),
@@ -308,6 +453,15 @@ def compare_command(
         Path | None, typer.Option(help="Also write the difference table to FILE.csv or FILE.parquet.")
     ] = None,
     workers: Annotated[int, typer.Option(help="Worker processes (1: one run at a time in this process).")] = 1,
+    posterior: Annotated[
+        Path | None,
+        typer.Option(help="Run over the posterior of a fit (its --out folder): answers carry the unknowns' doubt."),
+    ] = None,
+    draws: Annotated[int | None, typer.Option(help="Posterior draws with --posterior (default 12).")] = None,
+    lesson: Annotated[
+        str | None,
+        typer.Option(help="With --posterior: the lesson whose claim to check (default: by A and B's names)."),
+    ] = None,
 ) -> None:
     """Compare two scenarios over paired seeds: KPI differences (B - A) with 95% confidence intervals."""
     request = parse(
@@ -325,6 +479,9 @@ def compare_command(
         report=report,
         out=out,
         workers=workers,
+        posterior=posterior,
+        draws=draws,
+        lesson=lesson,
     )
     started = time.perf_counter()
     comparison = run(request)

@@ -140,7 +140,7 @@ def _die_with_parent() -> None:
         threading.Thread(target=watch, daemon=True).start()
 
 
-def _init_local_worker() -> None:
+def init_local_worker() -> None:
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle, once
 
@@ -198,7 +198,7 @@ class LocalExecutor:
 
     def start(self) -> None:
         if self.helpers and self._pool is None:
-            self._pool = process_pool(self.helpers, self.threads, initializer=_init_local_worker)
+            self._pool = process_pool(self.helpers, self.threads, initializer=init_local_worker)
 
     def map(self, tasks: list[ChunkTask]) -> Iterator[ChunkResult]:
         for t in tasks:
