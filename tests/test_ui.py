@@ -743,3 +743,155 @@ def test_why_page_can_explain_the_rivals_share(session, tiny):
     wait_until(lambda: any("cx-why-table" in h for h in html_blocks(rc)), 10)
     table = next(h for h in html_blocks(rc) if "cx-why-table" in h)
     assert "Market share (rival)" in table and "rival: Supervisor coaching quality" in table
+
+
+# ------------------------------------------------------- what-if over a fitted firm's posterior
+
+
+@pytest.fixture(scope="module")
+def tiny_posterior(tmp_path_factory):
+    """The folder of a tiny fit (1,000 people, 30 simulations), as `cxsim fit --out` writes it."""
+    from cxsim.fit import Runner, profile_from_dict, run_abc, summarise, write
+
+    profile = profile_from_dict(
+        {
+            "scenario": "baseline",
+            "targets": {"nps": {"value": 20, "sd": 5}, "annual_churn": {"value": 0.2, "sd": 0.03}},
+            "free": {"churn.base_hazard": [0.001, 0.01], "engagement.supervisor_weight": [0.5, 1.5]},
+            "fit": {
+                "people": 1000,
+                "burn_in": 13,
+                "window": 13,
+                "population": 10,
+                "max_simulations": 30,
+                "check_seeds": 2,
+            },
+        }
+    )
+    out = tmp_path_factory.mktemp("fit") / "out"
+    write(summarise(run_abc(profile, Runner(1))), out)
+    return out
+
+
+def _lesson_pair():
+    """hr_led vs supervisor_led (a lesson's pair, by name) shrunk to 1,500 people."""
+    a, b = (cxsim.load_scenario(n) for n in ("hr_led", "supervisor_led"))
+    return a.scale(1500 / a.market.size), b.scale(1500 / b.market.size)
+
+
+def test_the_posterior_field_says_what_is_wrong_with_a_folder_and_what_a_fit_is(session, tmp_path, tiny_posterior):
+    from cxsim.ui import app
+
+    rc = render(app.WhatIfPage())
+    assert button(rc, "cx-run-posterior").disabled  # nothing to run over yet
+    field = rc.find(v.TextField, label="Posterior of a fitted firm: the --out folder of cxsim fit").widget
+
+    def enter(text: str) -> None:
+        field.v_model = text
+        field.fire_event("focusout", None)  # the field commits its text when it loses focus (or on Enter)
+
+    enter(str(tmp_path / "nope"))
+    assert any(f"{tmp_path / 'nope'}: no such folder" in a for a in alerts(rc)), alerts(rc)
+    assert state.posterior.value is None and button(rc, "cx-run-posterior").disabled
+    enter(str(tmp_path))
+    assert any("no posterior.parquet in it" in a for a in alerts(rc)), alerts(rc)
+    assert not any("--posterior" in a for a in alerts(rc))  # the page has no such option
+    enter(str(tiny_posterior))
+    info = rc.find(v.Alert, class_="cx-posterior-info").widget
+    text = " ".join(str(c) for c in info.children)
+    assert text.startswith("2 unknowns, fitted ") and "by cxsim" in text and text.endswith(f"from {tiny_posterior}")
+    assert not rc.find(v.Alert, class_="cx-posterior-error").widgets
+    assert not button(rc, "cx-run-posterior").disabled
+    enter("")
+    assert state.posterior.value is None and state.posterior_info.value == ""
+
+
+def test_a_lesson_over_the_posterior_shows_the_table_and_how_much_of_the_posterior_it_holds_in(session, tiny_posterior):
+    from cxsim.ui import app
+
+    a, b = _lesson_pair()
+    state.set_base(a, "hr_led")
+    state.variant.set(b)
+    rc = render(app.WhatIfPage())
+    assert state.set_posterior_path(str(tiny_posterior)) is True
+    state.weeks.set(4)
+    state.draws.set(2)
+    state.draw_seeds.set(2)
+    button(rc, "cx-run-posterior").click()
+    assert button(rc, "cx-run-posterior").disabled  # while running, it cannot be pressed again
+    assert state.start_posterior_run() is False
+    wait_until(lambda: state.posterior_result.value is not None and not state.posterior_task.pending)
+    wait_until(lambda: any("cx-posterior-table" in h for h in html_blocks(rc)), 10)
+    c = state.posterior_result.value
+    assert (len(c.draws), c.seeds, c.steps) == (2, [0, 1], 4)
+    table = next(h for h in html_blocks(rc) if "cx-posterior-table" in h)
+    for text in ("NPS (points)", "90% of draws between", "draws agreeing on the sign", "draws beyond noise"):
+        assert text in table, text
+    assert "over 2 draws of the fitted firm's unknowns x 2 paired seeds" in table
+    assert "The rival: rival" in table and "Market share (rival)" in table
+    row = c.table.set_index("kpi").loc["nps"]
+    from cxsim.formatting import number, signed
+
+    assert f"<b>{signed(row['diff'], 'nps')}</b>" in table
+    assert f"[{number(row['lo90'], 'nps')}, {number(row['hi90'], 'nps')}]" in table
+    lesson = next(h for h in html_blocks(rc) if "cx-lesson-verdict" in h)
+    share, direction = c.lesson_share, c.lesson_direction_share
+    assert (
+        f"Lesson 'Supervisors coach, or HR runs a program': holds in {100 * share:.0f}% of the posterior "
+        f"(beyond noise); its direction in {100 * direction:.0f}%"
+    ) in lesson
+    assert "done: 2 posterior draws x 2 paired seeds x 4 weeks" in texts(rc)
+    # the ordinary what-if is untouched: no result, its Run free
+    assert state.result.value is None and not button(rc, "cx-run").disabled
+    # a moved lever makes the answer stale
+    state.set_lever("supervisors.attention", 0.9)
+    assert any("changed since this run" in a for a in alerts(rc))
+
+
+def test_a_run_over_the_posterior_can_be_stopped_and_checks_its_settings(session, tiny, tiny_posterior):
+    state.set_base(tiny, "tiny")
+    state.set_lever("supervisors.coaching", 0.9)
+    state.draws.set(1)
+    assert state.start_posterior_run() is False and "draws" not in state.posterior_run_error.value
+    assert "type the folder of a fit" in state.posterior_run_error.value
+    state.set_posterior_path(str(tiny_posterior))
+    assert state.start_posterior_run() is False and "draws must be between 2" in state.posterior_run_error.value
+    state.draws.set(4)
+    state.draw_seeds.set(1)
+    assert state.start_posterior_run() is False and "seeds per draw" in state.posterior_run_error.value
+    state.draw_seeds.set(2)
+    state.weeks.set(30)
+    assert state.start_posterior_run() is True
+    wait_until(lambda: state.posterior_progress.value > 0)
+    state.stop_posterior_run()
+    wait_until(lambda: not state.posterior_task.pending)
+    assert state.posterior_status.value.startswith("stopped") and state.posterior_result.value is None
+    assert state.posterior_run_error.value == ""
+
+
+def test_the_lesson_sentence_names_what_the_answer_depends_on_when_it_is_not_robust(tiny):
+    from cxsim.fit.posterior import Posterior
+    from cxsim.fit.whatif import PosteriorComparison, _summary
+    from cxsim.lessons import LESSONS
+    from cxsim.ui.widgets import posterior_lesson_html
+
+    lesson = next(le for le in LESSONS if le.kpi == "mean_engagement" and le.expect == 1)
+    draws = [
+        {"engagement.supervisor_weight": w, "churn.base_hazard": h} for w, h in [(0.6, 3), (0.8, 1), (1.2, 4), (1.4, 2)]
+    ]
+    # the difference grows with the supervisor weight: beyond noise in the two draws with the larger weights
+    per_draw = pd.DataFrame(
+        [
+            {"draw": i, "kpi": "mean_engagement", "a_mean": 0.5, "b_mean": 0.5 + d, "diff": d, "half_width": 0.01}
+            for i, d in enumerate([-0.005, 0.004, 0.02, 0.03])
+        ]
+    )
+    post = Posterior(Path("/fit"), pd.DataFrame(draws).assign(weight=1.0), list(draws[0]), tiny, "0.1.0")
+    c = PosteriorComparison(
+        tiny, tiny, 4, draws, [0, 1], per_draw, _summary(per_draw, ["mean_engagement"]), lesson, post
+    )
+    text = posterior_lesson_html(c)
+    assert f"Lesson '{lesson.title}': holds in 50% of the posterior (beyond noise); its direction in 75%" in text
+    assert "Its size depends most on: <code>engagement.supervisor_weight</code> (rank correlation +1.00)" in text
+    assert "class='cx-lesson-verdict split'" in text
+    assert posterior_lesson_html(PosteriorComparison(tiny, tiny, 4, draws, [0, 1], per_draw, c.table, None, post)) == ""

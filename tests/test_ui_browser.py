@@ -212,6 +212,54 @@ def test_what_if_from_a_lesson_then_why(tab):
     tab.shot("why-result")
 
 
+@pytest.fixture(scope="module")
+def fitted_firm(tmp_path_factory):
+    """The folder of a tiny fit (1,000 people, 30 simulations), as `cxsim fit --out` writes it."""
+    from cxsim.fit import Runner, profile_from_dict, run_abc, summarise, write
+
+    profile = profile_from_dict(
+        {
+            "scenario": "baseline",
+            "targets": {"nps": {"value": 20, "sd": 5}, "annual_churn": {"value": 0.2, "sd": 0.03}},
+            "free": {"churn.base_hazard": [0.001, 0.01], "engagement.supervisor_weight": [0.5, 1.5]},
+            "fit": {"people": 1000, "burn_in": 13, "window": 13, "population": 10, "max_simulations": 30},
+        }
+    )
+    out = tmp_path_factory.mktemp("fit") / "out"
+    write(summarise(run_abc(profile, Runner(1))), out)
+    return out
+
+
+def test_a_lesson_over_the_posterior_of_a_fitted_firm(tab, fitted_firm):
+    page = tab.open("/lessons", "Lessons: what CX practice claims")
+    card = page.locator(".cx-lesson", has_text="Supervisors coach")
+    if card.count() == 0:
+        pytest.skip("the supervisor_led / hr_led scenarios are not in the library yet")
+    card.locator(".cx-open-lesson").click()
+    page.get_by_text("Loaded lesson: hr_led (baseline) vs supervisor_led").wait_for()
+    field = page.get_by_label("Posterior of a fitted firm: the --out folder of cxsim fit")
+    field.fill(str(fitted_firm.parent))
+    field.press("Enter")
+    page.locator(".cx-posterior-error", has_text="no posterior.parquet in it").wait_for()
+    assert page.locator(".cx-run-posterior").is_disabled()
+    field.fill(str(fitted_firm))
+    field.press("Enter")
+    page.locator(".cx-posterior-info", has_text="2 unknowns, fitted").wait_for()
+    for label, value in (("Weeks", "6"), ("Draws", "2"), ("Seeds per draw", "2")):
+        box = page.get_by_label(label, exact=True)
+        box.fill(value)
+        box.press("Enter")
+    page.wait_for_timeout(300)
+    page.locator(".cx-run-posterior").click()
+    table = page.locator("table.cx-posterior-table")
+    table.wait_for(timeout=240_000)
+    page.get_by_text("done: 2 posterior draws x 2 paired seeds x 6 weeks").wait_for(timeout=60_000)
+    assert "90% of draws between" in table.inner_text() and "NPS (points)" in table.inner_text()
+    lesson = page.locator(".cx-lesson-verdict").inner_text()
+    assert re.match(r"Lesson 'Supervisors coach, or HR runs a program': holds in \d+% of the posterior", lesson)
+    tab.shot("whatif-posterior")
+
+
 def pick(page, css_class: str, option: str) -> None:
     """Choose ``option`` in a Vuetify select, as scripts/ui_screenshots.py does (one implementation)."""
     import importlib.util

@@ -7,6 +7,9 @@
 - :func:`decompose`: which changed levers explain the difference ("why"): one lever at a
   time, or the Shapley decomposition over the changed levers, per paired seed so every
   contribution gets a 95% confidence interval.
+- :func:`load_posterior`, :func:`describe_posterior` and :func:`posterior_compare`: the what-if
+  over the posterior of a fitted firm (a ``cxsim fit --out`` folder), through
+  :func:`cxsim.fit.whatif.compare_posterior`, stoppable between runs.
 
 No model logic lives here: runs come from :func:`cxsim.compare` and
 :func:`cxsim.run_many`, per-run outcomes and paired intervals from :mod:`cxsim.comparison`.
@@ -16,8 +19,12 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -27,6 +34,10 @@ from cxsim.metrics import KPIS
 from cxsim.params import Scenario
 from cxsim.run import Result, run_many
 from cxsim.scenario import ScenarioError
+
+if TYPE_CHECKING:
+    from cxsim.fit.posterior import Posterior
+    from cxsim.fit.whatif import PosteriorComparison
 
 #: KPIs drawn as fan charts on the what-if page (titles: their declarations in cxsim.metrics).
 FAN_KPIS: list[str] = [
@@ -287,3 +298,69 @@ def decompose(
         if on_progress is not None:
             on_progress(done, len(todo))
     return Decomposition(method=method, keys=keys, seeds=seeds, steps=comparison.steps, values=values)
+
+
+# ----------------------------------------------------------------- over a posterior
+
+
+def load_posterior(folder: str | os.PathLike) -> Posterior:
+    """The posterior in a ``cxsim fit --out`` folder (``~`` expanded).
+
+    Raises:
+        cxsim.fit.PosteriorError: no such folder, or not a usable fit; the one-line message says
+            why (without the command line's ``--posterior`` prefix: the page has no such option).
+    """
+    from cxsim.fit import PosteriorError, load
+
+    text = str(folder).strip()
+    if not text:
+        raise PosteriorError("type the folder of a fit: the --out folder of cxsim fit")
+    try:
+        return load(Path(text).expanduser())
+    except PosteriorError as exc:
+        raise PosteriorError(str(exc).removeprefix("--posterior ")) from None
+
+
+def describe_posterior(posterior: Posterior) -> str:
+    """One line about a loaded posterior: "2 unknowns, fitted 2025-01-31 14:02 by cxsim 0.1.0, from /path"."""
+    try:
+        stamp = datetime.fromtimestamp((posterior.folder / "posterior.parquet").stat().st_mtime)
+        when = f"{stamp:%Y-%m-%d %H:%M} by cxsim {posterior.version}"
+    except OSError:
+        when = f"by cxsim {posterior.version}"
+    n = len(posterior.keys)
+    return f"{n} unknown{'s' if n != 1 else ''}, fitted {when}, from {posterior.folder.resolve()}"
+
+
+def posterior_compare(
+    a: Scenario,
+    b: Scenario,
+    posterior: Posterior,
+    draws: int,
+    seeds: int,
+    steps: int,
+    *,
+    on_progress: Callable[[int, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> PosteriorComparison:
+    """Baseline vs variant over ``draws`` posterior draws x ``seeds`` paired seeds, one run at a time.
+
+    The KPIs are the delta table's (:func:`table_kpis`: the focal firm's and the rivals'); the lesson
+    is the pair's, by scenario name (:func:`cxsim.fit.whatif.lesson_for`).
+
+    Raises:
+        Stopped: ``should_stop`` returned True after a run (the runs done so far are dropped: the
+            answer over a posterior needs every draw).
+        ValueError, ScenarioError: as :func:`cxsim.fit.whatif.compare_posterior`.
+    """
+    from cxsim.fit.whatif import compare_posterior
+
+    def tick(done: int, total: int) -> None:
+        if on_progress is not None:
+            on_progress(done, total)
+        if should_stop is not None and should_stop() and done < total:
+            raise Stopped
+
+    return compare_posterior(
+        a, b, posterior, draws=draws, seeds=seeds, steps=steps, kpis=table_kpis(a, b), workers=1, progress=tick
+    )

@@ -5,7 +5,9 @@ Pages:
 - **What-if**: pick a base scenario, move levers (grouped along the causal chain, then each
   rival's), Run: baseline vs variant over paired seeds (common random numbers), fan charts
   with 10-90% bands, each firm's market share in both, a KPI delta table with 95% confidence
-  intervals (the rivals' rows too), what changed, downloads.
+  intervals (the rivals' rows too), what changed, downloads. Optionally, the same pair over the
+  posterior of a fitted firm (a ``cxsim fit --out`` folder): how much of the doubt about the
+  model's unknown weights the answer (and a lesson) survives.
 - **Why**: which changed levers explain the difference (Shapley or one lever at a time), as
   a waterfall with a 95% CI per lever.
 - **Live classroom**: one model stepped week by week (play/pause/step/reset, seed): employees
@@ -43,6 +45,8 @@ from cxsim.ui.widgets import (
     delta_table_frame,
     delta_table_html,
     headline_html,
+    posterior_lesson_html,
+    posterior_table_html,
 )
 
 TITLE = "cxsim what-if studio"
@@ -235,6 +239,84 @@ def Results():
 
 
 @solara.component
+def PosteriorResults():
+    c = state.posterior_result.value
+    if c is None:
+        return
+    post = state.posterior.value
+    if c.a != state.base.value or c.b != state.variant.value or post is None or post.folder != c.posterior.folder:
+        solara.Warning("The levers or the posterior changed since this run: press Run over the posterior to update.")
+    Md(
+        f"##### After {c.steps} weeks, {_variant_name(c)} vs {c.a.name}, over the posterior of "
+        f"`{c.posterior.folder}` ({len(c.posterior.keys)} unknowns)"
+    )
+    lesson = posterior_lesson_html(c)
+    if lesson:
+        solara.HTML(tag="div", unsafe_innerHTML=lesson)
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=posterior_table_html(c.table, len(c.draws), len(c.seeds), analysis.table_sections(c.a, c.b)),
+    )
+    solara.FileDownload(
+        lambda: c.table.to_csv(index=False).encode(),
+        filename="cxsim_posterior_differences.csv",
+        label="Download table (CSV)",
+    )
+
+
+@solara.component
+def PosteriorPanel():
+    """The what-if over the posterior of a fitted firm: its folder, draws and seeds, Run / Stop, the answer."""
+    running = state.posterior_task.pending
+    post = state.posterior.value
+    with solara.Div(classes=["cx-posterior"]):
+        Md("#### Over the posterior of a fitted firm (optional)")
+        solara.InputText(
+            "Posterior of a fitted firm: the --out folder of cxsim fit",
+            value=state.posterior_path.value,
+            on_value=state.set_posterior_path,
+            continuous_update=False,
+            classes=["cx-posterior-path"],
+        )
+        if state.posterior_error.value:
+            solara.Error(state.posterior_error.value, dense=True, classes=["cx-posterior-error"])
+        elif post is not None:
+            solara.Success(state.posterior_info.value, dense=True, classes=["cx-posterior-info"])
+        else:
+            solara.Text(
+                "The baseline and the variant then run with the fitted firm's unknown weights set to each of "
+                "a number of posterior draws, so the answer carries the doubt about the model's weights.",
+                style={"color": "#666", "font-size": "13px"},
+            )
+        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+            solara.InputInt("Draws", value=state.draws, continuous_update=False, style={"max-width": "110px"})
+            solara.InputInt(
+                "Seeds per draw", value=state.draw_seeds, continuous_update=False, style={"max-width": "130px"}
+            )
+            solara.Button(
+                "Run over the posterior",
+                on_click=state.start_posterior_run,
+                color="primary",
+                outlined=True,
+                disabled=running or post is None,
+                icon_name="mdi-play",
+                classes=["cx-run-posterior"],
+            )
+            if running:
+                solara.Button("Stop", on_click=state.stop_posterior_run, outlined=True, classes=["cx-stop-posterior"])
+            if post is not None and not running:
+                runs = 2 * int(state.draws.value) * int(state.draw_seeds.value)
+                solara.Text(
+                    f"{runs} runs of {state.weeks.value} weeks (the Weeks above)",
+                    style={"color": "#555", "font-size": "13px"},
+                )
+        if state.posterior_run_error.value:
+            solara.Error(state.posterior_run_error.value, classes=["cx-posterior-run-error"])
+        Progress(state.posterior_progress.value, state.posterior_status.value, running)
+        PosteriorResults()
+
+
+@solara.component
 def WhatIfPage():
     solara.Style(CSS)
     solara.Title(f"What-if | {TITLE}")
@@ -248,6 +330,7 @@ def WhatIfPage():
         with solara.Column():
             Md("## What if ...?")
             RunControls()
+            PosteriorPanel()
             Md("#### What changed")
             solara.HTML(tag="div", unsafe_innerHTML=changes_html(scenario_diff(state.base.value, state.variant.value)))
             Results()

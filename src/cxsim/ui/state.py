@@ -296,3 +296,104 @@ def stop_why() -> None:
     ev = _stop_why.value
     if ev is not None:
         ev.set()
+
+
+# ---------------------------------------------------------- over a posterior
+
+DEFAULT_DRAWS = 12  # cxsim.fit.whatif.DEFAULT_DRAWS, DEFAULT_SEEDS (not imported: the fit package loads on use)
+DEFAULT_DRAW_SEEDS = 4
+MAX_DRAWS = 200
+
+posterior_path = solara.reactive("")  # what the user typed
+posterior = solara.reactive(None)  # cxsim.fit.Posterior | None: the fit read from posterior_path
+posterior_info = solara.reactive("")  # "N unknowns, fitted ..., from ..." when it is valid
+posterior_error = solara.reactive("")  # the PosteriorError message when it is not
+draws = solara.reactive(DEFAULT_DRAWS)
+draw_seeds = solara.reactive(DEFAULT_DRAW_SEEDS)
+posterior_result = solara.reactive(None)  # cxsim.fit.whatif.PosteriorComparison | None
+posterior_run_error = solara.reactive("")
+posterior_progress = solara.reactive(0.0)  # 0..100
+posterior_status = solara.reactive("")
+_stop_posterior = solara.reactive(None)
+
+
+def set_posterior_path(text: str) -> bool:
+    """Read the fit in folder ``text`` (checked as it is entered); '' forgets the posterior. True when usable."""
+    from cxsim.fit import PosteriorError
+
+    text = (text or "").strip()
+    posterior_path.set(text)
+    posterior_error.set("")
+    posterior_info.set("")
+    posterior_run_error.set("")
+    if not text:
+        posterior.set(None)
+        return False
+    try:
+        post = analysis.load_posterior(text)
+    except PosteriorError as exc:
+        posterior.set(None)
+        posterior_error.set(str(exc))
+        return False
+    posterior.set(post)
+    posterior_info.set(analysis.describe_posterior(post))
+    return True
+
+
+@solara.lab.task(prefer_threaded=True)
+def posterior_task(a: Scenario, b: Scenario, post, n_draws: int, n_seeds: int, steps: int) -> None:
+    stop = threading.Event()
+    _stop_posterior.set(stop)
+    posterior_run_error.set("")
+    posterior_progress.set(0.0)
+    posterior_status.set("starting")
+
+    def progress(done: int, total: int) -> None:
+        posterior_progress.set(100.0 * done / total)
+        posterior_status.set(
+            f"{done} of {total} runs done ({n_draws} draws x {n_seeds} seeds x 2 scenarios, {steps} weeks each)"
+        )
+
+    try:
+        c = analysis.posterior_compare(
+            a, b, post, n_draws, n_seeds, steps, on_progress=progress, should_stop=stop.is_set
+        )
+        posterior_result.set(c)
+        posterior_status.set(f"done: {n_draws} posterior draws x {n_seeds} paired seeds x {steps} weeks")
+    except analysis.Stopped:
+        posterior_status.set("stopped (an answer over the posterior needs every draw: run it again)")
+    except (ScenarioError, ValueError) as exc:
+        posterior_run_error.set(str(exc))
+        posterior_status.set("")
+
+
+def start_posterior_run() -> bool:
+    """Run baseline vs variant over the posterior; ignored while one is running (returns False)."""
+    if posterior_task.pending:
+        return False
+    post = posterior.value
+    n, s, w = int(draws.value), int(draw_seeds.value), int(weeks.value)
+    if post is None:
+        posterior_run_error.set("type the folder of a fit (the --out folder of cxsim fit) first")
+        return False
+    if not 2 <= n <= MAX_DRAWS:
+        posterior_run_error.set(f"draws must be between 2 and {MAX_DRAWS}")
+        return False
+    if not 2 <= s <= MAX_SEEDS:
+        posterior_run_error.set(
+            f"seeds per draw must be between 2 and {MAX_SEEDS} (telling a draw's difference from noise needs 2)"
+        )
+        return False
+    if not 1 <= w <= 5200:
+        posterior_run_error.set("weeks must be between 1 and 5200")
+        return False
+    posterior_result.set(None)
+    posterior_task(base.value, variant.value, post, n, s, w)
+    return True
+
+
+def stop_posterior_run() -> None:
+    ev = _stop_posterior.value
+    if ev is not None:
+        ev.set()
+        posterior_status.set("stopping after the current run ...")

@@ -84,6 +84,110 @@ def delta_table_html(table: pd.DataFrame, n_seeds: int, sections: list[tuple[str
     )
 
 
+def share_text(x: float) -> str:
+    """A share of posterior draws as a percentage ("83%"); "-" when it is undefined (no difference at all)."""
+    return "-" if x != x else f"{100 * x:.0f}%"
+
+
+#: Share of the posterior draws at or above which an answer holds "across the posterior" (as ``cxsim compare``).
+ROBUST = 0.9
+
+
+def posterior_row_class(kpi: str, r) -> tuple[str, str]:
+    """A posterior table row's verdict and colour class.
+
+    *better* / *worse* (green / red): beyond noise, that way, in at least 90% of the draws; *split* (amber): fewer
+    than 90% of the draws agree on the sign; *same sign, noisy*: they agree, but some draws are within noise.
+    """
+    if r.share_same_sign != r.share_same_sign:  # NaN: B - A is exactly 0 on average (a flag never raised, say)
+        return "no difference", ""
+    if r.share_beyond_noise >= ROBUST:
+        return row_verdict(kpi, r.diff, True)
+    if r.share_same_sign < ROBUST:
+        return "split", "split"
+    return "same sign, noisy", ""
+
+
+def posterior_table_html(
+    table: pd.DataFrame, n_draws: int, n_seeds: int, sections: list[tuple[str, list[str]]] | None = None
+) -> str:
+    """HTML table of a what-if over a posterior (:class:`cxsim.fit.whatif.PosteriorComparison`'s ``table``).
+
+    Per KPI: baseline and variant (means over draws and seeds), B - A, where 90% of the draws' differences lie,
+    and the shares of draws that agree with the sign and that are also beyond their seeds' noise. ``sections``
+    as in :func:`delta_table_html`; KPIs in no section come last.
+    """
+    head = (
+        "<tr><th>KPI</th><th>measured as</th><th>baseline (A)</th><th>variant (B)</th><th>B - A</th>"
+        "<th>90% of draws between</th><th>draws agreeing on the sign</th><th>draws beyond noise</th>"
+        "<th>verdict</th></tr>"
+    )
+    rows = {r.kpi: r for r in table.itertuples(index=False)}
+    groups = [(None, list(rows))] if sections is None else [(t, [k for k in ks if k in rows]) for t, ks in sections]
+    listed = {k for _, ks in groups for k in ks}
+    rest = [k for k in rows if k not in listed]
+    if rest:
+        groups.append(("Other", rest))
+    body = []
+    for title, kpis in groups:
+        if title is not None and kpis:
+            body.append(f"<tr class='cx-section'><th colspan='9'>{html.escape(title)}</th></tr>")
+        for kpi in kpis:
+            r = rows[kpi]
+            word, cls = posterior_row_class(kpi, r)
+            body.append(
+                f"<tr class='{cls}'><td>{html.escape(find(kpi).title)}</td>"
+                f"<td>{describe_outcome(kpi)}</td>"
+                f"<td>{number(r.a_mean, kpi)}</td><td>{number(r.b_mean, kpi)}</td>"
+                f"<td><b>{signed(r.diff, kpi)}</b></td>"
+                f"<td>[{number(r.lo90, kpi)}, {number(r.hi90, kpi)}]</td>"
+                f"<td>{share_text(r.share_same_sign)}</td><td>{share_text(r.share_beyond_noise)}</td>"
+                f"<td>{html.escape(word)}</td></tr>"
+            )
+    caption = (
+        f"<caption>Variant minus baseline over {n_draws} draws of the fitted firm's unknowns x {n_seeds} paired "
+        "seeds each: in a draw both firms have the same unknowns and meet the same customers and luck. "
+        "<i>B - A</i>: mean over the draws; <i>90% of draws between</i>: where 90% of the draws' differences lie "
+        "(the doubt about the unknowns plus the seeds' noise); <i>agreeing on the sign</i>: share of draws whose "
+        "difference points the way of the mean; <i>beyond noise</i>: share that also exclude zero with their "
+        "seeds' 95% interval. <span class='good'>Green: better for the firm</span>, <span class='bad'>red: "
+        f"worse</span>, beyond noise in at least {100 * ROBUST:.0f}% of the draws; <span class='split'>amber: "
+        f"the posterior is split</span> (fewer than {100 * ROBUST:.0f}% of the draws agree on the sign); "
+        "<i>same sign, noisy</i>: the draws agree on the sign, but in some the difference is within noise.</caption>"
+    )
+    return (
+        f"<table class='cx-table cx-posterior-table'>{caption}<thead>{head}</thead>"
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def posterior_lesson_html(c) -> str:
+    """For a lesson's pair: how much of the posterior the lesson holds in, and (below 90%) what it depends on.
+
+    ``c`` is a :class:`cxsim.fit.whatif.PosteriorComparison`; '' when the pair is not a lesson.
+    """
+    if c.lesson is None:
+        return ""
+    from cxsim.fit.whatif import drivers
+
+    share, direction = c.lesson_share, c.lesson_direction_share
+    le = c.lesson
+    claim = f"{find(le.kpi).title} {'higher' if le.expect > 0 else 'lower'} in the variant"
+    text = (
+        f"Lesson '{html.escape(le.title)}': holds in {100 * share:.0f}% of the posterior (beyond noise); "
+        f"its direction in {100 * direction:.0f}% <span class='cx-muted'>(the lesson: {html.escape(claim)})</span>."
+    )
+    if share < ROBUST:
+        top = drivers(c, le.kpi)
+        if top:
+            text += " Its size depends most on: " + ", ".join(
+                f"<code>{html.escape(k)}</code> (rank correlation {r:+.2f})" for k, r in top
+            )
+            text += "."
+    cls = "good" if share >= ROBUST else "split"
+    return f"<p class='cx-lesson-verdict {cls}'>{text}</p>"
+
+
 #: The KPIs the one-line answer above the charts speaks of, in this order: what customers say (NPS) and what
 #: everyone who has been a customer says (reputation), the firm's place in the market, its people, its money.
 HEADLINE_KPIS = ("nps", "reputation", "share", "mean_engagement", "profit")
@@ -141,6 +245,13 @@ CSS = """
 .cx-live-figs img { width: 100%; max-width: 640px; height: auto; }
 .cx-question { border-left: 4px solid #e65100; padding: 4px 10px; background: #fff3e0; margin: 6px 0; }
 .cx-lever-changed { border-left: 3px solid #e65100; padding-left: 6px; }
+.cx-table tr.split td, span.split { background: #fff8e1; }
+.cx-posterior-table td:nth-child(n+3) { white-space: nowrap; }
+.cx-posterior-table td:first-child { min-width: 160px; }
+.cx-posterior { border-top: 1px solid #ddd; margin-top: 8px; padding-top: 4px; }
+.cx-lesson-verdict { font-size: 15px; padding: 6px 12px; border-left: 4px solid #2e7d32; }
+.cx-lesson-verdict.split { border-left-color: #f9a825; background: #fff8e1; }
+.cx-lesson-verdict.good { background: #e8f5e9; }
 """
 
 
