@@ -39,7 +39,10 @@ def _profile(**changes):
     [
         ({"target": {}}, r"^target: unknown key"),
         ({"targets": {"nsp": {"value": 20, "sd": 5}}}, r"targets.nsp: no such target; did you mean 'nps'\?"),
-        ({"targets": {"annual_churn": {"value": 18, "sd": 3}}}, r"targets.annual_churn.value = 18 is out of range.*0.18"),
+        (
+            {"targets": {"annual_churn": {"value": 18, "sd": 3}}},
+            r"targets.annual_churn.value = 18 is out of range.*0.18",
+        ),
         ({"targets": {"nps": {"value": 20, "sd": 0}}}, r"targets.nps.sd = 0: must be > 0"),
         ({"targets": {"nps": {"value": 20}}}, r"targets.nps: needs both value and sd"),
         ({"targets": {"nps": {"value": "high", "sd": 5}}}, r"targets.nps.value = 'high': expected a number"),
@@ -301,3 +304,41 @@ def test_cxsim_fit_writes_the_files_and_prints_the_targets(tmp_path, capsys):
     assert "annual_churn" in out and "targets within their sd" in out and "report.html ->" in out
     assert "1 unknowns to 1 targets" in err
     assert (tmp_path / "out" / "report.html").exists()
+
+
+@pytest.mark.slow
+def test_the_screening_finds_the_unknowns_the_targets_move():
+    """With more free unknowns than the SMC fits, the screening keeps those a target moves with:
+    the churn hazard moves annual churn; the VoC survey's noise moves nothing (the firm runs no VoC)."""
+    import pyabc
+
+    from cxsim.fit.abc_parts import ValidPrior
+    from cxsim.fit.inference import MAX_FITTED, observations, pyabc_name, screen, simulator_for
+
+    keys = ["churn.base_hazard", "measurement.voc_noise", "measurement.voc_response_bias"] + [
+        k for k in calibratable() if k.startswith("engagement.")
+    ][: MAX_FITTED + 2]
+    free = {k: list(calibratable()[k]) for k in keys}
+    p = profile_from_dict(
+        {
+            "scenario": "baseline",
+            "targets": {"annual_churn": {"value": 0.2, "sd": 0.03}, "engaged_share": {"value": 0.3, "sd": 0.05}},
+            "free": free,
+            "fit": {"people": 1000, "burn_in": 13, "window": 13},
+        }
+    )
+    sim = simulator_for(p)
+    names = [pyabc_name(i) for i in range(len(keys))]
+    prior = ValidPrior(sim.valid, **{n: pyabc.RV("logistic", 0, 1) for n in names})
+    observed, sds = observations(p)
+    np.random.seed(3)
+    runner = Runner(2)
+    runner.start()
+    try:
+        s = screen(sim, prior, observed, sds, runner, 80, None, 0.0)
+    finally:
+        runner.close()
+    table = s.table.set_index("key")
+    assert "churn.base_hazard" in s.fitted and table.loc["churn.base_hazard", "target"] == "annual_churn"
+    assert "measurement.voc_noise" not in s.fitted and "measurement.voc_response_bias" not in s.fitted
+    assert len(s.fitted) <= MAX_FITTED and s.simulations == 80

@@ -79,14 +79,17 @@ def fit_command(
         last = {"simulations": 0}
 
         def tick(g) -> None:
-            name = "sample from the prior" if g.generation < 0 else f"generation {g.generation}"
+            name = "screening (draws from the prior)" if g.generation < 0 else f"generation {g.generation}"
             if g.accepted >= g.population:  # a generation is complete: one line that stays (also in a log file)
                 ran = g.simulations - last["simulations"]
                 last["simulations"] = g.simulations
+                what = (
+                    f"{ran:,} simulated"
+                    if g.generation < 0
+                    else f"{g.population} accepted of {ran:,} simulations ({g.population / ran:.0%})"
+                )
                 bar.console.print(
-                    f"{name}: {g.population} accepted of {ran:,} simulations ({g.population / ran:.0%}); "
-                    f"{g.simulations:,} in all, {g.elapsed / 60:.1f} min",
-                    highlight=False,
+                    f"{name}: {what}; {g.simulations:,} in all, {g.elapsed / 60:.1f} min", highlight=False
                 )
             bar.update(
                 task,

@@ -2,7 +2,8 @@
 
 - :class:`ValidPrior`: the unknowns' uniform prior, truncated to the combinations the schema accepts.
 - :class:`FiniteQuantileEpsilon`: the next threshold from the simulations that could be measured.
-- :class:`Kernel` and :func:`transition`: the SMC's perturbation kernel, over blocks of unknowns.
+- :class:`Kernel`, :class:`PriorTransition` and :func:`screened_transition`: the SMC's perturbation
+  kernel, over blocks of the unknowns the targets move; the rest are proposed from their prior.
 """
 
 from __future__ import annotations
@@ -73,14 +74,37 @@ class Kernel(MultivariateNormalTransition):
         self.normal = st.multivariate_normal(cov=self.cov, allow_singular=True)
 
 
-def transition(names: list[str]):
-    """The perturbation kernel: a Gaussian kernel density over blocks of at most BLOCK unknowns.
+def _logistic_pdf(u: np.ndarray) -> np.ndarray:
+    e = np.exp(-np.abs(u))
+    return e / (1.0 + e) ** 2
 
-    One kernel over all unknowns fails in high dimension: with 144 unknowns its density at a proposed
-    particle underflows to zero and the importance weights become infinite. Blocks of unknowns declared
-    next to each other (one section of the schema, where correlations are likely) keep the densities
-    finite; the proposal is then the product of the blocks' kernels, and the weights stay exact.
+
+class PriorTransition(pyabc.transition.Transition):
+    """Proposes the screened-out unknowns from their prior (standard logistic on the logit scale).
+
+    Their proposal density equals their prior density, so they cancel out of the importance weights:
+    only the unknowns the targets move are weighted, and the weights stay healthy however many
+    unknowns are free. Their posterior is then their prior, which is what the screening found.
     """
-    if len(names) <= BLOCK:
-        return Kernel()
-    return AggregatedTransition({tuple(names[i : i + BLOCK]): Kernel() for i in range(0, len(names), BLOCK)})
+
+    def fit(self, X, w):
+        pass  # nothing to learn: the proposal is the prior
+
+    def rvs_single(self):
+        return pyabc.Parameter({k: float(np.random.logistic()) for k in self.X.columns})
+
+    def pdf(self, x):
+        cols = list(self.X.columns)
+        if hasattr(x, "columns"):
+            return np.prod(_logistic_pdf(x[cols].to_numpy(dtype=float)), axis=1)
+        return float(np.prod(_logistic_pdf(np.array([x[k] for k in cols], dtype=float))))
+
+
+def screened_transition(fitted: list[str], others: list[str]):
+    """Kernels over blocks of the ``fitted`` unknowns; the ``others`` proposed from their prior."""
+    mapping = {tuple(fitted[i : i + BLOCK]): Kernel() for i in range(0, len(fitted), BLOCK)}
+    if others:
+        mapping[tuple(others)] = PriorTransition()
+    if len(mapping) == 1 and not others:
+        return next(iter(mapping.values()))
+    return AggregatedTransition(mapping)

@@ -160,13 +160,15 @@ def observations(profile: Profile) -> tuple[dict[str, float], dict[str, float]]:
     return observed, sds
 
 
-def simulator_for(profile: Profile) -> Simulator:
+def simulator_for(profile: Profile, keys: list[str] | None = None) -> Simulator:
+    """The simulator of ``profile`` over ``keys`` (default: every free unknown; the others keep the scenario's values)."""
     observed, _ = observations(profile)
     s = profile.settings
+    keys = list(profile.free) if keys is None else keys
     return Simulator(
         scenario=profile.fit_scenario(),
-        keys=list(profile.free),
-        priors=list(profile.free.values()),
+        keys=keys,
+        priors=[profile.free[k] for k in keys],
         target_names=list(profile.targets),
         history_keys=[k for k in observed if "@" in k],
         burn_in=s.burn_in,
@@ -205,7 +207,7 @@ def _job(args: tuple) -> tuple[Any, int]:
 class GenerationProgress:
     """What the progress callback is told after every finished job."""
 
-    generation: int  # -1: the sample from the prior that sets the first threshold
+    generation: int  # -2: the screening sample from the prior; then 0, 1, ... the SMC's generations
     accepted: int
     population: int
     simulations: int  # in the whole fit so far
@@ -287,11 +289,9 @@ def _ordered_results(futures: list, on_done: Callable[[Any], None]) -> list:
     return [results[i] for i in range(len(futures))]
 
 
-class OutOfBudget(Exception):
-    """The time budget ended before the first generation could be complete."""
-
-
-def seeded_mapping_sampler(runner: Runner, seed: int, deadline: float, progress: Callable | None):
+def seeded_mapping_sampler(
+    runner: Runner, seed: int, deadline: float, progress: Callable | None, done: int = 0, started: float | None = None
+):
     """A pyabc sampler that maps a generation's jobs onto ``runner``, each job seeded from ``seed``."""
     import cloudpickle
     from pyabc.sampler import Sampler
@@ -300,9 +300,9 @@ def seeded_mapping_sampler(runner: Runner, seed: int, deadline: float, progress:
         def __init__(self):
             super().__init__()
             self.seeds = np.random.SeedSequence(seed)
-            self.generation = -1
-            self.simulations = 0
-            self.started = time.time()
+            self.generation = 0
+            self.simulations = done  # simulations before the SMC (the screening)
+            self.started = time.time() if started is None else started
             self.cut_short = False
 
         def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False, ana_vars=None):
@@ -323,8 +323,6 @@ def seeded_mapping_sampler(runner: Runner, seed: int, deadline: float, progress:
                     )
 
             results = _ordered_results(futures, done)
-            if self.generation < 0 and sum(part.n_accepted for part, _ in results) < n:
-                raise OutOfBudget  # the sample from the prior (every particle accepted) was cut short by the clock
             self.generation += 1
             sample = self._create_empty_sample()
             for part, _ in results:
@@ -338,6 +336,89 @@ def seeded_mapping_sampler(runner: Runner, seed: int, deadline: float, progress:
     return SeededMappingSampler()
 
 
+# ------------------------------------------------------------------ screening
+
+#: A free unknown is fitted by the SMC's kernels when its rank correlation with some target, over the
+#: screening sample from the prior, reaches SCREEN_RHO (at most MAX_FITTED of them, the strongest first).
+#: With 150 prior draws the largest of 144 x 6 chance correlations is about 0.26, hence 0.3.
+SCREEN_RHO = 0.3
+MAX_FITTED = 12
+
+
+def _simulate_batch(args: tuple) -> list[dict[str, float]]:
+    """Simulate a list of particles (a screening job, run in a worker)."""
+    import cloudpickle
+
+    simulator = cloudpickle.loads(args[0])
+    return [simulator(particle) for particle in args[1]]
+
+
+@dataclass
+class Screening:
+    """Which unknowns the targets move, from simulations drawn from the prior."""
+
+    table: pd.DataFrame  # key, rho (largest |rank correlation| with a target), target, fitted
+    fitted: list[str]  # the unknowns the SMC's kernels fit (in declared order)
+    median_distance: float  # the first threshold of the SMC
+    simulations: int
+
+
+def screen(
+    simulator: Simulator,
+    prior,
+    observed: dict[str, float],
+    sds: dict[str, float],
+    runner: Runner,
+    population: int,
+    progress: Callable[[GenerationProgress], None] | None,
+    started: float,
+) -> Screening:
+    """Draw ``population`` particles from the prior, simulate them, and rank the unknowns by how much they
+    move the simulated targets (Spearman rank correlation). An unknown no target moves cannot be learnt
+    from these targets; the SMC proposes it from its prior, and its posterior is its prior."""
+    import cloudpickle
+
+    particles = [dict(prior.rvs()) for _ in range(population)]
+    payload = cloudpickle.dumps(simulator)
+    chunk = max(1, population // 30)
+    batches = [particles[i : i + chunk] for i in range(0, population, chunk)]
+    futures = [runner.submit(_simulate_batch, (payload, batch)) for batch in batches]
+    done_count = 0
+
+    def done(result) -> None:
+        nonlocal done_count
+        done_count += len(result)
+        if progress is not None:
+            progress(GenerationProgress(-2, done_count, population, done_count, time.time() - started))
+
+    stats = pd.DataFrame([st for batch in _ordered_results(futures, done) for st in batch])
+    distance = Distance(sds)
+    d = np.array([distance(st, observed) for st in stats.to_dict("records")])
+    finite = d < FAR
+    u = pd.DataFrame(particles)
+    rows = []
+    for i, key in enumerate(simulator.keys):
+        best, where = 0.0, ""
+        x = u[pyabc_name(i)][finite].rank().to_numpy()
+        for target in observed:
+            y = stats[target][finite].rank().to_numpy()
+            if len(x) > 2 and np.ptp(x) > 0 and np.ptp(y) > 0:
+                rho = abs(float(np.corrcoef(x, y)[0, 1]))
+                if rho > best:
+                    best, where = rho, target
+        rows.append({"key": key, "rho": best, "target": where})
+    table = pd.DataFrame(rows)
+    if len(simulator.keys) <= MAX_FITTED:
+        chosen = set(simulator.keys)  # a short [free] list is fitted as given
+    else:
+        strong = table[table["rho"] >= SCREEN_RHO].sort_values("rho", ascending=False)
+        chosen = set(strong["key"].head(MAX_FITTED)) or {table.loc[table["rho"].idxmax(), "key"]}
+    table["fitted"] = table["key"].isin(chosen)
+    fitted = [k for k in simulator.keys if k in chosen]
+    median = float(np.median(d[finite])) if finite.any() else FAR
+    return Screening(table.sort_values("rho", ascending=False).reset_index(drop=True), fitted, median, population)
+
+
 # ------------------------------------------------------------------ the fit
 
 
@@ -346,7 +427,7 @@ class FitOutcome:
     """What the inference found: the final weighted population and the path that led to it."""
 
     profile: Profile
-    keys: list[str]
+    keys: list[str]  # the unknowns that vary in the posterior (with fit.others = "calibrated", the screened-in ones)
     draws: pd.DataFrame  # one row per particle: each unknown's value, then 'weight' and 'distance'
     stats: pd.DataFrame  # the particles' simulated figures (same rows)
     generations: pd.DataFrame  # t, epsilon, simulations, acceptance_rate, particles
@@ -354,6 +435,7 @@ class FitOutcome:
     seconds: float
     stopped_because: str
     runner: str
+    screening: Screening | None = None
     db: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -390,13 +472,12 @@ def run_abc(
 
     import pyabc
 
-    from cxsim.fit.abc_parts import FiniteQuantileEpsilon, ValidPrior, transition
+    from cxsim.fit.abc_parts import FiniteQuantileEpsilon, ValidPrior, screened_transition
 
     logging.getLogger("ABC").setLevel(logging.ERROR)  # pyabc's per-generation log: the progress bar says it
     s = profile.settings
     runner = runner or Runner()
     simulator = simulator_for(profile)
-    priors = list(profile.free.items())
     observed, sds = observations(profile)
     names = [pyabc_name(i) for i in range(len(simulator.keys))]
     prior = ValidPrior(simulator.valid, **{name: pyabc.RV("logistic", 0, 1) for name in names})
@@ -410,23 +491,28 @@ def run_abc(
         db = Path(tmp.name) / "abc.db"
     runner.start()
     try:
-        sampler = seeded_mapping_sampler(runner, s.seed, deadline, progress)
+        screening = screen(simulator, prior, observed, sds, runner, s.population, progress, started)
+        if s.others == "calibrated":  # the SMC runs over the screened-in unknowns; the rest keep the scenario's values
+            simulator = simulator_for(profile, screening.fitted)
+            names = [pyabc_name(i) for i in range(len(simulator.keys))]
+            prior = ValidPrior(simulator.valid, **{name: pyabc.RV("logistic", 0, 1) for name in names})
+        fitted = [pyabc_name(simulator.keys.index(k)) for k in screening.fitted]
+        sampler = seeded_mapping_sampler(runner, s.seed, deadline, progress, screening.simulations, started)
         abc = pyabc.ABCSMC(
             simulator,
             prior,
             Distance(sds),
             population_size=s.population,
             sampler=sampler,
-            eps=FiniteQuantileEpsilon(FAR, alpha=0.5),
-            transitions=transition(names),
+            eps=FiniteQuantileEpsilon(FAR, alpha=0.5, initial_epsilon=screening.median_distance),
+            transitions=screened_transition(fitted, [n for n in names if n not in fitted]),
         )
         abc.new(f"sqlite:///{db}", observed)
-        try:
-            history = abc.run(minimum_epsilon=s.min_epsilon, max_total_nr_simulations=s.max_simulations)
-        except OutOfBudget:
-            history = None
+        history = abc.run(
+            minimum_epsilon=s.min_epsilon, max_total_nr_simulations=s.max_simulations - screening.simulations
+        )
         seconds = time.time() - started
-        if history is None or history.max_t < 0:
+        if history.max_t < 0:
             raise ProfileError(
                 f"fit: the budget ({s.max_minutes:g} minutes, {s.max_simulations:,} simulations) ran out before "
                 f"the first generation of {s.population} particles was complete; raise fit.max_minutes or "
@@ -443,6 +529,7 @@ def run_abc(
             }
         ).reset_index(drop=True)
         particles = history.get_population(t=history.max_t).particles
+        priors = list(zip(simulator.keys, simulator.priors, strict=True))
         draws = pd.DataFrame(
             [
                 {key: to_value(float(p.parameter[pyabc_name(i)]), lo, hi) for i, (key, (lo, hi)) in enumerate(priors)}
@@ -453,11 +540,11 @@ def run_abc(
         draws["weight"] = weight / weight.sum()
         draws["distance"] = [float(p.distance) for p in particles]
         stat_frame = pd.DataFrame([{k: float(v) for k, v in p.sum_stat.items()} for p in particles])
-        simulations = int(history.total_nr_simulations)
+        simulations = int(history.total_nr_simulations) + screening.simulations
         ok = not sampler.cut_short
         return FitOutcome(
             profile=profile,
-            keys=list(profile.free),
+            keys=list(simulator.keys),
             draws=draws,
             stats=stat_frame,
             generations=generations,
@@ -465,6 +552,7 @@ def run_abc(
             seconds=seconds,
             stopped_because=_stop_reason(profile, generations, simulations, seconds, ok),
             runner=runner.describe(),
+            screening=screening,
             db=None if tmp is not None else db,
         )
     finally:

@@ -23,7 +23,7 @@ from cxsim.fit.inference import FitOutcome, apply_draw
 from cxsim.fit.targets import TARGETS, measure
 from cxsim.params import Scenario
 from cxsim.run import run_many, version
-from cxsim.scenario import ScenarioError, load_scenario
+from cxsim.scenario import ScenarioError, flatten, load_scenario
 
 #: Posterior sd / prior sd at or below which the data "pin down" an unknown, and "narrow" it.
 PINNED, NARROWED = 0.5, 0.8
@@ -48,12 +48,22 @@ def _weighted_sd(values: np.ndarray, weights: np.ndarray) -> float:
 def parameter_summary(outcome: FitOutcome) -> pd.DataFrame:
     """Per unknown: prior range, posterior median and 90% interval, sd ratio and what the data did."""
     w = outcome.draws["weight"].to_numpy()
+    screening = outcome.screening.table.set_index("key") if outcome.screening is not None else None
     rows = []
+    values = flatten(outcome.profile.fit_scenario())
     for key, (lo, hi) in outcome.profile.free.items():
-        x = outcome.draws[key].to_numpy()
-        q05, q50, q95 = weighted_quantile(x, w, [0.05, 0.5, 0.95])
-        ratio = _weighted_sd(x, w) / ((hi - lo) / math.sqrt(12))
-        verdict = "pinned down" if ratio <= PINNED else "narrowed" if ratio <= NARROWED else "left open"
+        fitted = screening is None or bool(screening.loc[key, "fitted"])
+        if key in outcome.draws:
+            x = outcome.draws[key].to_numpy()
+            q05, q50, q95 = weighted_quantile(x, w, [0.05, 0.5, 0.95])
+            ratio = _weighted_sd(x, w) / ((hi - lo) / math.sqrt(12))
+        else:  # held at the scenario's value (fit.others = "calibrated")
+            q05 = q50 = q95 = float(values[key])
+            ratio = float("nan")
+        if not fitted:
+            verdict = "left open"  # no target moved with it in the screening
+        else:
+            verdict = "pinned down" if ratio <= PINNED else "narrowed" if ratio <= NARROWED else "left open"
         rows.append(
             {
                 "key": key,
@@ -64,23 +74,31 @@ def parameter_summary(outcome: FitOutcome) -> pd.DataFrame:
                 "hi90": q95,
                 "sd_ratio": ratio,
                 "verdict": verdict,
+                "screened_in": fitted,
+                "during_fit": "fitted" if fitted else ("from its prior" if key in outcome.draws else "held"),
+                "screening_rho": float(screening.loc[key, "rho"]) if screening is not None else float("nan"),
+                "moves": str(screening.loc[key, "target"]) if screening is not None else "",
             }
         )
-    return pd.DataFrame(rows).sort_values("sd_ratio").reset_index(drop=True)
+    frame = pd.DataFrame(rows)
+    frame["order"] = ~frame["screened_in"]
+    return frame.sort_values(["order", "sd_ratio"]).drop(columns="order").reset_index(drop=True)
 
 
 def fitted_scenario(outcome: FitOutcome) -> tuple[Scenario, str]:
-    """The firm at its own size with each unknown at its posterior median, and which point that is.
+    """The firm at its own size with each fitted unknown at its posterior median, and which point that is.
 
-    Medians taken one unknown at a time can break a joint rule of the schema (two medians whose
-    product exceeds 1); then the accepted particle closest to the targets is used instead.
+    The unknowns the screening found no target moving keep the scenario's own (calibrated) values:
+    their posterior is their prior, whose middle is no better a guess. Medians taken one unknown at
+    a time can break a joint rule of the schema (two medians whose product exceeds 1); then the
+    accepted particle closest to the targets is used instead.
     """
     summary = parameter_summary(outcome).set_index("key")
-    medians = {key: float(summary.loc[key, "median"]) for key in outcome.keys}
+    medians = {key: float(summary.loc[key, "median"]) for key in outcome.keys if summary.loc[key, "screened_in"]}
     base = outcome.profile.scenario
     try:
         fitted = apply_draw(base, medians)
-        point = "posterior median of each unknown"
+        point = "posterior median of each fitted unknown (the others at the scenario's values)"
     except ScenarioError:
         best = outcome.draws.loc[outcome.draws["distance"].idxmin()]
         fitted = apply_draw(base, {key: float(best[key]) for key in outcome.keys})
@@ -156,6 +174,12 @@ class Fit:
     def within_sd(self) -> int:
         return int(self.targets["within_sd"].sum())
 
+    @property
+    def ess(self) -> float:
+        """Effective sample size of the last generation (1 / sum of squared weights): how many particles count."""
+        w = self.outcome.draws["weight"].to_numpy(dtype=float)
+        return float(1.0 / np.sum((w / w.sum()) ** 2))
+
 
 def summarise(outcome: FitOutcome, workers: int = 1) -> Fit:
     fitted, point = fitted_scenario(outcome)
@@ -193,6 +217,7 @@ def fit_json(fit: Fit, command: str | None = None) -> dict[str, Any]:
         "generations": [{k: _json_number(v) for k, v in row.items()} for row in o.generations.to_dict("records")],
         "targets": [{k: _json_number(v) for k, v in row.items()} for row in fit.targets.to_dict("records")],
         "within_sd": fit.within_sd,
+        "effective_sample_size": round(fit.ess, 1),
         "parameters": [{k: _json_number(v) for k, v in row.items()} for row in fit.parameters.to_dict("records")],
     }
 
@@ -218,7 +243,13 @@ def write(fit: Fit, out: Path, command: str | None = None) -> dict[str, Path]:
     meta = {
         "cxsim_version": version(),
         "profile": json.dumps(
-            {"name": p.name, "scenario": p.base_name, "facts": p.facts, "free": {k: list(v) for k, v in p.free.items()}}
+            {
+                "name": p.name,
+                "scenario": p.base_name,
+                "facts": p.facts,
+                "free": {k: list(v) for k, v in p.free.items()},
+                "varied": o.keys,
+            }
         ),
         "seed": str(p.settings.seed),
     }
@@ -291,7 +322,7 @@ def load(folder: str | os.PathLike) -> Posterior:
     meta = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
     draws = table.to_pandas()
     try:
-        keys = list(json.loads(meta["profile"])["free"])
+        keys = list(json.loads(meta["profile"])["varied"])
     except (KeyError, ValueError):
         raise PosteriorError(f"--posterior {f}: posterior.parquet was not written by cxsim fit") from None
     try:

@@ -77,6 +77,10 @@ class FitSettings:
     check_seeds: int = 8
     #: the fit's random seed: the same profile, seed and version give the same posterior
     seed: int = 0
+    #: what the unknowns the screening finds no target moving do during the fit: "calibrated" keeps them at
+    #: the scenario's values (calibrated to published evidence), "prior" draws them from their prior in
+    #: every simulation (the posterior then carries their whole doubt, and the targets are far harder to reach)
+    others: str = "calibrated"
 
     def __post_init__(self) -> None:
         for name in ("people", "population", "max_simulations", "check_seeds", "window", "history_block"):
@@ -93,6 +97,8 @@ class FitSettings:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
                 raise ProfileError(f"fit.{name} = {value!r}: give a number > 0")
+        if self.others not in ("calibrated", "prior"):
+            raise ProfileError(f'fit.others = {self.others!r}: choose "calibrated" or "prior"')
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ProfileError(f"fit.seed = {self.seed!r}: give a whole number >= 0")
 

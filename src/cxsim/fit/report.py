@@ -62,7 +62,7 @@ def targets_figure(fit: Fit):
 def marginals_figure(fit: Fit):
     """Weighted posterior histograms of the most narrowed unknowns, each over its whole prior range."""
     plt = _pyplot()
-    rows = fit.parameters.head(MARGINALS)
+    rows = fit.parameters[fit.parameters["screened_in"]].head(MARGINALS)  # the screening keeps at least one
     n = len(rows)
     cols = 4
     fig, axes = plt.subplots(math.ceil(n / cols), cols, figsize=(11, 2.1 * math.ceil(n / cols)), squeeze=False)
@@ -117,6 +117,7 @@ def _target_rows(fit: Fit) -> str:
             f"<td class='n'>{number(r['fitted_lo'])} to {number(r['fitted_hi'])}</td>"
             f"<td class='n'>{number(r['posterior_lo90'])} to {number(r['posterior_hi90'])}</td>"
             f"<td class='n'>{r['z']:+.2f}</td><td>{'yes' if r['within_sd'] else 'no'}</td>"
+            f"<td class='n'>{'-' if r['full_size_mean'] is None else number(r['full_size_mean'])}</td>"
             f"<td class='note'>{esc(r['source'])}</td></tr>"
         )
     return "\n".join(out)
@@ -128,8 +129,11 @@ def _parameter_rows(fit: Fit) -> str:
     return "\n".join(
         f"<tr class='{cls[r['verdict']]}'><td><code>{esc(r['key'])}</code></td>"
         f"<td class='n'>{number(r['prior_lo'])} to {number(r['prior_hi'])}</td>"
+        f"<td class='n'>{r['screening_rho']:.2f}</td><td>{esc(r['moves'])}</td>"
+        f"<td>{esc(r['during_fit'])}</td>"
         f"<td class='n'>{number(r['median'])}</td><td class='n'>{number(r['lo90'])} to {number(r['hi90'])}</td>"
-        f"<td class='n'>{r['sd_ratio']:.2f}</td><td>{esc(r['verdict'])}</td></tr>"
+        f"<td class='n'>{'-' if r['sd_ratio'] != r['sd_ratio'] else format(r['sd_ratio'], '.2f')}</td>"
+        f"<td>{esc(r['verdict'])}</td></tr>"
         for _, r in fit.parameters.iterrows()
     )
 
@@ -157,6 +161,18 @@ def render(fit: Fit, command: str | None = None) -> str:
             f"as means of {s.history_block}-week blocks.</p>"
         )
     gen = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    from cxsim.fit.inference import MAX_FITTED, SCREEN_RHO
+
+    n_fitted = int(fit.parameters["screened_in"].sum())
+    screened = o.screening.simulations if o.screening is not None else 0
+    others = (
+        "They keep the scenario's values (calibrated to published evidence, docs/validation.md) during the fit "
+        'and in every posterior draw (<code>fit.others = "calibrated"</code>): the posterior\'s doubt is the '
+        "doubt about the fitted unknowns."
+        if s.others == "calibrated"
+        else 'They were drawn from their prior in every simulation (<code>fit.others = "prior"</code>), so their '
+        "posterior is their prior and every posterior draw carries their doubt."
+    )
     cmd = f"<p class='note'>Reproduce: <code>{esc(command)}</code></p>" if command else ""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>cxsim fit: {esc(p.name)}</title>
@@ -167,7 +183,8 @@ def render(fit: Fit, command: str | None = None) -> str:
 <p class="sub">Starting scenario <code>{esc(p.base_name)}</code>; {len(p.free)} unknowns, {len(p.targets)} targets;
 simulated at {s.people:,} people (the firm's market x {p.scale_factor:.3g}), {s.burn_in} weeks of burn-in then a
 {s.window}-week window; ABC-SMC (pyabc), {s.population} particles a generation, {len(o.generations)} generations,
-{o.simulations:,} simulations in {o.seconds / 60:.1f} minutes on {esc(o.runner)}; stopped: {esc(o.stopped_because)}.
+{o.simulations:,} simulations in {o.seconds / 60:.1f} minutes on {esc(o.runner)}; stopped: {esc(o.stopped_because)};
+effective sample size of the last generation {fit.ess:.0f} of {s.population}.
 cxsim {esc(version())}, seed {s.seed}; generated {gen}.</p>
 
 <h2>The answer</h2>
@@ -183,16 +200,21 @@ cxsim {esc(version())}, seed {s.seed}; generated {gen}.</p>
 <h2>Targets: the firm's figures against the simulated firm</h2>
 <img alt="targets against simulation" src="data:image/png;base64,{_png(targets_figure(fit))}">
 <table><tr><th>target</th><th>unit</th><th>firm (&plusmn; sd)</th><th>fitted firm, mean</th>
-<th>fitted firm, range over seeds</th><th>posterior predictive 90%</th><th>z</th><th>within sd</th><th>source</th></tr>
+<th>fitted firm, range over seeds</th><th>posterior predictive 90%</th><th>z</th><th>within sd</th>
+<th>at its own size</th><th>source</th></tr>
 {_target_rows(fit)}</table>
 <p class="note">"Fitted firm" re-runs <code>fitted.toml</code> at the fit's scale with {s.check_seeds} new seeds: the
-simulation's own noise. The posterior predictive interval is the spread of the last generation's accepted
+simulation's own noise; "at its own size" re-runs it in the firm's own market (when the fit ran a scaled-down copy
+and the market has at most 200,000 people). The posterior predictive interval is the spread of the last generation's accepted
 simulations: it adds the doubt about the unknowns. z = (fitted mean - firm) / sd.</p>
 {history}
 
 <h2>Which unknowns the data pin down</h2>
+<p>First a screening: {screened} draws from the prior were simulated, and each unknown ranked by how strongly
+some target moves with it (Spearman rank correlation |rho|). The {n_fitted} that reach {SCREEN_RHO:g} (at most {MAX_FITTED}) are
+fitted by the SMC; these targets cannot tell the values of the other {len(p.free) - n_fitted} apart. {others}</p>
 <p>Each panel is the posterior of one unknown (blue, weighted) over its whole prior range (dashed: the flat
-prior); orange is the median. The {min(MARGINALS, len(p.free))} most narrowed are drawn; the table lists all
+prior); orange is the median. The {min(MARGINALS, n_fitted)} fitted unknowns are drawn, most narrowed first; the table lists all
 {len(p.free)}. An unknown left open is one these targets cannot tell apart: the firm's figures are as likely with
 any value in its range, so the model's answers that depend on it stay uncertain.</p>
 <img alt="posterior marginals" src="data:image/png;base64,{_png(marginals_figure(fit))}">
@@ -207,8 +229,8 @@ falls generation by generation (the median of the previous generation's distance
 accepted particles are the posterior.</p>
 
 <h2>Every unknown</h2>
-<table><tr><th>unknown</th><th>prior range</th><th>posterior median</th><th>90% interval</th>
-<th>sd / prior sd</th><th></th></tr>
+<table><tr><th>unknown</th><th>prior range</th><th>screening |rho|</th><th>moves most</th><th></th>
+<th>posterior median</th><th>90% interval</th><th>sd / prior sd</th><th></th></tr>
 {_parameter_rows(fit)}</table>
 
 <h2>Files next to this page</h2>
