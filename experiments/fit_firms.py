@@ -23,12 +23,18 @@ RESULTS = ROOT / "experiments" / "results" / "firms"
 
 #: One what-if per firm: a question its managers would ask, and the lever(s) it moves.
 WHATIFS = {
-    "telecom": ("Coach the supervisors of the care and store teams (coaching quality 0.2 -> 0.8)",
-                {"supervisors.coaching": 0.8}),
-    "retail_bank": ("Empower the front line to solve non-standard cases (empowerment 0.4 -> 0.8)",
-                    {"process.empowerment": 0.8}),
-    "small_hospitality": ("Recover from bad experiences (service recovery 0.2 -> 0.8 of them)",
-                          {"process.service_recovery": 0.8}),
+    "telecom": (
+        "Coach the supervisors of the care and store teams (coaching quality 0.2 -> 0.8)",
+        {"supervisors.coaching": 0.8},
+    ),
+    "retail_bank": (
+        "Empower the front line to solve non-standard cases (empowerment 0.4 -> 0.8)",
+        {"process.empowerment": 0.8},
+    ),
+    "small_hospitality": (
+        "Recover from bad experiences (service recovery 0.2 -> 0.8 of them)",
+        {"process.service_recovery": 0.8},
+    ),
 }
 KPIS = ["nps", "reputation", "share", "customers", "mean_engagement", "churn_rate", "revenue", "profit"]
 
@@ -39,8 +45,11 @@ def fit_firm(name: str, workers: int) -> dict:
     profile = load_profile(FIRMS / f"{name}.toml")
     out = RESULTS / name
     warning = profile.small_firm_warning()
-    print(f"== {name}: {len(profile.free)} unknowns, {len(profile.targets)} targets, "
-          f"{profile.settings.people:,} people; {warning or 'no small-firm warning'}", flush=True)
+    print(
+        f"== {name}: {len(profile.free)} unknowns, {len(profile.targets)} targets, "
+        f"{profile.settings.people:,} people; {warning or 'no small-firm warning'}",
+        flush=True,
+    )
 
     def tick(g):
         if g.accepted >= g.population:
@@ -51,8 +60,11 @@ def fit_firm(name: str, workers: int) -> dict:
     outcome = run_abc(profile, Runner(workers), tick)
     fit = summarise(outcome, workers=workers)
     write(fit, out, command=f"cxsim fit experiments/firms/{name}.toml --out experiments/results/firms/{name}")
-    print(f"   {fit.within_sd} of {len(fit.targets)} targets within sd; {outcome.stopped_because}; "
-          f"{(time.time() - started) / 60:.1f} min", flush=True)
+    print(
+        f"   {fit.within_sd} of {len(fit.targets)} targets within sd; {outcome.stopped_because}; "
+        f"{(time.time() - started) / 60:.1f} min",
+        flush=True,
+    )
     return {"fit": fit, "seconds": time.time() - started}
 
 
@@ -68,8 +80,14 @@ def whatif(name: str, workers: int, draws: int, seeds: int) -> dict:
     c = compare_posterior(a, b, post, draws=draws, seeds=seeds, kpis=KPIS, workers=workers)
     c.table.to_csv(RESULTS / name / "whatif.csv", index=False)
     print(f"   what-if '{question}': {time.time() - started:.0f} s", flush=True)
-    return {"question": question, "changes": changes, "table": c.table, "draws": draws, "seeds": seeds,
-            "weeks": c.steps}
+    return {
+        "question": question,
+        "changes": changes,
+        "table": c.table,
+        "draws": draws,
+        "seeds": seeds,
+        "weeks": c.steps,
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -89,23 +107,31 @@ def main(argv: list[str] | None = None) -> None:
             fit_firm(name, args.workers)
         w = whatif(name, args.workers, args.draws, args.seeds)
         (RESULTS / name / "whatif.json").write_text(
-            json.dumps({**{k: v for k, v in w.items() if k != "table"}, "table": w["table"].to_dict("records")},
-                       indent=2) + "\n"
+            json.dumps(
+                {**{k: v for k, v in w.items() if k != "table"}, "table": w["table"].to_dict("records")}, indent=2
+            )
+            + "\n"
         )
     write_summary()
 
 
 def _row(t: dict) -> str:
     full = "" if t.get("full_size_mean") is None else f"{t['full_size_mean']:.3g}"
-    return (f"| {t['target']} | {t['value']:.3g} ± {t['sd']:.2g} | {t['fitted_mean']:.3g} | "
-            f"{t['posterior_lo90']:.3g} to {t['posterior_hi90']:.3g} | {full} | {'yes' if t['within_sd'] else 'NO'} |")
+    return (
+        f"| {t['target']} | {t['value']:.3g} ± {t['sd']:.2g} | {t['fitted_mean']:.3g} | "
+        f"{t['posterior_lo90']:.3g} to {t['posterior_hi90']:.3g} | {full} | {'yes' if t['within_sd'] else 'NO'} |"
+    )
 
 
 def write_summary() -> None:
     """experiments/results/firms/README.md from each firm's fit.json and whatif.json."""
-    lines = ["# The three example firms, fitted", "",
-             "Written by `experiments/fit_firms.py` from each firm's `fit.json` and `whatif.json` (profiles and",
-             "sources: experiments/firms/). Each folder holds the fit's `report.html`.", ""]
+    lines = [
+        "# The three example firms, fitted",
+        "",
+        "Written by `experiments/fit_firms.py` from each firm's `fit.json` and `whatif.json` (profiles and",
+        "sources: experiments/firms/). Each folder holds the fit's `report.html`.",
+        "",
+    ]
     for name in WHATIFS:
         f = RESULTS / name / "fit.json"
         if not f.exists():
@@ -115,26 +141,41 @@ def write_summary() -> None:
         for p in d["parameters"]:
             counts[p["verdict"]] = counts.get(p["verdict"], 0) + 1
         fitted = [p for p in d["parameters"] if p.get("screened_in")]
-        lines += [f"## {name}", "",
-                  f"{d['within_sd']} of {len(d['targets'])} targets within their sd; {d['simulations']:,} simulations "
-                  f"in {d['seconds'] / 60:.1f} min on {d['runner']}; stopped: {d['stopped_because']}. "
-                  f"Simulated at {d['fit']['people']:,} people, {d['fit']['burn_in']} + {d['fit']['window']} weeks.", "",
-                  "| target | firm ± sd | fitted firm | posterior 90% | at own size | within sd |",
-                  "|---|---:|---:|---:|---:|---|", *[_row(t) for t in d["targets"]], "",
-                  f"Unknowns: {counts.get('pinned down', 0)} pinned down, {counts.get('narrowed', 0)} narrowed, "
-                  f"{counts.get('left open', 0)} left open. Fitted (screened in): "
-                  + ", ".join(f"`{p['key']}` {p['median']:.3g} [{p['lo90']:.3g}, {p['hi90']:.3g}] ({p['verdict']})"
-                              for p in fitted) + ".", ""]
+        lines += [
+            f"## {name}",
+            "",
+            f"{d['within_sd']} of {len(d['targets'])} targets within their sd; {d['simulations']:,} simulations "
+            f"in {d['seconds'] / 60:.1f} min on {d['runner']}; stopped: {d['stopped_because']}. "
+            f"Simulated at {d['fit']['people']:,} people, {d['fit']['burn_in']} + {d['fit']['window']} weeks.",
+            "",
+            "| target | firm ± sd | fitted firm | posterior 90% | at own size | within sd |",
+            "|---|---:|---:|---:|---:|---|",
+            *[_row(t) for t in d["targets"]],
+            "",
+            f"Unknowns: {counts.get('pinned down', 0)} pinned down, {counts.get('narrowed', 0)} narrowed, "
+            f"{counts.get('left open', 0)} left open. Fitted (screened in): "
+            + ", ".join(
+                f"`{p['key']}` {p['median']:.3g} [{p['lo90']:.3g}, {p['hi90']:.3g}] ({p['verdict']})" for p in fitted
+            )
+            + ".",
+            "",
+        ]
         w = RESULTS / name / "whatif.json"
         if w.exists():
             wd = json.loads(w.read_text())
-            lines += [f"**What-if: {wd['question']}** ({wd['draws']} posterior draws x {wd['seeds']} paired seeds, "
-                      f"{wd['weeks']} weeks):", "", "| KPI | fitted firm | with the change | B - A | 90% of draws | agree | clear |",
-                      "|---|---:|---:|---:|---:|---:|---:|"]
+            lines += [
+                f"**What-if: {wd['question']}** ({wd['draws']} posterior draws x {wd['seeds']} paired seeds, "
+                f"{wd['weeks']} weeks):",
+                "",
+                "| KPI | fitted firm | with the change | B - A | 90% of draws | agree | clear |",
+                "|---|---:|---:|---:|---:|---:|---:|",
+            ]
             for r in wd["table"]:
-                lines.append(f"| {r['kpi']} | {r['a_mean']:.4g} | {r['b_mean']:.4g} | {r['diff']:+.3g} | "
-                             f"{r['lo90']:+.3g} to {r['hi90']:+.3g} | {100 * r['share_same_sign']:.0f}% | "
-                             f"{100 * r['share_beyond_noise']:.0f}% |")
+                lines.append(
+                    f"| {r['kpi']} | {r['a_mean']:.4g} | {r['b_mean']:.4g} | {r['diff']:+.3g} | "
+                    f"{r['lo90']:+.3g} to {r['hi90']:+.3g} | {100 * r['share_same_sign']:.0f}% | "
+                    f"{100 * r['share_beyond_noise']:.0f}% |"
+                )
             lines.append("")
     (RESULTS / "README.md").write_text("\n".join(lines) + "\n")
 
