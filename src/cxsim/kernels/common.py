@@ -2,12 +2,46 @@
 
 from __future__ import annotations
 
+import numpy as np
 from llvmlite import ir
 from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
 from cxsim.kernels.flags import PASSIVE, PROMOTER
+
+#: People per chunk of a parallel loop over chunks. A tally counts each chunk on its own and sums the chunks in
+#: order, so it does not depend on the number of threads (a fixed size, not one chunk per thread); small enough
+#: that 10^5 people split evenly over two threads.
+CHUNK = 8192
+
+
+@njit(cache=True, inline="always")
+def n_chunks(n):
+    """How many chunks of :data:`CHUNK` people cover ``n`` people."""
+    return (n + CHUNK - 1) // CHUNK
+
+
+@njit(cache=True)
+def sum_chunks(parts):
+    """Counts per chunk ``(chunks, rows, columns)`` summed over the chunks, in chunk order: ``(rows, columns)``."""
+    out = np.zeros(parts.shape[1:], parts.dtype)
+    for c in range(parts.shape[0]):
+        for r in range(parts.shape[1]):
+            for k in range(parts.shape[2]):
+                out[r, k] += parts[c, r, k]
+    return out
+
+
+@njit(cache=True)
+def by_firm_and_category(counts, row):
+    """``(firms, 3)`` from three rows of per-firm counts (one per NPS category from ``row`` on), firm ``k`` in
+    column ``k + 1`` (the layout of the chunked tallies: column 0 holds people of no firm)."""
+    out = np.zeros((counts.shape[1] - 1, 3), counts.dtype)
+    for k in range(out.shape[0]):
+        for c in range(3):
+            out[k, c] = counts[row + c, k + 1]
+    return out
 
 
 @njit(cache=True, inline="always")

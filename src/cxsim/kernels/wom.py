@@ -25,7 +25,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
-from cxsim.kernels.common import by_category, category, clip01, prefetch
+from cxsim.kernels.common import CHUNK, by_category, category, clip01, n_chunks, prefetch, sum_chunks
 from cxsim.kernels.flags import (
     BAD,
     BAD_FINAL,
@@ -272,29 +272,47 @@ def signals(week, market, contagion_window):
     so that :func:`push_to_friends` keeps friends' counts of recent defectors
     up to date by visiting only those who changed. Also clears ``referral``
     and ``defected``, which :func:`read_friends` fills with this week's shares.
-    Returns a :class:`WomTally`.
+    Returns a :class:`WomTally`, counted in parallel over fixed chunks of people and summed in chunk order
+    (the same whatever the number of threads).
     """
     firm = market.firm
-    wom_flags = market.wom_flags
-    t_churned = market.t_churned
-    left_firm = market.left_firm
-    signal = market.signal
-    referral = market.referral
-    defected = market.defected
+    parts = np.zeros((n_chunks(firm.shape[0]), 7, market.referral.shape[1]), np.int64)
+    _signal_chunks(
+        week, contagion_window, firm, market.wom_flags, market.t_churned, market.left_firm, market.signal,
+        market.referral, market.defected, parts,
+    )  # fmt: skip
+    out = sum_chunks(parts)
+    return WomTally(
+        out[0].copy(), out[1].copy(), out[2].copy(), out[3].copy(), out[4].copy(), out[5].copy(), out[6].copy()
+    )
+
+
+@njit(cache=True, parallel=True)
+def _signal_chunks(week, window, firm, wom_flags, t_churned, left_firm, signal, referral, defected, parts):
+    """The parallel loop of :func:`signals` and nothing else (see kernels.market._tally_chunks)."""
+    for c in prange(parts.shape[0]):
+        _signal_chunk(
+            week, window, firm, wom_flags, t_churned, left_firm, signal, referral, defected, c * CHUNK, parts[c]
+        )
+
+
+@njit(cache=True)
+def _signal_chunk(week, window, firm, wom_flags, t_churned, left_firm, signal, referral, defected, lo, out):
+    """:func:`signals` for people ``lo`` .. ``lo + CHUNK - 1``; their senders per channel and recent defectors go
+    into ``out`` (rows: the :class:`WomTally` fields, columns: firms)."""
     n_firms = referral.shape[1]
-    out = np.zeros((7, n_firms), np.int64)
-    for i in range(wom_flags.shape[0]):
+    for i in range(lo, min(lo + CHUNK, firm.shape[0])):
         fl = wom_flags[i]
         tc = t_churned[i]
         # a defection in week tc (churn comes after word of mouth) counts in weeks tc+1 .. tc+window
-        recent = (tc >= 0) & (tc < week) & (week - tc <= contagion_window)  # & not `and`: no branch
-        was = (tc >= 0) & (tc < week - 1) & (week - 1 - tc <= contagion_window)  # as at last week's pass
+        recent = (tc >= 0) & (tc < week) & (week - tc <= window)  # & not `and`: no branch
+        was = (tc >= 0) & (tc < week - 1) & (week - 1 - tc <= window)  # as at last week's pass
         signal[i] = (
             (fl & (FRIENDS_NEG | SOCIAL_NEG | RECOMMEND))
             | (DEFECTION_STARTS if recent > was else 0)  # booleans: recent and not was
             | (DEFECTION_ENDS if was > recent else 0)
         )
-        if fl:
+        if fl:  # only customers say anything
             f = firm[i]
             out[0, f] += (fl & FRIENDS_NEG) != 0
             out[1, f] += (fl & SOCIAL_NEG) != 0
@@ -305,11 +323,8 @@ def signals(week, market, contagion_window):
         if recent:
             out[6, left_firm[i]] += 1
         for k in range(n_firms):
-            if referral[i, k] != 0.0:  # read before writing: most are already 0, and a write costs more traffic
-                referral[i, k] = 0.0
-        if defected[i] != 0.0:
-            defected[i] = 0.0
-    return WomTally(out[0], out[1], out[2], out[3], out[4], out[5], out[6])
+            referral[i, k] = 0.0
+        defected[i] = 0.0
 
 
 class ReceiveParams(NamedTuple):
