@@ -108,10 +108,20 @@ def churn_spend_acquire(seed, week, market, firms, p):
     """One week of market moves; writes ``market_flags`` and ``firm_before``, and the state of those who
     leave, switch, join or are replaced by a newcomer.
 
-    ``firms`` is a :class:`FirmMarket`, ``p`` a :class:`MarketParams`.
+    ``firms`` is a :class:`FirmMarket`, ``p`` a :class:`MarketParams`. In parallel over chunks of ``CHUNK``
+    people (:func:`_churn_chunk`; no person's moves depend on another's).
     """
-    # arrays into local names first, one per statement: Numba drops writes made through a NamedTuple (or
-    # through a tuple-unpacked group of its arrays) inside prange (numba#5872); see cxsim.kernels
+    for c in prange(n_chunks(market.firm.shape[0])):
+        _churn_chunk(seed, week, market, firms, p, c * CHUNK)
+
+
+@njit(cache=True)
+def _churn_chunk(seed, week, market, firms, p, lo):
+    """:func:`churn_spend_acquire` for people ``lo`` .. ``lo + CHUNK - 1``.
+
+    A serial function the parallel loop calls once per chunk: Numba's parallel passes see a loop of one call
+    instead of this body (the kernel's cold compile was ~10 s, the longest of any).
+    """
     firm = market.firm
     firm_before = market.firm_before
     known = market.known
@@ -144,7 +154,7 @@ def churn_spend_acquire(seed, week, market, firms, p):
     opinion_max = opinion_factor(p.opinion_sensitivity, 1.0, p.neutral)
     loyalty_at_0 = np.exp(p.sensitivity * p.reference) * (0.5 + p.switching_ease) * (1.0 + 1e-9)
     base_at_0 = p.base_hazard * loyalty_at_0
-    for i in prange(firm.shape[0]):
+    for i in range(lo, min(lo + CHUNK, firm.shape[0])):
         market_flags[i] = 0
         f = firm[i]
         firm_before[i] = f
