@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
-from cxsim.kernels.common import CHUNK, by_category, category, clip01, n_chunks
+from cxsim.kernels.common import by_category, category, clip01
 from cxsim.kernels.flags import BAD, BAD_FINAL, CONTACTED, EXPERIENCE_CAT_SHIFT, FORGAVE, RECOVERED, RESOLVED
 from cxsim.rng import S_FORGIVE, S_RECOVERY, S_TRUST, uniform
 
@@ -55,17 +55,9 @@ def update(seed, week, market, firms, p):
 
     Reads this week's ``quality`` and ``encounter_flags``. ``firms`` is a :class:`FirmAttitude`,
     ``p`` an :class:`AttitudeParams`.
-
-    In parallel over chunks of ``CHUNK`` people (:func:`_update_chunk`, no person depends on another).
     """
-    for c in prange(n_chunks(market.firm.shape[0])):
-        _update_chunk(seed, week, market, firms, p, c * CHUNK)
-
-
-@njit(cache=True)
-def _update_chunk(seed, week, market, firms, p, lo):
-    """:func:`update` for people ``lo`` .. ``lo + CHUNK - 1`` (a serial function: Numba's parallel passes see
-    a loop of one call, not this body, and compile faster)."""
+    # arrays into local names first, one per statement: Numba drops writes made through a NamedTuple (or
+    # through a tuple-unpacked group of its arrays) inside prange (numba#5872); see cxsim.kernels
     firm = market.firm
     attitude = market.attitude
     disposition = market.disposition
@@ -75,7 +67,7 @@ def _update_chunk(seed, week, market, firms, p, lo):
     experience_flags = market.experience_flags
     recovery_prob = firms.recovery_prob
     brand_promise = firms.brand_promise
-    for i in range(lo, min(lo + CHUNK, firm.shape[0])):
+    for i in prange(firm.shape[0]):
         experience_flags[i] = 0
         f = firm[i]
         if f < 0:

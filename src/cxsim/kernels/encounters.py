@@ -17,7 +17,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
-from cxsim.kernels.common import CHUNK, clip01, n_chunks
+from cxsim.kernels.common import clip01
 from cxsim.kernels.flags import (
     CONTACTED,
     DROPPED,
@@ -87,17 +87,9 @@ def serve(seed, week, market, front, firms, p):
     :class:`ServiceParams`. Reads each customer's firm, attitude and need; writes ``quality``
     (experience 0..1, or -1 for no contact), ``encounter_flags`` and the ``UNRESOLVED`` bit of ``case``.
     A firm with nobody on its front line leaves every contact unresolved.
-
-    In parallel over chunks of ``CHUNK`` people (:func:`_serve_chunk`, no person depends on another).
     """
-    for c in prange(n_chunks(market.firm.shape[0])):
-        _serve_chunk(seed, week, market, front, firms, p, c * CHUNK)
-
-
-@njit(cache=True)
-def _serve_chunk(seed, week, market, front, firms, p, lo):
-    """:func:`serve` for people ``lo`` .. ``lo + CHUNK - 1`` (a serial function: Numba's parallel passes see
-    a loop of one call, not this body, and compile faster)."""
+    # arrays into local names first, one per statement: Numba drops writes made through a NamedTuple (or
+    # through a tuple-unpacked group of its arrays) inside prange (numba#5872); see cxsim.kernels
     firm = market.firm
     attitude = market.attitude
     need = market.need
@@ -119,7 +111,7 @@ def _serve_chunk(seed, week, market, front, firms, p, lo):
     firm_handoff_prob = firms.handoff_prob
     drop_prob = firms.drop_prob
     handoff_loss = firms.handoff_loss
-    for i in range(lo, min(lo + CHUNK, firm.shape[0])):
+    for i in prange(firm.shape[0]):
         encounter_flags[i] = 0
         quality[i] = -1.0
         f = firm[i]

@@ -86,24 +86,16 @@ def send(seed, week, market, p):
 
     Reads ``experience_flags`` (a final bad experience), ``encounter_flags`` and attitude; clears the
     ``RALLY`` bit of ``case`` of those who now post. ``p`` is a :class:`SendParams`.
-
-    In parallel over chunks of ``CHUNK`` people (:func:`_send_chunk`, no person depends on another).
     """
-    for c in prange(n_chunks(market.firm.shape[0])):
-        _send_chunk(seed, week, market, p, c * CHUNK)
-
-
-@njit(cache=True)
-def _send_chunk(seed, week, market, p, lo):
-    """:func:`send` for people ``lo`` .. ``lo + CHUNK - 1`` (a serial function: Numba's parallel passes see
-    a loop of one call, not this body, and compile faster)."""
+    # arrays into local names first, one per statement: Numba drops writes made through a NamedTuple (or
+    # through a tuple-unpacked group of its arrays) inside prange (numba#5872); see cxsim.kernels
     firm = market.firm
     attitude = market.attitude
     case = market.case
     wom_flags = market.wom_flags
     encounter_flags = market.encounter_flags
     experience_flags = market.experience_flags
-    for i in range(lo, min(lo + CHUNK, firm.shape[0])):
+    for i in prange(firm.shape[0]):
         wom_flags[i] = 0
         if firm[i] < 0:
             continue
@@ -441,18 +433,9 @@ def receive(indptr, indices, market, p) -> None:
 @njit(cache=True, parallel=True)
 def read_friends(indptr, market, p):
     """The second half of :func:`receive` (parallel, no write conflicts): turn the pushed counts
-    into shares and move attitude and opinions, and let opinions of other firms fade.
-
-    In parallel over chunks of ``CHUNK`` people (:func:`_read_friends_chunk`, no person depends on another).
-    """
-    for c in prange(n_chunks(market.firm.shape[0])):
-        _read_friends_chunk(indptr, market, p, c * CHUNK)
-
-
-@njit(cache=True)
-def _read_friends_chunk(indptr, market, p, lo):
-    """:func:`read_friends` for people ``lo`` .. ``lo + CHUNK - 1`` (a serial function: Numba's parallel passes see
-    a loop of one call, not this body, and compile faster)."""
+    into shares and move attitude and opinions, and let opinions of other firms fade."""
+    # arrays into local names first, one per statement: Numba drops writes made through a NamedTuple (or
+    # through a tuple-unpacked group of its arrays) inside prange (numba#5872); see cxsim.kernels
     firm = market.firm
     attitude = market.attitude
     opinion = market.opinion
@@ -470,7 +453,7 @@ def _read_friends_chunk(indptr, market, p, lo):
     share_friends_negative = p.share_friends_negative
     share_social_negative = p.share_social_negative
     share_recent_defectors = p.share_recent_defectors
-    for i in range(lo, min(lo + CHUNK, firm.shape[0])):
+    for i in prange(firm.shape[0]):
         f = firm[i]
         pos = 0.0
         neg = 0.0
