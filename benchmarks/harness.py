@@ -229,8 +229,17 @@ def phase_profile(model, steps: int) -> tuple[dict[str, float], dict[str, float]
     return phases, kernels, total / steps
 
 
-#: the kernels with a parallel loop (prange); the rest of a step runs on one thread
-PARALLEL_KERNELS = ("encounters.serve", "attitude.update", "wom.send", "wom.read_friends", "market.churn_spend_acquire")
+#: the kernels with a parallel loop (prange, directly or in the helper they call); the rest of a step runs on one thread
+PARALLEL_KERNELS = (
+    "encounters.serve",
+    "attitude.update",
+    "wom.send",
+    "wom.signals",
+    "wom.read_friends",
+    "market.churn_spend_acquire",
+    "market.tally",
+    "measurement.attitude_tally",
+)
 
 
 # ------------------------------------------------------------------ threads

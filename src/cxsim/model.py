@@ -350,7 +350,8 @@ class CXModel(mesa.Model):
         firms = self.firms
         prices = np.array([f.settings.pricing.price for f in firms])
         trading = np.array([f.trading for f in firms])
-        customers = np.bincount(m.firm[m.firm >= 0], minlength=len(firms)).astype(float)
+        # each firm's customers (column 0: people of no firm); 1.6 ms at 10^6 people, 5.9 ms selecting customers first
+        customers = np.bincount((m.firm + 1).view(np.uint8), minlength=len(firms) + 1)[1:].astype(float)
         going = s.market.reference_price
         tolerance = 1.0 - c.promoter_price_tolerance * np.arange(3) / 2.0  # price sensitivity by NPS category
         churn_price = np.ones((len(firms), 3))

@@ -24,7 +24,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
-from cxsim.kernels.common import by_category, category, clip01
+from cxsim.kernels.common import CHUNK, by_category, by_firm_and_category, category, clip01, n_chunks, sum_chunks
 from cxsim.kernels.flags import (
     ADOPTED,
     CHURNED,
@@ -108,10 +108,20 @@ def churn_spend_acquire(seed, week, market, firms, p):
     """One week of market moves; writes ``market_flags`` and ``firm_before``, and the state of those who
     leave, switch, join or are replaced by a newcomer.
 
-    ``firms`` is a :class:`FirmMarket`, ``p`` a :class:`MarketParams`.
+    ``firms`` is a :class:`FirmMarket`, ``p`` a :class:`MarketParams`. In parallel over chunks of ``CHUNK``
+    people (:func:`_churn_chunk`; no person's moves depend on another's).
     """
-    # arrays into local names first, one per statement: Numba drops writes made through a NamedTuple (or
-    # through a tuple-unpacked group of its arrays) inside prange (numba#5872); see cxsim.kernels
+    for c in prange(n_chunks(market.firm.shape[0])):
+        _churn_chunk(seed, week, market, firms, p, c * CHUNK)
+
+
+@njit(cache=True)
+def _churn_chunk(seed, week, market, firms, p, lo):
+    """:func:`churn_spend_acquire` for people ``lo`` .. ``lo + CHUNK - 1``.
+
+    A serial function the parallel loop calls once per chunk: Numba's parallel passes see a loop of one call
+    instead of this body (the kernel's cold compile was ~10 s, the longest of any).
+    """
     firm = market.firm
     firm_before = market.firm_before
     known = market.known
@@ -144,7 +154,7 @@ def churn_spend_acquire(seed, week, market, firms, p):
     opinion_max = opinion_factor(p.opinion_sensitivity, 1.0, p.neutral)
     loyalty_at_0 = np.exp(p.sensitivity * p.reference) * (0.5 + p.switching_ease) * (1.0 + 1e-9)
     base_at_0 = p.base_hazard * loyalty_at_0
-    for i in prange(firm.shape[0]):
+    for i in range(lo, min(lo + CHUNK, firm.shape[0])):
         market_flags[i] = 0
         f = firm[i]
         firm_before[i] = f
@@ -341,89 +351,98 @@ class MarketTally(NamedTuple):
     market_exits: int  # people who left the market this week (each seat took a newcomer)
 
 
+#: rows of a chunk's counts in :func:`tally`, each with one column per firm (column k + 1: firm k; column 0: no firm)
+_CUSTOMERS, _FORMER, _BEFORE, _CHURNED, _SWITCHED, _EXITS, _ADOPTED, _WON_RIVAL, _WON_BACK = range(9)
+_RECENT, _STAYED, _REPURCHASES, _NEW_OFFERS, _ROWS = 9, 10, 13, 16, 19  # the last three: one row per NPS category
+
+
 @njit(cache=True)
 def tally(week, market, window):
-    """Counts after the week's moves (serial): a :class:`MarketTally`."""
-    firm = market.firm
-    firm_before = market.firm_before
-    known = market.known
-    market_flags = market.market_flags
-    t_churned = market.t_churned
-    left_firm = market.left_firm
-    n_firms = market.opinion.shape[1]
-    n = firm.shape[0]
-    customers = np.zeros(n_firms, np.int64)
-    former = np.zeros(n_firms, np.int64)
-    before = np.zeros(n_firms, np.int64)
-    churned = np.zeros(n_firms, np.int64)
-    switched = np.zeros(n_firms, np.int64)
-    exits = np.zeros(n_firms, np.int64)
-    adopted = np.zeros(n_firms, np.int64)
-    won_rival = np.zeros(n_firms, np.int64)
-    won_back = np.zeros(n_firms, np.int64)
-    repurchases = np.zeros(n_firms, np.int64)
-    new_offers = np.zeros(n_firms, np.int64)
-    recent = np.zeros(n_firms, np.int64)
-    stayed_cat = np.zeros((n_firms, 3), np.int64)
-    rep_cat = np.zeros((n_firms, 3), np.int64)
-    new_cat = np.zeros((n_firms, 3), np.int64)
+    """Counts after the week's moves: a :class:`MarketTally`.
+
+    Counted in parallel over fixed chunks of ``CHUNK`` people (:func:`_tally_chunk`), then summed over the
+    chunks in order: integer counts, so the same whatever the number of threads.
+    """
+    n = market.firm.shape[0]
+    parts = np.zeros((n_chunks(n), _ROWS, market.opinion.shape[1] + 1), np.int64)
+    _tally_chunks(
+        week, window, market.firm, market.firm_before, market.known, market.market_flags, market.t_churned,
+        market.left_firm, parts,
+    )  # fmt: skip
+    t = sum_chunks(parts)
     market_exits = 0
-    for i in range(n):
-        f = firm[i]
-        b = firm_before[i]
-        fl = market_flags[i]
-        kn = known[i]
-        for k in range(n_firms):
-            if kn & (1 << k) and f != k:
-                former[k] += 1
-        tc = t_churned[i]
-        if tc >= 0 and week - tc < window:  # defections of this week and the window's last ones
-            recent[left_firm[i]] += 1
-        if b >= 0:
-            before[b] += 1
-        if fl & EXITED:
-            market_exits += 1
-            if b >= 0:
-                exits[b] += 1
-            continue
-        if f >= 0:
-            customers[f] += 1
-        if fl & CHURNED:
-            churned[b] += 1
-            if f >= 0:
-                switched[b] += 1
-        if fl & ADOPTED:
-            adopted[f] += 1
-            if b >= 0:
-                won_rival[f] += 1
-            if fl & WON_BACK:
-                won_back[f] += 1
-        elif f >= 0:  # stayed: bought or not
-            cat = (fl >> MARKET_CAT_SHIFT) & 3
-            stayed_cat[f, cat] += 1
-            if fl & REPURCHASED:
-                repurchases[f] += 1
-                rep_cat[f, cat] += 1
-            if fl & NEW_OFFER:
-                new_offers[f] += 1
-                new_cat[f, cat] += 1
-    prospects = n - customers - former
+    for k in range(t.shape[1]):
+        market_exits += t[_EXITS, k]  # column 0: people of no firm who left the market
+    stayed = by_firm_and_category(t, _STAYED)
+    repurchases = by_firm_and_category(t, _REPURCHASES)
+    new_offers = by_firm_and_category(t, _NEW_OFFERS)
+    customers = t[_CUSTOMERS, 1:].copy()
+    former = t[_FORMER, 1:].copy()
+    prospects = np.zeros_like(customers)
+    repurchases_total = np.zeros_like(customers)
+    new_offers_total = np.zeros_like(customers)
+    for k in range(customers.shape[0]):
+        prospects[k] = n - customers[k] - former[k]
+        for c in range(3):
+            repurchases_total[k] += repurchases[k, c]
+            new_offers_total[k] += new_offers[k, c]
     return MarketTally(
         customers,
         former,
         prospects,
-        before,
-        churned,
-        switched,
-        exits,
-        adopted,
-        won_rival,
-        won_back,
+        t[_BEFORE, 1:].copy(),
+        t[_CHURNED, 1:].copy(),
+        t[_SWITCHED, 1:].copy(),
+        t[_EXITS, 1:].copy(),
+        t[_ADOPTED, 1:].copy(),
+        t[_WON_RIVAL, 1:].copy(),
+        t[_WON_BACK, 1:].copy(),
+        repurchases_total,
+        new_offers_total,
+        t[_RECENT, 1:].copy(),
+        stayed,
         repurchases,
         new_offers,
-        recent,
-        stayed_cat,
-        rep_cat,
-        new_cat,
-        market_exits,
+        int(market_exits),
     )
+
+
+@njit(cache=True, parallel=True)
+def _tally_chunks(week, window, firm, firm_before, known, market_flags, t_churned, left_firm, parts):
+    """The parallel loop of :func:`tally` and nothing else: any other array expression in a parallel kernel
+    becomes a parallel loop of its own and costs compile time."""
+    for c in prange(parts.shape[0]):
+        _tally_chunk(week, window, firm, firm_before, known, market_flags, t_churned, left_firm, c * CHUNK, parts[c])
+
+
+@njit(cache=True)
+def _tally_chunk(week, window, firm, firm_before, known, market_flags, t_churned, left_firm, lo, counts):
+    """:func:`tally`'s counts over people ``lo`` .. ``lo + CHUNK - 1`` into ``counts`` (rows ``_CUSTOMERS`` ...),
+    firm ``k`` in column ``k + 1``: column 0 counts the people of no firm, so that no count branches on it."""
+    n_firms = counts.shape[1] - 1
+    for i in range(lo, min(lo + CHUNK, firm.shape[0])):
+        f = firm[i] + 1
+        b = firm_before[i] + 1
+        fl = market_flags[i]
+        kn = known[i]
+        for k in range(n_firms):
+            counts[_FORMER, k + 1] += ((kn >> k) & 1) & (f != k + 1)
+        tc = t_churned[i]
+        counts[_RECENT, left_firm[i] + 1] += (tc >= 0) & (week - tc < window)  # this week's and the window's last
+        counts[_BEFORE, b] += 1
+        if fl & EXITED:
+            counts[_EXITS, b] += 1
+            continue
+        counts[_CUSTOMERS, f] += 1
+        if fl & CHURNED:
+            counts[_CHURNED, b] += 1
+            counts[_SWITCHED, b] += f > 0
+        if fl & ADOPTED:
+            counts[_ADOPTED, f] += 1
+            counts[_WON_RIVAL, f] += b > 0
+            counts[_WON_BACK, f] += (fl & WON_BACK) != 0
+        else:  # stayed (people of no firm too, in column 0)
+            cat = (fl >> MARKET_CAT_SHIFT) & 3
+            counts[_STAYED + cat, f] += 1
+            counts[_REPURCHASES + cat, f] += (fl & REPURCHASED) != 0
+            counts[_NEW_OFFERS + cat, f] += (fl & NEW_OFFER) != 0

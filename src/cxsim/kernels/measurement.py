@@ -15,9 +15,9 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
-from cxsim.kernels.common import category, clip01
+from cxsim.kernels.common import CHUNK, by_firm_and_category, category, clip01, n_chunks, sum_chunks
 from cxsim.kernels.flags import BAD, BAD_FINAL, CONTACTED, DETRACTOR, EXPERIENCE_CAT_SHIFT, FORGAVE, PROMOTER, RECOVERED
 from cxsim.rng import S_VOC_NOISE, S_VOC_PICK, S_VOC_RESPOND, index, normal, uniform
 
@@ -33,28 +33,55 @@ class AttitudeTally(NamedTuple):
 
 @njit(cache=True)
 def attitude_tally(market):
-    """Current customers and ever-customers of each firm by NPS category: an :class:`AttitudeTally`."""
+    """Current customers and ever-customers of each firm by NPS category: an :class:`AttitudeTally`.
+
+    The counts in parallel over fixed chunks of ``CHUNK`` people (:func:`_attitude_chunk`), summed over the chunks
+    in order; the sums of attitudes in person order (:func:`_attitude_sums`): every figure is the same whatever the
+    number of threads, and as a single pass over everyone gave it.
+    """
     firm = market.firm
-    known = market.known
-    attitude = market.attitude
-    opinion = market.opinion
+    parts = np.zeros((n_chunks(firm.shape[0]), 6, market.opinion.shape[1] + 1), np.int64)
+    _attitude_chunks(firm, market.known, market.attitude, market.opinion, parts)
+    counts = sum_chunks(parts)
+    return AttitudeTally(
+        by_firm_and_category(counts, 0),
+        _attitude_sums(firm, market.attitude, market.opinion.shape[1]),
+        by_firm_and_category(counts, 3),
+    )
+
+
+@njit(cache=True, parallel=True)
+def _attitude_chunks(firm, known, attitude, opinion, parts):
+    """The parallel loop of :func:`attitude_tally` and nothing else (see kernels.market._tally_chunks)."""
+    for c in prange(parts.shape[0]):
+        _attitude_chunk(firm, known, attitude, opinion, c * CHUNK, parts[c])
+
+
+@njit(cache=True)
+def _attitude_chunk(firm, known, attitude, opinion, lo, counts):
+    """:func:`attitude_tally`'s counts over people ``lo`` .. ``lo + CHUNK - 1`` into ``counts``: rows 0-2 customers
+    by NPS category, rows 3-5 the other ever-customers by the category of their memory; firm ``k`` in column
+    ``k + 1`` (column 0 counts people of no firm, so that no count branches on it)."""
     n_firms = opinion.shape[1]
-    by_cat = np.zeros((n_firms, 3), np.int64)
-    total = np.zeros(n_firms)
-    rep = np.zeros((n_firms, 3), np.int64)
-    for i in range(firm.shape[0]):
-        f = firm[i]
-        if f >= 0:
-            c = category(attitude[i])
-            by_cat[f, c] += 1
-            rep[f, c] += 1
-            total[f] += attitude[i]
-        kn = known[i]
+    for i in range(lo, min(lo + CHUNK, firm.shape[0])):
+        f = firm[i] + 1
+        c = category(attitude[i])
+        counts[c, f] += 1
+        counts[3 + c, f] += 1
+        kn = known[i] & ~((1 << f) >> 1)  # the firms they were a customer of, but their own
         if kn:
             for k in range(n_firms):
-                if k != f and kn & (1 << k):
-                    rep[k, category(opinion[i, k])] += 1
-    return AttitudeTally(by_cat, total, rep)
+                if kn & (1 << k):
+                    counts[3 + category(opinion[i, k]), k + 1] += 1
+
+
+@njit(cache=True)
+def _attitude_sums(firm, attitude, n_firms):
+    """Sum of each firm's customers' attitudes, added in person order (a float sum: the order sets its last bits)."""
+    total = np.zeros(n_firms + 1)
+    for i in range(firm.shape[0]):
+        total[firm[i] + 1] += attitude[i]
+    return total[1:].copy()
 
 
 class ExperienceTally(NamedTuple):
