@@ -68,6 +68,49 @@ def fit_firm(name: str, workers: int) -> dict:
     return {"fit": fit, "seconds": time.time() - started}
 
 
+def _outcome_from(folder: Path, profile):
+    """A finished fit read back from its folder (posterior.parquet and fit.json), to summarise it again."""
+    import pandas as pd
+
+    from cxsim.fit.inference import FitOutcome, Screening
+
+    d = json.loads((folder / "fit.json").read_text())
+    frame = pd.read_parquet(folder / "posterior.parquet")
+    stats = frame[[c for c in frame.columns if c.startswith("sim:")]].rename(columns=lambda c: c[4:])
+    keys = [c for c in frame.columns if c in profile.free]
+    table = pd.DataFrame(
+        [
+            {"key": p["key"], "rho": p["screening_rho"], "target": p["moves"], "fitted": p["screened_in"]}
+            for p in d["parameters"]
+        ]
+    )
+    screening = Screening(table, list(table.loc[table["fitted"], "key"]), float("nan"), 0)
+    return FitOutcome(
+        profile=profile,
+        keys=keys,
+        draws=frame[[*keys, "weight", "distance"]],
+        stats=stats,
+        generations=pd.DataFrame(d["generations"]),
+        simulations=d["simulations"],
+        seconds=d["seconds"],
+        stopped_because=d["stopped_because"],
+        runner=d["runner"],
+        screening=screening,
+    )
+
+
+def resummarise(name: str, workers: int) -> None:
+    """Summarise a finished fit again (the fitted point and its checks) without re-running the inference."""
+    from cxsim.fit import load_profile, summarise, write
+
+    profile = load_profile(FIRMS / f"{name}.toml")
+    fit = summarise(_outcome_from(RESULTS / name, profile), workers=workers)
+    write(
+        fit, RESULTS / name, command=f"cxsim fit experiments/firms/{name}.toml --out experiments/results/firms/{name}"
+    )
+    print(f"== {name}: re-summarised; {fit.within_sd} of {len(fit.targets)} targets within sd", flush=True)
+
+
 def whatif(name: str, workers: int, draws: int, seeds: int) -> dict:
     from cxsim.fit import load
     from cxsim.fit.whatif import compare_posterior
@@ -97,6 +140,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--draws", type=int, default=8)
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--skip-fit", action="store_true", help="reuse the fits already in experiments/results/firms")
+    ap.add_argument("--resummarise", action="store_true", help="with --skip-fit: re-run the fitted firm's checks")
     args = ap.parse_args(argv)
     for name in args.firms:
         if name not in WHATIFS:
@@ -105,6 +149,8 @@ def main(argv: list[str] | None = None) -> None:
     for name in args.firms:
         if not args.skip_fit:
             fit_firm(name, args.workers)
+        elif args.resummarise:
+            resummarise(name, args.workers)
         w = whatif(name, args.workers, args.draws, args.seeds)
         (RESULTS / name / "whatif.json").write_text(
             json.dumps(
