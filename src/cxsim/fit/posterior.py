@@ -85,31 +85,24 @@ def parameter_summary(outcome: FitOutcome) -> pd.DataFrame:
     return frame.sort_values(["order", "sd_ratio"]).drop(columns="order").reset_index(drop=True)
 
 
-def medoid(outcome: FitOutcome) -> int:
-    """Row of the posterior's medoid: the accepted particle with the least weighted distance to all the others.
-
-    Distances are over the unknowns that vary, each scaled by its prior range (an L1 distance).
-    """
-    x = outcome.draws[outcome.keys].to_numpy(dtype=float)
-    width = np.array([hi - lo for lo, hi in (outcome.profile.free[k] for k in outcome.keys)])
-    z = x / width
-    w = outcome.draws["weight"].to_numpy(dtype=float)
-    cost = np.abs(z[:, None, :] - z[None, :, :]).sum(axis=2) @ w
-    return int(np.argmin(cost))
-
-
 def fitted_scenario(outcome: FitOutcome) -> tuple[Scenario, str]:
-    """The firm at its own size with the unknowns at the posterior's medoid, and which point that is.
+    """The firm at its own size with each fitted unknown at its posterior median, and which point that is.
 
-    The medoid is an accepted particle: its values were simulated together and met the last
-    threshold. Medians taken one unknown at a time are not: on the retail bank, the medians of a
-    quit rate and its multiplier made a firm with 38% employee turnover where the posterior
-    predicted 12-27%. The unknowns the screening found no target moving keep the scenario's own
-    (calibrated) values (with ``fit.others = "calibrated"``; with ``"prior"`` the medoid's own).
+    The unknowns the screening found no target moving keep the scenario's own (calibrated) values:
+    their posterior is their prior, whose middle is no better a guess. Medians taken one unknown at
+    a time can break a joint rule of the schema (two medians whose product exceeds 1); then the
+    accepted particle closest to the targets is used instead.
     """
-    row = outcome.draws.iloc[medoid(outcome)]
-    fitted = apply_draw(outcome.profile.scenario, {key: float(row[key]) for key in outcome.keys})
-    point = "posterior's medoid (the accepted particle most central to the others)"
+    summary = parameter_summary(outcome).set_index("key")
+    medians = {key: float(summary.loc[key, "median"]) for key in outcome.keys if summary.loc[key, "screened_in"]}
+    base = outcome.profile.scenario
+    try:
+        fitted = apply_draw(base, medians)
+        point = "posterior median of each fitted unknown (the others at the scenario's values)"
+    except ScenarioError:
+        best = outcome.draws.loc[outcome.draws["distance"].idxmin()]
+        fitted = apply_draw(base, {key: float(best[key]) for key in outcome.keys})
+        point = "the accepted particle closest to the targets (the medians break a rule of the schema)"
     p = outcome.profile
     fitted = fitted.override({"name": f"{p.name}_fitted", "description": f"{p.description} (fitted by cxsim fit)"})
     return fitted, point

@@ -236,7 +236,7 @@ accepted particles are the posterior.</p>
 <h2>Files next to this page</h2>
 <p><code>posterior.parquet</code>: the last generation's particles, one row each (every unknown, its weight, its
 distance and its simulated figures <code>sim:*</code>). <code>fitted.toml</code>: the firm at its own size with
-the unknowns at the posterior's medoid, runnable with <code>cxsim run</code>. <code>fit.json</code>: every figure on
+the unknowns at the posterior median, runnable with <code>cxsim run</code>. <code>fit.json</code>: every figure on
 this page.</p>
 {cmd}
 </body></html>
