@@ -188,6 +188,9 @@ def _job(args: tuple) -> tuple[Any, int]:
     """
     import cloudpickle
 
+    from cxsim.parallel import set_threads
+
+    set_threads(1)  # parallel across simulations, never inside one (a Dask worker's pool would oversubscribe)
     simulate_one, sample_factory = cloudpickle.loads(args[0])
     seed, cap, deadline = args[1:]
     np.random.seed(seed % 2**32)
@@ -241,7 +244,14 @@ class Runner:
                 self._client = Client(self.scheduler, timeout=self.timeout, set_as_default=False)
             except OSError as exc:
                 raise ProfileError(f"--scheduler {self.scheduler}: cannot reach a Dask scheduler ({exc})") from None
-            self._client.wait_for_workers(1, timeout=self.timeout)
+            try:
+                self._client.wait_for_workers(1, timeout=self.timeout)
+            except TimeoutError:
+                self.close()
+                raise ProfileError(
+                    f"--scheduler {self.scheduler}: no Dask worker joined within {self.timeout:g} s "
+                    f"(start some: dask worker {self.scheduler} --nworkers <cores> --nthreads 1)"
+                ) from None
         elif self.workers > 1:
             from cxsim.sweep.execute import init_local_worker
 
@@ -349,6 +359,9 @@ def _simulate_batch(args: tuple) -> list[dict[str, float]]:
     """Simulate a list of particles (a screening job, run in a worker)."""
     import cloudpickle
 
+    from cxsim.parallel import set_threads
+
+    set_threads(1)
     simulator = cloudpickle.loads(args[0])
     return [simulator(particle) for particle in args[1]]
 
