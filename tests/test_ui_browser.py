@@ -355,6 +355,8 @@ def test_live_view_steps_and_plays(tab):
     page.get_by_text(re.compile(r"^Week ([3-9]|\d\d+) \|")).wait_for(timeout=120_000)
     page.get_by_role("button", name="❚❚").click()
     page.get_by_role("button", name="▶").wait_for()
+    # a week already under way when Pause was pressed may still finish and show (seen once in CI: 3 -> 4)
+    page.wait_for_timeout(2000)
     week = status.inner_text().split("|")[0]
     page.wait_for_timeout(2500)
     assert status.inner_text().split("|")[0] == week, "still stepping after Pause"
