@@ -236,22 +236,9 @@ class Runner:
         from cxsim.parallel import process_pool, set_threads
 
         if self.scheduler:
-            if "://" not in self.scheduler:
-                raise ProfileError(f"--scheduler {self.scheduler!r}: expected an address like tcp://127.0.0.1:8786")
-            from distributed import Client
+            from cxsim.sweep.execute import connect
 
-            try:
-                self._client = Client(self.scheduler, timeout=self.timeout, set_as_default=False)
-            except OSError as exc:
-                raise ProfileError(f"--scheduler {self.scheduler}: cannot reach a Dask scheduler ({exc})") from None
-            try:
-                self._client.wait_for_workers(1, timeout=self.timeout)
-            except TimeoutError:
-                self.close()
-                raise ProfileError(
-                    f"--scheduler {self.scheduler}: no Dask worker joined within {self.timeout:g} s "
-                    f"(start some: dask worker {self.scheduler} --nworkers <cores> --nthreads 1)"
-                ) from None
+            self._client, _ = connect(self.scheduler, self.timeout, ProfileError)
         elif self.workers > 1:
             from cxsim.sweep.execute import init_local_worker
 

@@ -241,6 +241,47 @@ class LocalExecutor:
         pool.shutdown(wait=not abort, cancel_futures=True)
 
 
+def connect(address: str, timeout: float = 20.0, error: type[Exception] = RuntimeError) -> tuple[Any, int]:
+    """A Dask client for the scheduler at ``address`` that has at least one worker, and its worker threads.
+
+    One implementation for every ``--scheduler`` option (sweeps, fits, the studio).
+
+    Args:
+        address: the scheduler, e.g. ``tcp://127.0.0.1:8786``.
+        timeout: seconds to wait for the scheduler, then for a first worker.
+        error: the exception raised (with a one-line message starting ``--scheduler ADDRESS:``)
+            when the address is malformed, the scheduler cannot be reached or no worker joins.
+
+    Returns:
+        ``(client, threads)``: the client (not set as Dask's default) and the number of worker threads.
+    """
+    if "://" not in str(address):
+        raise error(f"--scheduler {address!r}: expected an address like tcp://127.0.0.1:8786")
+    try:
+        from distributed import Client
+    except ImportError as exc:  # pragma: no cover - a dependency
+        raise error(f"--scheduler needs dask[distributed]: {exc}") from None
+    try:
+        client = Client(address, timeout=timeout, set_as_default=False)
+    except OSError as exc:
+        raise error(f"--scheduler {address}: cannot reach a Dask scheduler ({exc})") from None
+
+    def threads() -> int:
+        info = client.scheduler_info(n_workers=-1)
+        return sum(w.get("nthreads", 1) for w in info.get("workers", {}).values())
+
+    if threads() == 0:
+        try:
+            client.wait_for_workers(1, timeout=timeout)
+        except TimeoutError:
+            client.close()
+            raise error(
+                f"--scheduler {address}: no Dask worker joined within {timeout:g} s "
+                f"(start some: dask worker {address} --nworkers <cores> --nthreads 1)"
+            ) from None
+    return client, threads()
+
+
 class DaskExecutor:
     """A Dask distributed cluster: ``dask scheduler`` plus ``dask worker`` processes.
 
@@ -269,27 +310,7 @@ class DaskExecutor:
             return
         from cxsim.sweep.spec import SweepError
 
-        try:
-            from distributed import Client
-        except ImportError as exc:  # pragma: no cover - a dependency
-            raise SweepError(f"--scheduler needs dask[distributed]: {exc}") from None
-        try:
-            self._client = Client(self.address, timeout=self.timeout, set_as_default=False)
-        except OSError as exc:
-            raise SweepError(f"--scheduler {self.address}: cannot reach a Dask scheduler ({exc})") from None
-        info = self._client.scheduler_info(n_workers=-1)
-        self.workers = sum(w.get("nthreads", 1) for w in info.get("workers", {}).values())
-        if self.workers == 0:
-            try:
-                self._client.wait_for_workers(1, timeout=self.timeout)
-            except TimeoutError:
-                self.close()
-                raise SweepError(
-                    f"--scheduler {self.address}: no Dask worker joined within {self.timeout:g} s "
-                    f"(start some: dask worker {self.address} --nworkers <cores> --nthreads 1)"
-                ) from None
-            info = self._client.scheduler_info(n_workers=-1)
-            self.workers = sum(w.get("nthreads", 1) for w in info.get("workers", {}).values())
+        self._client, self.workers = connect(self.address, self.timeout, SweepError)
 
     def map(self, tasks: list[ChunkTask]) -> Iterator[ChunkResult]:
         from distributed import as_completed
