@@ -38,6 +38,7 @@ from cxsim.scenario import ScenarioError
 if TYPE_CHECKING:
     from cxsim.fit.posterior import Posterior
     from cxsim.fit.whatif import PosteriorComparison
+    from cxsim.runqueue import RunQueue, Ticket
 
 #: KPIs drawn as fan charts on the what-if page (titles: their declarations in cxsim.metrics).
 FAN_KPIS: list[str] = [
@@ -108,6 +109,9 @@ def progressive_compare(
     on_progress: Callable[[int, int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     batch: int = 2,
+    queue: RunQueue | None = None,
+    session: str = "",
+    on_queue: Callable[[Ticket], None] | None = None,
 ) -> Comparison:
     """Compare A and B over ``seeds`` paired seeds, a batch of seeds at a time.
 
@@ -121,12 +125,22 @@ def progressive_compare(
         should_stop: checked between batches; when it returns True, :class:`Stopped` is raised
             (``on_partial`` has already seen everything finished).
         batch: seeds per batch.
+        queue: runs go through this shared queue (:class:`cxsim.runqueue.RunQueue`: cached, computed once
+            for every session, sessions served in turn) instead of this thread; all ``2 * seeds`` runs are
+            asked for at once, seed by seed.
+        session: who asks (the queue serves sessions in turn).
+        on_queue: with a queue, called with the :class:`cxsim.runqueue.Ticket` while it waits (its
+            :meth:`~cxsim.runqueue.Ticket.position`, runs done, runs from the cache).
     """
     kpis = list(kpis or table_kpis(a, b))
     own = [k for k in kpis if k in KPIS]  # compare() tables the focal firm's KPIs; combine() below tables all
     steps = a.sim.weeks if steps is None else int(steps)
     batches = seed_batches(seeds, batch)
     total = 2 * seeds
+    if queue is not None:
+        return _queued_compare(
+            a, b, steps, kpis, batches, queue, session, on_partial, on_progress, should_stop, on_queue
+        )
     ra: list[Result] = []
     rb: list[Result] = []
     result = None
@@ -145,6 +159,48 @@ def progressive_compare(
         result = combine(a, b, steps, ra, rb, kpis)
         if on_partial is not None:
             on_partial(result)
+    assert result is not None
+    return result
+
+
+def _queued_compare(a, b, steps, kpis, batches, queue, session, on_partial, on_progress, should_stop, on_queue):
+    """:func:`progressive_compare` through a shared run queue: every run asked for at once (seed by seed, A then
+    B), a partial comparison each time the next batch of seeds is complete."""
+    seeds = [s for chunk in batches for s in chunk]
+    ticket = queue.submit(session, [(x, seed, steps) for seed in seeds for x in (a, b)])
+    total, shown, done_before = ticket.total, 0, -1
+    result = None
+    try:
+        while True:
+            if should_stop is not None and should_stop():
+                raise Stopped
+            over = ticket.wait(0.25)
+            if on_queue is not None:
+                on_queue(ticket)
+            mask = ticket.done_mask()
+            if on_progress is not None and sum(mask) != done_before:
+                done_before = sum(mask)
+                on_progress(done_before, total)
+            ready = 0  # leading batches whose runs are all done
+            end = 0
+            for chunk in batches:
+                end += 2 * len(chunk)
+                if not all(mask[:end]):
+                    break
+                ready += 1
+            if ready > shown:
+                shown = ready
+                n = sum(len(chunk) for chunk in batches[:ready])
+                runs = [ticket.result(i) for i in range(2 * n)]
+                result = combine(a, b, steps, runs[0::2], runs[1::2], kpis)
+                if on_partial is not None:
+                    on_partial(result)
+            if over:
+                ticket.results()  # a failed run raises here
+                break
+    except BaseException:
+        ticket.cancel()
+        raise
     assert result is not None
     return result
 
@@ -244,6 +300,7 @@ def decompose(
     kpis: list[str] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    runs: Callable[[Scenario, list[int], int], list[Result]] = run_many,
 ) -> Decomposition:
     """Split a comparison's difference over the levers that changed.
 
@@ -257,6 +314,8 @@ def decompose(
         kpis: the KPIs whose difference is split (default: every KPI of the comparison's table, rivals' too).
         on_progress: called with (lever subsets done, subsets planned).
         should_stop: checked between subsets; when it returns True, :class:`Stopped` is raised.
+        runs: ``runs(scenario, seeds, steps)`` -> the runs of one lever subset, in seed order (default
+            :func:`cxsim.run_many` in this thread; the studio passes its shared run queue's).
 
     Raises:
         ValueError: nothing changed, or too many levers for Shapley.
@@ -292,7 +351,7 @@ def decompose(
             raise ScenarioError(
                 f"the levers cannot be separated: changing only {names} gives an invalid scenario ({exc})"
             ) from None
-        results = run_many(scenario, seeds, comparison.steps)
+        results = runs(scenario, seeds, comparison.steps)
         values[subset] = pd.DataFrame([outcomes(r, kpis) for r in results])
         done += 1
         if on_progress is not None:
