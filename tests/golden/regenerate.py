@@ -75,7 +75,7 @@ def run_case(name: str, weeks: int, seed: int = SEED):
 
 def measure(name: str, weeks: int) -> dict[str, float]:
     summary = run_case(name, weeks).summary
-    return {k: float(summary[k]) for k in KPIS}
+    return {k: float(summary[k]) for k in KPIS if k in summary}  # a market without a rival has no rival_ KPIs
 
 
 def load() -> dict:
@@ -88,7 +88,9 @@ def differences(golden: dict[str, float], now: dict[str, float]) -> list[tuple[s
     """(kpi, golden, now, relative change) for every KPI that moved beyond the tolerance."""
     out = []
     for k in KPIS:
-        g, n = golden.get(k, math.nan), now[k]
+        if k not in golden and k not in now:  # e.g. rival_nps of a market without a rival
+            continue
+        g, n = golden.get(k, math.nan), now.get(k, math.nan)
         if not math.isclose(g, n, rel_tol=RTOL, abs_tol=ATOL):
             rel = (n - g) / abs(g) if g not in (0.0,) and math.isfinite(g) else math.inf
             out.append((k, g, n, rel))
