@@ -17,7 +17,6 @@ No model logic lives here: runs come from :func:`cxsim.compare` and
 
 from __future__ import annotations
 
-import itertools
 import math
 import os
 from collections.abc import Callable
@@ -29,6 +28,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+# the decomposition's pure parts are the library's (the classroom game's debrief uses them too)
+from cxsim.attribution import MAX_SHAPLEY_LEVERS, choose_method, contributions, planned_subsets
 from cxsim.comparison import DEFAULT_KPIS, Comparison, combine, compare, outcomes, t_quantile
 from cxsim.metrics import KPIS
 from cxsim.params import Scenario
@@ -227,27 +228,10 @@ class Decomposition:
     values: dict[frozenset, pd.DataFrame] = field(repr=False)
 
     def per_seed(self, kpi: str) -> pd.DataFrame:
-        """Contribution of each lever per seed (rows: seeds; columns: levers [+ interaction])."""
+        """Contribution of each lever per seed (rows: seeds; columns: levers [+ interaction]);
+        :func:`cxsim.attribution.contributions` computes them."""
         v = {s: df[kpi].to_numpy(float) for s, df in self.values.items()}
-        empty, full = frozenset(), frozenset(self.keys)
-        cols: dict[str, np.ndarray] = {}
-        n = len(self.keys)
-        if self.method == "shapley":
-            for key in self.keys:
-                others = [k for k in self.keys if k != key]
-                phi = np.zeros(len(self.seeds))
-                for size in range(len(others) + 1):
-                    weight = math.factorial(size) * math.factorial(n - size - 1) / math.factorial(n)
-                    for subset in itertools.combinations(others, size):
-                        s = frozenset(subset)
-                        phi += weight * (v[s | {key}] - v[s])
-                cols[key] = phi
-        else:
-            for key in self.keys:
-                cols[key] = v[frozenset({key})] - v[empty]
-            if n > 1:
-                cols["interaction"] = (v[full] - v[empty]) - sum(cols[k] for k in self.keys)
-        return pd.DataFrame(cols, index=self.seeds)
+        return pd.DataFrame(contributions(v, self.keys, self.method), index=self.seeds)
 
     def table(self, kpi: str) -> pd.DataFrame:
         """One row per lever (then interaction, if any): mean contribution and 95% CI over seeds."""
@@ -275,22 +259,6 @@ class Decomposition:
     @property
     def n_runs(self) -> int:
         return len(self.values) * len(self.seeds)
-
-
-def planned_subsets(keys: list[str], method: str) -> list[frozenset]:
-    """Lever subsets a decomposition needs (the empty and full sets included)."""
-    if method == "shapley":
-        return [frozenset(c) for r in range(len(keys) + 1) for c in itertools.combinations(keys, r)]
-    subsets = [frozenset(), frozenset(keys)] + [frozenset({k}) for k in keys]
-    return list(dict.fromkeys(subsets))
-
-
-def choose_method(n_levers: int) -> str:
-    """Shapley while it stays cheap (2^n scenarios), one lever at a time beyond 3 levers."""
-    return "shapley" if n_levers <= 3 else "one_at_a_time"
-
-
-MAX_SHAPLEY_LEVERS = 6
 
 
 def decompose(

@@ -27,13 +27,14 @@ import html
 import threading
 
 import ipywidgets
+import reacton.ipywidgets as rw
 import solara
 import solara.lab
 
 from cxsim.formatting import number, signed
 from cxsim.metrics import KPIS, find
 from cxsim.scenario import diff as scenario_diff
-from cxsim.ui import analysis, charts, live, state
+from cxsim.ui import analysis, charts, live, serving, state
 from cxsim.ui import levers as lv
 from cxsim.ui.lessons import LESSONS, available_lessons
 from cxsim.ui.widgets import (
@@ -53,8 +54,10 @@ TITLE = "cxsim what-if studio"
 
 
 def _warm_up() -> None:
-    """Load (or compile) the model's kernels once per server, so the first Run is not the slow one."""
+    """Load (or compile) the model's kernels once per server, so the first Run is not the slow one; start the
+    shared run queue (its worker processes load the kernels too)."""
     try:
+        serving.queue()
         from cxsim import run
         from cxsim.ui.live import classroom_scenario
 
@@ -184,16 +187,23 @@ def _variant_name(c) -> str:
 @solara.component
 def FanCharts(c):
     labels = (f"baseline: {c.a.name}", f"variant: {_variant_name(c)}")
-    fig = solara.use_memo(lambda: charts.fan_charts(c.runs, analysis.FAN_KPIS, labels), dependencies=[id(c)])
-    solara.FigureMatplotlib(fig, dependencies=[id(c)], format="png")
+    key = ("fan", serving.comparison_key(c), labels)  # drawn once for every session showing this what-if
+    png = solara.use_memo(
+        lambda: serving.chart_png(key, lambda: charts.fan_charts(c.runs, analysis.FAN_KPIS, labels)),
+        dependencies=[id(c)],
+    )
+    rw.Image(value=png, format="png")
 
 
 @solara.component
 def ShareCharts(c):
     rivals = [r for r in analysis.rivals_of(c.a, c.b) if f"{r}_share" in c.runs.columns]
     labels = (f"baseline: {c.a.name}", f"variant: {_variant_name(c)}")
-    fig = solara.use_memo(lambda: charts.share_charts(c.runs, rivals, labels), dependencies=[id(c)])
-    solara.FigureMatplotlib(fig, dependencies=[id(c)], format="png")
+    key = ("share", serving.comparison_key(c), labels)
+    png = solara.use_memo(
+        lambda: serving.chart_png(key, lambda: charts.share_charts(c.runs, rivals, labels)), dependencies=[id(c)]
+    )
+    rw.Image(value=png, format="png")
 
 
 @solara.component
