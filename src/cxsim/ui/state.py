@@ -4,7 +4,10 @@ Solara scopes module-level reactive variables and tasks to the browser
 session (its virtual kernel): two strategists on the same server each have
 their own scenarios, runs and live model. Jobs run in a background thread
 (``solara.lab.task``), report progress, can be stopped between batches of
-seeds, and refuse a second start while one is running.
+seeds, and refuse a second start while one is running. The what-if's and the
+Why page's runs go through the server's shared run queue and cache
+(:mod:`cxsim.ui.serving`): a run any session has asked for is computed once,
+and a waiting session sees its place in the queue.
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ import solara.lab
 
 from cxsim.comparison import Comparison
 from cxsim.params import Scenario
+from cxsim.runqueue import Cancelled, RunError
 from cxsim.scenario import ScenarioError, load_scenario, scenario_from_toml, shipped_scenarios
 from cxsim.scenario import diff as scenario_diff
-from cxsim.ui import analysis
+from cxsim.ui import analysis, serving
 
 DEFAULT_BASE = "baseline"
 DEFAULT_SEEDS = 8
@@ -214,21 +218,46 @@ def run_task(a: Scenario, b: Scenario, n_seeds: int, steps: int) -> None:
     def partial(c: Comparison) -> None:
         result.set(RunView(c, n_seeds, complete=len(c.seeds) >= n_seeds))
 
+    ticket = None
+    done_runs = [0, 2 * n_seeds]
+
+    def show() -> None:
+        done, total = done_runs
+        line = f"{done} of {total} runs done ({n_seeds} seeds x 2 scenarios, {steps} weeks each)"
+        waiting = serving.queue_line(ticket) if ticket is not None else ""
+        run_status.set(f"{waiting}; {line}" if waiting else line)
+
     def progress(done: int, total: int) -> None:
+        done_runs[:] = [done, total]
         run_progress.set(100.0 * done / total)
-        run_status.set(f"{done} of {total} runs done ({n_seeds} seeds x 2 scenarios, {steps} weeks each)")
+        show()
+
+    def queued(t) -> None:  # the shared queue: this session's place in it, while its runs wait
+        nonlocal ticket
+        ticket = t
+        show()
 
     try:
         final = analysis.progressive_compare(
-            a, b, n_seeds, steps, on_partial=partial, on_progress=progress, should_stop=stop.is_set
+            a,
+            b,
+            n_seeds,
+            steps,
+            on_partial=partial,
+            on_progress=progress,
+            should_stop=stop.is_set,
+            queue=serving.queue(),
+            session=serving.session_id(),
+            on_queue=queued,
         )
         result.set(RunView(final, n_seeds, complete=True))
-        run_status.set(f"done: {n_seeds} paired seeds x {steps} weeks")
+        note = serving.cache_note(ticket) if ticket is not None else ""
+        run_status.set(f"done: {n_seeds} paired seeds x {steps} weeks{note}")
     except analysis.Stopped:
         if result.value is not None:
             result.set(RunView(result.value.comparison, n_seeds, complete=False, stopped=True))
         run_status.set("stopped")
-    except (ScenarioError, ValueError) as exc:
+    except (ScenarioError, ValueError, RunError) as exc:
         run_error.set(str(exc))
         run_status.set("")
 
@@ -271,12 +300,17 @@ def why_task(comparison: Comparison, method: str) -> None:
     def progress(done: int, total: int) -> None:
         why_progress.set(100.0 * done / total)
 
+    session = serving.session_id()
+
+    def runs(scenario: Scenario, seeds: list[int], steps: int):  # through the shared queue and cache
+        return serving.queue().run_many(session, scenario, seeds, steps, should_stop=stop.is_set)
+
     try:
-        d = analysis.decompose(comparison, method, on_progress=progress, should_stop=stop.is_set)
+        d = analysis.decompose(comparison, method, on_progress=progress, should_stop=stop.is_set, runs=runs)
         why_result.set((comparison, d))
-    except analysis.Stopped:
+    except (analysis.Stopped, Cancelled):
         why_error.set("stopped")
-    except (ScenarioError, ValueError) as exc:
+    except (ScenarioError, ValueError, RunError) as exc:
         why_error.set(str(exc))
 
 
