@@ -273,9 +273,23 @@ def params(
 def ui(
     host: Annotated[str, typer.Option(help="Address to listen on (default: this machine only).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Worker processes doing every session's runs, queued fairly (default: one per core)."),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Send the runs to a Dask cluster instead, e.g. tcp://127.0.0.1:8786 (as cxsim sweep)."),
+    ] = None,
 ) -> None:
     """Start the what-if studio in the browser (Solara; fetches its page assets once, then works offline)."""
     from cxsim.ui.server import serve
+    from cxsim.ui.serving import configure
+
+    try:  # one queue and cache of runs for every session: where its runs happen
+        typer.echo(configure(workers, scheduler), err=True)
+    except (ValueError, RuntimeError) as exc:
+        fail(str(exc))
 
     try:
         serve(host, port)

@@ -52,6 +52,35 @@ def queue() -> RunQueue:
         return _queue
 
 
+def configure(workers: int | None = None, scheduler: str | None = None) -> str:
+    """Check ``cxsim ui``'s ``--workers`` and ``--scheduler`` and pass them to the server process (its environment).
+
+    Args:
+        workers: local worker processes for runs (default: one per core).
+        scheduler: a Dask scheduler's address (``tcp://host:port``); checked now (reachable, with a worker),
+            so a wrong address fails before the server starts.
+
+    Returns:
+        one line saying where runs will happen.
+
+    Raises:
+        ValueError: ``workers`` below 1. cxsim.runqueue.RunError: the scheduler cannot be used (one line).
+    """
+    if scheduler:
+        from cxsim.runqueue import DaskBackend
+
+        DaskBackend(scheduler).close()
+        os.environ[SCHEDULER_ENV] = scheduler
+        os.environ.pop(WORKERS_ENV, None)
+        return f"runs go to the Dask cluster at {scheduler}"
+    n = (os.cpu_count() or 1) if workers is None else workers
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"--workers {workers}: must be at least 1")
+    os.environ[WORKERS_ENV] = str(n)
+    os.environ.pop(SCHEDULER_ENV, None)
+    return f"runs go to {n} local worker process{'es' if n != 1 else ''}, shared by every session"
+
+
 def session_id() -> str:
     """This browser tab's id (Solara's kernel id): the queue serves tabs in turn."""
     import solara
