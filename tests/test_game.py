@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import stat
 
 import numpy as np
@@ -17,6 +18,7 @@ import pandas as pd
 import pytest
 
 import cxsim
+from cli_helpers import run_cli
 from cxsim.game import (
     PUBLIC_KPIS,
     TEAM_KPIS,
@@ -24,10 +26,14 @@ from cxsim.game import (
     GameError,
     GameRegistry,
     GameSettings,
+    debrief,
+    export,
     lever_spend,
     open_game,
+    replay,
     team_market,
 )
+from cxsim.game.debrief import DEBRIEF_KPIS
 from cxsim.game.session import new_code, normalise_code
 from cxsim.game.store import GAME_FILE, round_path
 
@@ -577,3 +583,178 @@ def test_submissions_from_many_threads_are_all_kept(tmp_path):
     with ThreadPoolExecutor(6) as pool:
         list(pool.map(lambda k: g.submit(g.team_codes[k], {"pricing.price": 160.0 + 10 * k}), range(6)))
     assert g.version == 6 and open_game(g.folder).pending == {k: {"pricing.price": 160.0 + 10 * k} for k in range(6)}
+
+
+# ------------------------------------------------------------------ replay, counterfactual, attribution, leaderboard
+
+
+@pytest.fixture(scope="module")
+def played(tmp_path_factory):
+    """A finished 3-round game: team 1 cuts its price, team 2 changes nothing, team 3 changes four levers."""
+    g = Game.create(settings(seed=3), tmp_path_factory.mktemp("played") / "g")
+    t = g.team_codes
+    g.submit(t[0], {"pricing.price": 150.0})
+    g.submit(t[2], {"programs.cx_team": True, "supervisors.coaching": 0.8, "process.empowerment": 0.8})
+    g.advance(g.teacher_code, force=True)
+    g.submit(t[2], {"incentives.cx_weight": 0.9})
+    g.submit(t[1], {"pricing.price": 200.0})  # its starting price: not a change
+    g.advance(g.teacher_code, force=True)
+    g.advance(g.teacher_code, force=True)
+    return g
+
+
+@pytest.fixture(scope="module")
+def told(played):
+    return debrief(played, "profit")
+
+
+def test_replay_gives_the_recorded_game(played):
+    weekly_equal(replay(played), played.timeseries())
+
+
+def test_a_team_that_changed_nothing_is_its_own_counterfactual(told):
+    t = told.team(1)
+    assert t.changed == () and t.method is None and t.attribution.empty
+    assert all(v == 0 for v in t.difference.values())
+    for kpi in DEBRIEF_KPIS:  # its counterfactual replay matches the game week by week
+        assert np.array_equal(t.weekly[kpi], t.weekly[f"{kpi}_counterfactual"])
+
+
+def test_a_price_cut_moves_the_teams_share_against_its_counterfactual(told):
+    t = told.team(0)
+    assert t.changed == ("pricing.price",) and t.method == "shapley"
+    assert t.difference["share"] > 0.005, "a 25% price cut wins customers from identical rivals"
+    first = t.weekly.iloc[0]
+    assert first["share"] != first["share_counterfactual"]
+    # one lever: it explains the whole difference
+    row = t.attribution.set_index("lever").loc["pricing.price"]
+    for kpi in DEBRIEF_KPIS:
+        assert row[kpi] == pytest.approx(t.difference[kpi])
+
+
+def test_attribution_adds_up_to_the_difference(told):
+    t = told.team(2)
+    assert t.changed == ("supervisors.coaching", "programs.cx_team", "incentives.cx_weight", "process.empowerment")
+    assert t.method == "one_at_a_time" and list(t.attribution["lever"]) == [*t.changed, "interaction"]
+    for kpi in DEBRIEF_KPIS:
+        assert t.attribution[kpi].sum() == pytest.approx(t.difference[kpi], abs=1e-9 * max(1, abs(t.difference[kpi])))
+    assert t.attribution.set_index("lever").loc["programs.cx_team", "profit"] < 0, "a CX team costs money"
+
+
+def test_shapley_for_few_levers_adds_up_and_is_symmetric(tmp_path):
+    from cxsim.attribution import contributions, planned_subsets
+
+    keys = ["a", "b"]
+    v = {frozenset(): [0.0], frozenset({"a"}): [1.0], frozenset({"b"}): [2.0], frozenset({"a", "b"}): [5.0]}
+    assert set(planned_subsets(keys, "shapley")) == set(v)
+    c = contributions(v, keys, "shapley")
+    assert c["a"][0] == pytest.approx(2.0) and c["b"][0] == pytest.approx(3.0)  # the interaction shared evenly
+    o = contributions(v, keys, "one_at_a_time")
+    assert (o["a"][0], o["b"][0], o["interaction"][0]) == (1.0, 2.0, 2.0)
+
+
+def test_the_leaderboard_ranks_by_the_teachers_choice(played, told):
+    w = played.weekly()
+    profit = w.groupby("team")["profit"].sum()
+    assert list(told.leaderboard["team"]) == list(profit.sort_values(ascending=False).index)
+    assert list(told.leaderboard["rank"]) == [1, 2, 3]
+    for score in ("nps", "share", "combined"):
+        board = debrief(played, score, attribution=False).leaderboard
+        assert board["score"].is_monotonic_decreasing and (board["score"] == board[score]).all()
+    combined = told.leaderboard["combined"]
+    assert combined.between(0, 100).all()
+    with pytest.raises(GameError, match="score must be one of profit, nps, share, combined"):
+        debrief(played, "fun")
+
+
+def test_debrief_needs_a_round_and_known_teams(game, played):
+    with pytest.raises(GameError, match="no round has been played yet"):
+        debrief(game)
+    with pytest.raises(GameError, match="teams are numbered 0 to 2"):
+        debrief(played, teams=[3])
+
+
+# ------------------------------------------------------------------ export
+
+
+def test_export_writes_everything_and_the_scenario_reproduces_the_game(played, told, tmp_path):
+    out = export(played, tmp_path / "x", result=told)
+    for name in ("decisions", "kpis", "kpis_by_round", "timeseries"):
+        for suffix in (".csv", ".parquet"):
+            assert (out / f"{name}{suffix}").is_file()
+    decisions = pd.read_csv(out / "decisions.csv")
+    assert len(decisions) == len(played.decisions())
+    assert json.loads(decisions.query("team == 2 and key == 'programs.cx_team'")["value"].iloc[0]) is True
+    kpis = pd.read_parquet(out / "kpis.parquet")
+    weekly_equal(kpis, played.weekly())
+    # the market as TOML + the seed + the decisions replay the game
+    from cxsim.game.debrief import replay_frame
+    from cxsim.game.session import RoundRecord
+
+    market = cxsim.scenario_from_toml((out / "scenario.toml").read_text())
+    assert market == played.rules.market
+    history = [
+        RoundRecord(r, {int(k): {row.key: json.loads(row.value) for row in grp.itertuples()}
+                        for k, grp in decisions[decisions["round"] == r].groupby("team")},
+                    (), True, 0, 0, 0.0, "")
+        for r in (1, 2, 3)
+    ]  # fmt: skip
+    rules = type(played.rules)(**{**vars(played.rules), "market": market})
+    weekly_equal(replay_frame(rules, history), played.timeseries())
+    meta = json.loads((out / "game.json").read_text())
+    assert meta["settings"]["seed"] == 3 and "code" not in json.dumps(meta).lower(), "the export holds no codes"
+    report = (out / "report.html").read_text()
+    assert report.count("<svg") == 6 + 2 * 3, "every figure inline"
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)|<link|<script""", report), "needs no other file"
+    assert "Team 3" in report and "one lever at a time" in report
+
+
+# ------------------------------------------------------------------ the command line
+
+
+def test_cli_plays_a_game(tmp_path, capsys):
+    folder = tmp_path / "class"
+    code, out, err = run_cli(["class", "new", "--teams", "2", "--rounds", "1", "--round-weeks", "2",
+                              "--out", str(folder), "--names", "Reds,Blues"], capsys)  # fmt: skip
+    assert code == 0, err
+    teacher = out.split("Teacher's code (keep it to yourself): ")[1].split()[0]
+    reds = out.split("Reds")[1].split()[0]
+    assert open_game(folder).role(teacher) == ("teacher", None) and open_game(folder).role(reds) == ("team", 0)
+    code, out, err = run_cli(["class", "submit", str(folder), "--code", reds, "--set", "pricing.price=180"], capsys)
+    assert code == 0 and "pricing.price = 180.0" in out
+    code, out, _ = run_cli(["class", "status", str(folder)], capsys)
+    assert "Round 1 of 1" in out and "yes" in out
+    code, out, _ = run_cli(["class", "advance", str(folder), "--code", teacher, "--force"], capsys)
+    assert code == 0 and "the game is finished" in out
+    code, out, _ = run_cli(["class", "debrief", str(folder), "--score", "share"], capsys)
+    assert code == 0 and "Leaderboard by share" in out and "pricing.price" in out
+    code, out, _ = run_cli(["class", "export", str(folder), "--out", str(tmp_path / "x")], capsys)
+    assert code == 0 and (tmp_path / "x" / "report.html").is_file()
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["submit", "{f}", "--code", "{team}", "--set", "pricing.price=999"], "outside the allowed range"),
+        (["submit", "{f}", "--code", "{teacher}", "--set", "pricing.price=190"], "teacher's code"),
+        (["submit", "{f}", "--code", "{team}", "--set", "pricing.price"], "expected key=value"),
+        (["advance", "{f}", "--code", "{team}"], "only the teacher can advance"),
+        (["advance", "{f}", "--code", "{teacher}"], "waiting for Team 1, Team 2"),
+        (["withdraw", "{f}", "--code", "nope"], "unknown code"),
+        (["status", "{f}/elsewhere"], "no game here"),
+        (["debrief", "{f}"], "no round has been played yet"),
+        (["debrief", "{f}", "--score", "fun"], "score must be one of"),
+    ],
+    ids=["range", "teacher as team", "no value", "team advances", "not submitted", "unknown", "no game",
+         "nothing played", "bad score"],
+)  # fmt: skip
+def test_cli_refusals_are_one_line_and_exit_2(tmp_path, capsys, args, message):
+    g = Game.create(settings(teams=2), tmp_path / "g")
+    fill = {"f": str(g.folder), "team": g.team_codes[0], "teacher": g.teacher_code}
+    code, out, err = run_cli(["class", *(a.format(**fill) for a in args)], capsys)
+    assert code == 2 and message in err and err.count("\n") == 1, err
+
+
+def test_cli_new_refuses_bad_settings(tmp_path, capsys):
+    code, _, err = run_cli(["class", "new", "--teams", "12", "--out", str(tmp_path / "g")], capsys)
+    assert code == 2 and "teams must be from 2 to 10" in err

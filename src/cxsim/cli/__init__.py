@@ -22,7 +22,7 @@ gc.set_threshold(100_000, 10, 10)
 
 import typer  # noqa: E402
 
-from cxsim.cli import calibrate, compare, fit, runs, sweep  # noqa: E402
+from cxsim.cli import calibrate, compare, fit, game, runs, sweep  # noqa: E402
 from cxsim.cli.common import STATE, UserError, err_console  # noqa: E402
 
 app = typer.Typer(
@@ -49,6 +49,7 @@ app.command("compare")(compare.compare_command)
 app.command("calibrate")(calibrate.calibrate_command)
 # a firm: `cxsim fit PROFILE.toml --out DIR [--scheduler ADDRESS]`
 app.command("fit")(fit.fit_command)
+app.add_typer(game.class_app, name="class")  # the classroom game: `cxsim class new|status|submit|advance|...`
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -54,6 +54,8 @@ Design choices (the reasons are in each module):
   and checks it against the saved KPIs.
 """
 
+from cxsim.game.debrief import SCORES, Debrief, TeamDebrief, debrief, replay
+from cxsim.game.export import export
 from cxsim.game.market import PUBLIC_KPIS, TEAM_KPIS, GameError, team_market
 from cxsim.game.registry import GameRegistry
 from cxsim.game.session import Game, RoundRecord, Status, TeacherView, TeamView
@@ -63,7 +65,9 @@ from cxsim.game.store import open_game
 __all__ = [
     "DEFAULT_OPEN_LEVERS",
     "PUBLIC_KPIS",
+    "SCORES",
     "TEAM_KPIS",
+    "Debrief",
     "Game",
     "GameError",
     "GameRegistry",
@@ -73,8 +77,12 @@ __all__ = [
     "Rules",
     "Status",
     "TeacherView",
+    "TeamDebrief",
     "TeamView",
+    "debrief",
+    "export",
     "lever_spend",
     "open_game",
+    "replay",
     "team_market",
 ]

@@ -239,6 +239,7 @@ class Game:
         self.events: list[dict[str, str]] = []
         self.created = _now()
         self.lock = threading.RLock()
+        self.debrief_cache: dict = {}  # (version, team, lever subset) -> a replay's weekly KPIs (cxsim.game.debrief)
         self.model = new_model(rules.market, rules.settings.seed)
 
     # ----------------------------------------------------------------- making and saving
