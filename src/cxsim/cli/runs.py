@@ -4,7 +4,7 @@ cxsim run [SCENARIO] [--seed N] [--steps N] [--set k=v] [--out FILE|DIR] [--chec
 cxsim resume DIR
 cxsim scenarios
 cxsim params [SECTION]
-cxsim ui [--host H] [--port P]
+cxsim ui [--host H] [--port P] [--games DIR]
 """
 
 from __future__ import annotations
@@ -271,7 +271,13 @@ def params(
 
 
 def ui(
-    host: Annotated[str, typer.Option(help="Address to listen on (default: this machine only).")] = "127.0.0.1",
+    host: Annotated[
+        str,
+        typer.Option(
+            help="Address to listen on (default: this machine only). 0.0.0.0 or this machine's LAN address "
+            "opens the studio to the local network, for a class: it then prints the address students join at."
+        ),
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
     workers: Annotated[
         int | None,
@@ -280,6 +286,10 @@ def ui(
     scheduler: Annotated[
         str | None,
         typer.Option(help="Send the runs to a Dask cluster instead, e.g. tcp://127.0.0.1:8786 (as cxsim sweep)."),
+    ] = None,
+    games: Annotated[
+        Path | None,
+        typer.Option(help="Folder classroom games are saved in (default: ~/.local/share/cxsim/games)."),
     ] = None,
 ) -> None:
     """Start the what-if studio in the browser (Solara; fetches its page assets once, then works offline)."""
@@ -291,7 +301,9 @@ def ui(
     except (ValueError, RuntimeError) as exc:
         fail(str(exc))
 
+    if games is not None:
+        check_writable(games, "--games")
     try:
-        serve(host, port)
+        serve(host, port, games)
     except RuntimeError as exc:
         fail(str(exc))

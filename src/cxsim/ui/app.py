@@ -16,6 +16,8 @@ Pages:
 - **Lessons**: each lesson of the scenario library, with the question to ask the class and a
   button that loads the pair into the what-if page.
 - **Files**: download the variant as TOML and the runs as CSV; upload a TOML to start from it.
+- **Game (teacher)** and **Play (team)**: the classroom game (:mod:`cxsim.ui.game_teacher`,
+  :mod:`cxsim.ui.game_team`): student teams run rival firms in one market, round by round.
 
 No model logic here: everything is computed by the library (:mod:`cxsim.ui.analysis` wraps
 :func:`cxsim.compare` and :func:`cxsim.run_many`; the live view steps :class:`cxsim.CXModel`).
@@ -34,7 +36,7 @@ import solara.lab
 from cxsim.formatting import number, signed
 from cxsim.metrics import KPIS, find
 from cxsim.scenario import diff as scenario_diff
-from cxsim.ui import analysis, charts, live, serving, state
+from cxsim.ui import analysis, charts, game_teacher, game_team, live, serving, state
 from cxsim.ui import levers as lv
 from cxsim.ui.lessons import LESSONS, available_lessons
 from cxsim.ui.widgets import (
@@ -562,6 +564,12 @@ def Layout(children=[]):  # noqa: B006 - solara passes children this way
     paths = [solara.resolve_path(r, level=0) for r in all_routes]
     index = all_routes.index(route) if route in all_routes else 0
     solara.Style(CSS)
+    if route is not None and route.path == "play":
+        # a team's page in the classroom game: only the team's own firm, no studio tabs
+        with solara.AppLayout(title="cxsim classroom game", navigation=False) as main:
+            for child in children:
+                solara.display(child)
+        return main
     with solara.AppLayout(title=TITLE, navigation=True) as main:
         with solara.AppBar():
             with solara.lab.Tabs(value=index, on_value=lambda i: router.push(paths[i]), align="center"):
@@ -578,4 +586,6 @@ routes = [
     solara.Route(path="live", component=live.LivePage, label="Live classroom"),
     solara.Route(path="lessons", component=LessonsPage, label="Lessons"),
     solara.Route(path="files", component=FilesPage, label="Files"),
+    solara.Route(path="game", component=game_teacher.TeacherPage, label="Game (teacher)"),
+    solara.Route(path="play", component=game_team.TeamPage, label="Play (team)"),
 ]
