@@ -758,3 +758,73 @@ def test_cli_refusals_are_one_line_and_exit_2(tmp_path, capsys, args, message):
 def test_cli_new_refuses_bad_settings(tmp_path, capsys):
     code, _, err = run_cli(["class", "new", "--teams", "12", "--out", str(tmp_path / "g")], capsys)
     assert code == 2 and "teams must be from 2 to 10" in err
+
+
+# ------------------------------------------------------------------ the debrief's replays: from shared states, on a pool
+
+
+@pytest.fixture(scope="module")
+def staggered(tmp_path_factory):
+    """A 4-round game whose teams change levers one round after another, so replays share their first rounds."""
+    g = Game.create(settings(seed=7, rounds=4), tmp_path_factory.mktemp("staggered") / "g")
+    t = g.team_codes
+    g.submit(t[1], {"pricing.price": 180.0})  # round 1: only team 2
+    g.advance(g.teacher_code, force=True)
+    g.submit(t[0], {"programs.cx_team": True})  # round 2: team 1's first change
+    g.advance(g.teacher_code, force=True)
+    g.submit(t[0], {"supervisors.coaching": 0.8})
+    g.submit(t[2], {"pricing.price": 210.0})
+    g.advance(g.teacher_code, force=True)
+    g.submit(t[0], {"process.empowerment": 0.7})
+    g.advance(g.teacher_code, force=True)
+    return g
+
+
+def test_replays_from_shared_states_equal_replays_from_week_0(staggered):
+    """Each replay starts from the state of an earlier one at the last round they share; with common random
+    numbers it is the replay from week 0, week by week, every column, exactly."""
+    from cxsim.game.debrief import _only, plan_replays, replay_frame, run_plan
+
+    rules, history = staggered.rules, staggered.history
+    levers = [(), ("programs.cx_team",), ("supervisors.coaching",), ("process.empowerment",),
+              ("programs.cx_team", "supervisors.coaching")]  # fmt: skip
+    keys = [(0, frozenset(s)) for s in levers] + [(1, frozenset()), (2, frozenset())]
+    plan = plan_replays(history, keys)
+    starts = {p.key: p.start for p in plan}
+    # team 1 holds in round 1: its levers first set in rounds 2, 3 and 4 replay from its counterfactual's state
+    # after 1, 2 and 3 rounds
+    assert starts[(0, frozenset({"programs.cx_team"}))] == 1
+    assert starts[(0, frozenset({"supervisors.coaching"}))] == 2
+    assert starts[(0, frozenset({"process.empowerment"}))] == 3
+    assert starts[(0, frozenset({"programs.cx_team", "supervisors.coaching"}))] == 2
+    assert starts[(1, frozenset())] == 0, "team 2 changed its price in round 1"
+    assert starts[(2, frozenset())] == 2, "team 3's counterfactual is the game until its change in round 3"
+    assert sum(len(p.rounds) - p.start for p in plan) == 4 + 3 + 2 + 1 + 2 + 4 + 2, "18 rounds played, not 7 x 4"
+    for p, frame in zip(plan, run_plan(rules, plan, workers=1), strict=True):
+        scratch = replay_frame(rules, history, _only(*p.key))
+        pd.testing.assert_frame_equal(frame, scratch, check_exact=True)
+
+
+def test_debrief_is_the_same_on_one_or_two_processes(staggered):
+    staggered.debrief_cache.clear()
+    calls, teams = [], []
+    one = debrief(staggered, workers=1, progress=lambda done, total: calls.append((done, total)), on_team=teams.append)
+    total = calls[-1][1]
+    assert calls == [(n, total) for n in range(1, total + 1)], "progress as each replay finishes"
+    assert sorted(t.team for t in teams) == [0, 1, 2] and all(t in one.teams for t in teams)
+    staggered.debrief_cache.clear()
+    two = debrief(staggered, workers=2)
+    for a, b in zip(one.teams, two.teams, strict=True):
+        pd.testing.assert_frame_equal(a.weekly, b.weekly, check_exact=True)
+        pd.testing.assert_frame_equal(a.attribution, b.attribution, check_exact=True)
+        assert (a.outcomes, a.counterfactual, a.changed, a.method) == (
+            b.outcomes,
+            b.counterfactual,
+            b.changed,
+            b.method,
+        )
+    again = []
+    debrief(staggered, workers=2, progress=lambda done, total: again.append(done))
+    assert again == list(range(1, total + 1)), "kept per game version: asked again, nothing is replayed"
+    with pytest.raises(GameError, match="workers must be a whole number >= 1"):
+        debrief(staggered, workers=0)

@@ -15,15 +15,30 @@
 - **Leaderboard**: total profit over the game, final NPS, final market share, or a combined score
   (each of the three scaled 0-100 between the worst and the best team, then averaged).
 
+How the replays are played (:func:`plan_replays`, :func:`run_plan`): two replays with the same decisions
+up to some round are the same up to that round (the game is a pure function of market, seed and
+decisions), so every round two replays share is played once. A team's counterfactual is the game until
+the team's first change and an attribution subset is the team's counterfactual until the first round it
+sets one of its levers: each replay starts from the pickled model of an earlier replay at the last round
+boundary they share, and equals the replay from week 0 week by week (tests/test_game.py checks it). The
+replays then run on a pool of processes (``workers``, one Numba thread each; the results do not depend on
+it), counterfactuals first, each replay's state handed on as soon as it reaches a boundary another starts
+from.
+
 Replays read a snapshot of the game taken under its lock and run outside it, so the class can go
 on while a debrief is computed; results are kept per game version, so asking again is free.
 """
 
 from __future__ import annotations
 
+import collections
+import itertools
 import math
+import os
+import pickle
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -32,6 +47,7 @@ from cxsim.attribution import choose_method, contributions, planned_subsets
 from cxsim.game.market import GameError, new_model, play_round
 from cxsim.game.session import RoundRecord, team_frame
 from cxsim.metrics import outcome_kind
+from cxsim.parallel import process_pool
 
 if TYPE_CHECKING:
     from cxsim.game.session import Game
@@ -117,13 +133,8 @@ def replay_frame(rules: Rules, history: list[RoundRecord], decisions_of=None) ->
         decisions_of: if given, ``decisions_of(record) -> {team: changes}`` replaces each round's decisions
             (a counterfactual); otherwise the recorded decisions are played.
     """
-    model = new_model(rules.market, rules.settings.seed)
-    for record in history:
-        decisions = record.decisions if decisions_of is None else decisions_of(record)
-        play_round(model, decisions, rules.settings.round_weeks)
-    ts = model.timeseries()
-    ts.insert(0, "round", ((ts["week"] - 1) // rules.settings.round_weeks + 1).astype(int))
-    return ts
+    rounds = [record.decisions if decisions_of is None else decisions_of(record) for record in history]
+    return _play((rules.market, rules.settings.seed, rules.settings.round_weeks, None, rounds, True))
 
 
 def replay(game: Game) -> pd.DataFrame:
@@ -160,6 +171,184 @@ def changed_levers(rules: Rules, history: list[RoundRecord], team: int) -> tuple
         if value != rules.start.get(key, value) or key not in rules.start
     }
     return tuple(k for k in rules.open_levers if k in changed)
+
+
+def _play(task: tuple) -> pd.DataFrame | bytes:
+    """Play rounds of one replay (in this process or a pool's worker).
+
+    ``task`` is ``(market, seed, round_weeks, state, rounds, last)``: from ``state`` (a pickled model; None: a
+    new model at week 0), play ``rounds`` (each round's decisions, team -> changes). Returns the model's frame
+    (week 1 on, with ``round``) if ``last`` (the replay's last round played), else the model pickled (a state
+    later rounds start from).
+    """
+    market, seed, weeks, state, rounds, last = task
+    model = new_model(market, seed) if state is None else pickle.loads(state)
+    for decisions in rounds:
+        play_round(model, decisions, weeks)
+    if not last:
+        return pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
+    frame = model.timeseries()
+    frame.insert(0, "round", ((frame["week"] - 1) // weeks + 1).astype(int))
+    return frame
+
+
+# ------------------------------------------------------------------ planning and running the replays
+
+
+@dataclass
+class Planned:
+    """One replay of a debrief's plan (:func:`plan_replays`).
+
+    Attributes:
+        key: what it is for: ``(team, lever subset)`` (the empty subset: the team's counterfactual).
+        rounds: each round's decisions (team -> changes).
+        start: the rounds it shares with an earlier replay of the plan, ``source``, whose state after them
+            it starts from (0: it starts at week 0).
+        source: that replay's index in the plan (None: from week 0).
+        same_as: an earlier replay with the same decisions in every round (its frame is this one's).
+        keep: the boundaries (rounds played) at which later replays start from this one's state.
+    """
+
+    key: tuple[int, frozenset]
+    rounds: list[dict[int, dict[str, Any]]]
+    start: int = 0
+    source: int | None = None
+    same_as: int | None = None
+    keep: set[int] = field(default_factory=set)
+
+    @property
+    def rounds_to_play(self) -> int:
+        return 0 if self.same_as is not None else len(self.rounds) - self.start
+
+
+def _round_key(decisions: dict[int, dict[str, Any]]) -> str:
+    """A round's decisions as a key: equal keys, equal decisions (repr: two values printed alike are equal;
+    values equal but printed differently only share less)."""
+    return repr([(team, list(changes.items())) for team, changes in sorted(decisions.items()) if changes])
+
+
+def plan_replays(history: list[RoundRecord], keys: Iterable[tuple[int, frozenset]]) -> list[Planned]:
+    """The replays of ``keys`` (``(team, lever subset)``, in the order given), each starting from the state of
+    the earlier replay it shares the most rounds with.
+
+    A replay is identical to any other with the same decisions up to the first round where they differ (the
+    game is a pure function of market, seed and decisions: common random numbers), so it starts from that
+    replay's state at that round boundary: a team's counterfactual is the game until the team's first change,
+    and an attribution subset is its team's counterfactual until the first round it sets one of its levers.
+    Every round that two replays share is played once: the rounds played are the distinct prefixes of the
+    replays' decisions, in any order of ``keys``.
+    """
+    plan: list[Planned] = []
+    owner: dict[tuple[str, ...], int] = {}  # a prefix of rounds -> the replay that plays it
+    for team, subset in keys:
+        rounds = [_only(team, subset)(record) for record in history]
+        path = tuple(_round_key(d) for d in rounds)
+        replay_ = Planned((team, subset), rounds)
+        index = len(plan)
+        shared = next((n for n in range(len(path), 0, -1) if path[:n] in owner), 0)
+        if shared:
+            source = owner[path[:shared]]
+            if shared == len(path):
+                replay_.same_as = source if plan[source].same_as is None else plan[source].same_as
+            else:
+                replay_.start, replay_.source = shared, source
+                plan[source].keep.add(shared)
+        for n in range(shared + 1, len(path) + 1):
+            owner[path[:n]] = index
+        plan.append(replay_)
+    return plan
+
+
+def run_plan(
+    rules: Rules, plan: list[Planned], workers: int = 1, done: Callable[[int, pd.DataFrame], None] | None = None
+) -> list[pd.DataFrame]:
+    """Run a plan's replays on ``workers`` processes, each part as soon as the state it starts from is there.
+
+    A replay is played in parts, from its start to each boundary where others start from its state, then to
+    its end; each state is handed on as soon as it is reached and dropped once every part starting from it
+    has been sent out.
+
+    Args:
+        rules: the game's rules.
+        plan: from :func:`plan_replays`.
+        workers: 1 plays them here, one after the other; more: a pool of that many processes
+            (:func:`cxsim.parallel.process_pool`, one Numba thread each). Results do not depend on it.
+        done: called as ``done(index in the plan, its frame)`` as each replay finishes.
+
+    Returns:
+        each replay's frame (the model's weekly frame, with ``round``), in the order of the plan.
+    """
+    settings = rules.settings
+    frames: dict[int, pd.DataFrame] = {}
+    states: dict[tuple[int, int], bytes] = {}  # (replay, rounds played) -> the model pickled there
+    # the parts still to send: (replay, first round, end round) -> the state it starts from (None: week 0)
+    parts: dict[tuple[int, int, int], tuple[int, int] | None] = {}
+    for i, p in enumerate(plan):
+        if p.same_as is None:
+            bounds = [p.start, *sorted(p.keep), len(p.rounds)]
+            for a, b in itertools.pairwise(bounds):
+                parts[(i, a, b)] = (p.source, p.start) if a == p.start and p.source is not None else (i, a)
+            if p.start == 0:
+                parts[(i, 0, bounds[1])] = None
+    users = collections.Counter(origin for origin in parts.values() if origin is not None)
+    aliases = collections.defaultdict(list)
+    for i, p in enumerate(plan):
+        if p.same_as is not None:
+            aliases[p.same_as].append(i)
+    rank = {i: _priority(p) for i, p in enumerate(plan)}
+
+    def next_parts(n: int) -> list[tuple[int, int, int]]:
+        ready = [part for part, origin in parts.items() if origin is None or origin in states]
+        return sorted(ready, key=lambda part: (rank[part[0]], part))[:n]
+
+    def task(part: tuple[int, int, int]) -> tuple:
+        i, a, b = part
+        origin = parts.pop(part)
+        state = None
+        if origin is not None:
+            state = states[origin]
+            users[origin] -= 1
+            if not users[origin]:  # the last part starting there has it
+                del states[origin]
+        return (rules.market, settings.seed, settings.round_weeks, state, plan[i].rounds[a:b], b == len(plan[i].rounds))
+
+    def finished(part: tuple[int, int, int], out: pd.DataFrame | bytes) -> None:
+        i, _, b = part
+        if isinstance(out, bytes):
+            states[(i, b)] = out
+            return
+        for j in [i, *aliases[i]]:
+            frames[j] = out
+            if done is not None:
+                done(j, out)
+
+    if workers <= 1 or len(parts) <= 1:
+        while parts:
+            (part,) = next_parts(1)
+            finished(part, _play(task(part)))
+    else:
+        with process_pool(min(workers, len(parts))) as pool:
+            running: dict[Future, tuple[int, int, int]] = {}
+            try:
+                while parts or running:
+                    for part in next_parts(workers - len(running)):
+                        running[pool.submit(_play, task(part))] = part
+                    if not running:  # cannot happen: every part starts where an earlier one ends
+                        raise RuntimeError("debrief: replays wait for states no replay will make")
+                    finished_now, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in sorted(finished_now, key=lambda f: (rank[running[f][0]], running[f])):
+                        finished(running.pop(future), future.result())
+            except BaseException:
+                for future in running:
+                    future.cancel()
+                raise
+    return [frames[i] for i in range(len(plan))]
+
+
+def _priority(p: Planned) -> tuple:
+    """Counterfactuals first (a debrief shows them first), then team by team, the longest replays first."""
+    team, subset = p.key
+    return (bool(subset), team, -p.rounds_to_play)
 
 
 # ------------------------------------------------------------------ outcomes and the leaderboard
@@ -213,6 +402,8 @@ def debrief(
     teams: Iterable[int] | None = None,
     attribution: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
+    on_team: Callable[[TeamDebrief], None] | None = None,
 ) -> Debrief:
     """The class's debrief: leaderboard, trajectories, and per team its counterfactual and attribution.
 
@@ -221,13 +412,19 @@ def debrief(
         score: what the leaderboard ranks by: ``profit``, ``nps``, ``share`` or ``combined``.
         teams: the teams to debrief (default: all).
         attribution: split each team's difference over its levers (one replay per lever subset needed).
-        progress: called as ``progress(replays done, replays planned)``.
+        progress: called as ``progress(replays done, replays planned)`` as each replay finishes.
+        workers: processes playing the replays (default: one per core; 1: in this process). The results do
+            not depend on it.
+        on_team: called with each team's :class:`TeamDebrief` as soon as its replays are done (counterfactuals
+            are played first, then the attribution team by team).
 
     Raises:
-        GameError: no round played yet, an unknown score or team.
+        GameError: no round played yet, an unknown score or team, ``workers`` below 1.
     """
     if score not in SCORES:
         raise GameError(f"score must be one of {', '.join(SCORES)}, got {score!r}")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise GameError(f"workers must be a whole number >= 1, got {workers!r}")
     rules, history, version, actual = _snapshot(game, frame=True)
     if not history:
         raise GameError("no round has been played yet: there is nothing to debrief")
@@ -248,67 +445,94 @@ def debrief(
             subsets += [s for s in planned_subsets(list(keys), method) if s and s != frozenset(keys)]
         plans[k] = (keys, method, subsets)
     planned = sum(len(subsets) for _, _, subsets in plans.values())
-    done = 0
     cache = game.debrief_cache
-    results = []
-    for k in wanted:
-        keys, method, subsets = plans[k]
-        game_weekly = _team(trajectories, k)
-        got = outcomes(game_weekly)
-        runs: dict[frozenset, pd.DataFrame] = {}
-        for subset in subsets:
-            cached_key = (version, k, subset)
-            if cached_key not in cache:
-                cache[cached_key] = _team(team_frame(replay_frame(rules, history, _only(k, subset)), names), k)
-            runs[subset] = cache[cached_key]
-            done += 1
-            if progress is not None:
-                progress(done, planned)
-        weekly_cf = runs[frozenset()]
-        cf = outcomes(weekly_cf)
-        weekly = game_weekly[["round", "week", *DEBRIEF_KPIS]].reset_index(drop=True)
-        for kpi in DEBRIEF_KPIS:
-            weekly[f"{kpi}_counterfactual"] = weekly_cf[kpi].to_numpy()
-        table = pd.DataFrame(columns=["lever", *DEBRIEF_KPIS])
-        if attribution and keys:
-            values = {s: outcomes(frame) for s, frame in runs.items()}
-            values[frozenset(keys)] = got
-            parts = {
-                kpi: contributions({s: [v[kpi]] for s, v in values.items()}, list(keys), method) for kpi in DEBRIEF_KPIS
-            }
-            levers = list(parts[DEBRIEF_KPIS[0]])
-            table = pd.DataFrame(
-                [{"lever": lv, **{kpi: float(parts[kpi][lv][0]) for kpi in DEBRIEF_KPIS}} for lv in levers]
-            )
-        decisions = [
-            {"round": r.round, "key": key, "value": value}
-            for r in history
-            for key, value in r.decisions.get(k, {}).items()
-        ]
-        results.append(
-            TeamDebrief(
-                team=k,
-                name=names[k],
-                outcomes=got,
-                counterfactual=cf,
-                difference={kpi: got[kpi] - cf[kpi] for kpi in DEBRIEF_KPIS},
-                weekly=weekly,
-                changed=keys,
-                method=method if attribution else None,
-                attribution=table,
-                decisions=pd.DataFrame(decisions, columns=["round", "key", "value"]),
-            )
-        )
+    runs: dict[int, dict[frozenset, pd.DataFrame]] = {k: {} for k in wanted}
+    results: dict[int, TeamDebrief] = {}
+    done = 0
+
+    def got(k: int, subset: frozenset, weekly: pd.DataFrame) -> None:
+        nonlocal done
+        cache[(version, k, subset)] = runs[k][subset] = weekly
+        done += 1
+        if progress is not None:
+            progress(done, planned)
+        if len(runs[k]) == len(plans[k][2]):
+            results[k] = _team_debrief(k, names[k], history, trajectories, runs[k], *plans[k][:2], attribution)
+            if on_team is not None:
+                on_team(results[k])
+
+    # every team's counterfactual first, then the attribution team by team
+    todo = [(k, s) for k in wanted for s in plans[k][2][:1]] + [(k, s) for k in wanted for s in plans[k][2][1:]]
+    for k, subset in [(k, s) for k, s in todo if (version, k, s) in cache]:
+        got(k, subset, cache[(version, k, subset)])
+    plan = plan_replays(history, [(k, s) for k, s in todo if (version, k, s) not in cache])
+    run_plan(
+        rules,
+        plan,
+        workers=workers or os.cpu_count() or 1,
+        done=lambda i, frame: got(*plan[i].key, _team_frame_of(frame, names, plan[i].key[0])),
+    )
     for stale in [key for key in cache if key[0] != version]:
         del cache[stale]
     return Debrief(
         score=score,
         leaderboard=leaderboard(trajectories, names, score),
         trajectories=trajectories,
-        teams=results,
+        teams=[results[k] for k in wanted],
         played=len(history),
         version=version,
     )
+
+
+def _team_debrief(
+    k: int,
+    name: str,
+    history: list[RoundRecord],
+    trajectories: pd.DataFrame,
+    runs: dict[frozenset, pd.DataFrame],
+    keys: tuple[str, ...],
+    method: str | None,
+    attribution: bool,
+) -> TeamDebrief:
+    """Team ``k``'s debrief from its game and its replays (``runs``: lever subset -> its weekly KPIs)."""
+    game_weekly = _team(trajectories, k)
+    result = outcomes(game_weekly)
+    weekly_cf = runs[frozenset()]
+    cf = outcomes(weekly_cf)
+    weekly = game_weekly[["round", "week", *DEBRIEF_KPIS]].reset_index(drop=True)
+    for kpi in DEBRIEF_KPIS:
+        weekly[f"{kpi}_counterfactual"] = weekly_cf[kpi].to_numpy()
+    table = pd.DataFrame(columns=["lever", *DEBRIEF_KPIS])
+    if attribution and keys:
+        values = {s: outcomes(frame) for s, frame in runs.items()}
+        values[frozenset(keys)] = result
+        parts = {
+            kpi: contributions({s: [v[kpi]] for s, v in values.items()}, list(keys), method) for kpi in DEBRIEF_KPIS
+        }
+        levers = list(parts[DEBRIEF_KPIS[0]])
+        table = pd.DataFrame(
+            [{"lever": lv, **{kpi: float(parts[kpi][lv][0]) for kpi in DEBRIEF_KPIS}} for lv in levers]
+        )
+    decisions = [
+        {"round": r.round, "key": key, "value": value} for r in history for key, value in r.decisions.get(k, {}).items()
+    ]
+    return TeamDebrief(
+        team=k,
+        name=name,
+        outcomes=result,
+        counterfactual=cf,
+        difference={kpi: result[kpi] - cf[kpi] for kpi in DEBRIEF_KPIS},
+        weekly=weekly,
+        changed=keys,
+        method=method if attribution else None,
+        attribution=table,
+        decisions=pd.DataFrame(decisions, columns=["round", "key", "value"]),
+    )
+
+
+def _team_frame_of(frame: pd.DataFrame, names: tuple[str, ...], team: int) -> pd.DataFrame:
+    """Team ``team``'s weekly KPIs from a replay's model frame."""
+    return _team(team_frame(frame, names), team)
 
 
 def _team(frame: pd.DataFrame, team: int) -> pd.DataFrame:
