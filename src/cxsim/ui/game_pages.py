@@ -26,7 +26,7 @@ import pandas as pd
 import solara
 from matplotlib.figure import Figure
 
-from cxsim.formatting import number, tick
+from cxsim.formatting import number, signed, tick
 from cxsim.metrics import find
 from cxsim.ui.server import JOIN_ENV
 
@@ -135,7 +135,7 @@ def lever_text(lever, value) -> str:
     if lever.kind == "choice":
         return str(value).replace("_", " ")
     if lever.unit.startswith("$"):
-        return f"${value:,.0f}" if abs(value) >= 100 else f"${value:,.2f}"
+        return f"${value:,.0f}" if abs(value) >= 100 or float(value).is_integer() else f"${value:,.2f}"
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2f}"
 
 
@@ -179,12 +179,14 @@ def _style(ax, title: str, kpi: str | None = None) -> None:
     if kpi is not None:
         k = find(kpi)
         if k.format == "share":
-            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{100 * v:.0f}%"))
+            from matplotlib.ticker import PercentFormatter
+
+            ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))  # as many decimals as the ticks need
         else:
             ax.yaxis.set_major_formatter(FuncFormatter(tick))
 
 
-def _lines(ax, weekly: pd.DataFrame, kpi: str, names: list[str], highlight: int | None) -> None:
+def _lines(ax, weekly: pd.DataFrame, kpi: str, names: list[str], highlight: int | None, you: str = " (you)") -> None:
     for team, name in enumerate(names):
         d = weekly[weekly["team"] == team]
         if d.empty:
@@ -196,7 +198,7 @@ def _lines(ax, weekly: pd.DataFrame, kpi: str, names: list[str], highlight: int 
             color=team_color(team),
             linewidth=3.0 if highlight is not None and own else 1.8,
             alpha=1.0 if own else 0.45,
-            label=name + (" (you)" if highlight == team else ""),
+            label=name + (you if highlight == team else ""),
         )
 
 
@@ -236,7 +238,7 @@ def market_figure(weekly: pd.DataFrame, by_round: pd.DataFrame, names: list[str]
 def team_figure(own_weekly: pd.DataFrame, own_by_round: pd.DataFrame, public_weekly: pd.DataFrame, team: int,
                 names: list[str]) -> Figure:  # fmt: skip
     """A team's view: the market share and public rating of every firm (public), its own NPS and profit."""
-    fig = Figure(figsize=(12, 7), layout="constrained")
+    fig = Figure(figsize=(9.5, 6.4), layout="constrained")
     axes = fig.subplots(2, 2).ravel()
     _lines(axes[0], public_weekly, "share", names, team)
     _style(axes[0], "Market share: every firm (public)", "share")
@@ -273,8 +275,34 @@ def team_figure(own_weekly: pd.DataFrame, own_by_round: pd.DataFrame, public_wee
     return fig
 
 
-def kpi_cell(value, kpi: str) -> str:
+def kpi_text(value, kpi: str) -> str:
+    """A KPI's value as a class reads it on a projector: shares in %, money in $, the rating in stars."""
+    fmt = find(kpi).format
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if fmt == "share":
+        return f"{100 * value:.1f}%"
+    if fmt == "money":
+        return money(value)
+    if fmt == "stars":
+        return f"{value:.2f} &#9733;"
+    if fmt == "points":
+        return f"{value:.1f}"
     return number(value, kpi)
+
+
+def kpi_change(value, kpi: str) -> str:
+    """A difference of a KPI: shares in percentage points, money in $, others as :func:`cxsim.formatting.signed`."""
+    fmt = find(kpi).format
+    if fmt == "share":
+        return f"{100 * value:+.1f} pts"
+    if fmt == "money":
+        return ("+" if value >= 0 else "") + money(value)
+    if fmt == "stars":
+        return f"{value:+.2f} &#9733;"
+    if fmt == "points":
+        return f"{value:+.1f}"
+    return signed(value, kpi)
 
 
 GAME_CSS = """
@@ -297,4 +325,9 @@ GAME_CSS = """
 .cx-lever-range { color: #777; font-size: 12px; }
 .cx-teacher-code { font-family: monospace; font-size: 15px; }
 .cx-winner td { font-weight: 700; }
+.cx-table td.cx-name, .cx-table th.cx-name { text-align: left; }
+.cx-table td.cx-chosen, .cx-table th.cx-chosen { background: #ede7f6; }
+.cx-over-line { font-size: 15px; color: #555; }
+.cx-game-decisions td { text-align: left; }
+.cx-debrief-why img { max-width: 900px; }
 """

@@ -21,6 +21,7 @@ from cxsim.ui.game_pages import (
     code_from_search,
     join_address,
     join_url,
+    kpi_text,
     market_figure,
     money,
     registry,
@@ -277,8 +278,6 @@ def _submissions_html(status) -> str:
 
 def _teams_table(view) -> str:
     """Every team at the end of the last round: its main KPIs, its spend against the budget."""
-    from cxsim.formatting import number
-
     br = view.by_round
     last = br[br["round"] == br["round"].max()] if not br.empty else br
     cols = [
@@ -295,7 +294,7 @@ def _teams_table(view) -> str:
     rows = []
     for r in last.itertuples(index=False):
         k = int(r.team)
-        cells = "".join(f"<td>{number(getattr(r, c), c)}</td>" for c, _ in cols)
+        cells = "".join(f"<td>{kpi_text(getattr(r, c), c)}</td>" for c, _ in cols)
         rows.append(
             f"<tr><td><span style='color:{team_color(k)}'>&#9632;</span> {html.escape(r.name)}</td>{cells}"
             f"<td>{money(view.spend[k])} of {money(view.budget)}</td></tr>"
@@ -315,7 +314,7 @@ def _decisions_html(game, view) -> str:
     if d.empty:
         return ""
     levers = game.rules.open_levers
-    rounds = sorted(d["round"].unique())
+    rounds = range(1, view.status.played + 1)
     head = "".join(f"<th>round {int(r)}</th>" for r in rounds)
     rows = []
     for k, name in enumerate(game.team_names):
@@ -342,15 +341,17 @@ def Controls(game, status):
     waiting = status.state == "waiting"
     missing = len(status.teams) - sum(status.submitted)
     confirm_end = solara.use_reactive(False)
+    over = status.state in ("ended", "finished")
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
-        solara.Button(
-            f"Run round {status.round} ({game.settings.round_weeks} weeks)",
-            on_click=lambda: advance_task(game, code, False),
-            color="primary",
-            disabled=running or not waiting or missing > 0,
-            icon_name="mdi-play",
-            classes=["cx-advance"],
-        )
+        if not over:
+            solara.Button(
+                f"Run round {status.round} ({game.settings.round_weeks} weeks)",
+                on_click=lambda: advance_task(game, code, False),
+                color="primary",
+                disabled=running or not waiting or missing > 0,
+                icon_name="mdi-play",
+                classes=["cx-advance"],
+            )
         if waiting and missing:
             solara.Button(
                 f"Run it now ({missing} team(s) keep their levers)",
@@ -423,17 +424,20 @@ def Dashboard(game):
     with solara.Row(style={"align-items": "baseline", "flex-wrap": "wrap"}):
         Md(f"## Classroom game: {html.escape(game.rules.base.name)}, {game.teams} teams")
         solara.Text(state_text(st), classes=["cx-game-state", "cx-round"])
+    over = st.state in ("ended", "finished")
     with solara.Card(margin=0, style={"margin-bottom": "10px"}, classes=["cx-join-card"]):
         address = join_address()
         where = f"{address}/play" if address else "this studio's Play page (/play)"
-        solara.HTML(
-            tag="div",
-            unsafe_innerHTML=f"Students open <b>{html.escape(where)}</b> and type their team's code",
-            classes=["cx-join-big"],
-        )
-        if show_codes.value:
+        if not over:
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML=f"Students open <b>{html.escape(where)}</b> and type their team's code",
+                classes=["cx-join-big"],
+            )
+        if show_codes.value and not over:
             solara.HTML(tag="div", unsafe_innerHTML=_codes_html(game), classes=["cx-codes-box"])
-        solara.Switch(label="Show the join codes (hide them once every team has joined)", value=show_codes)
+        if not over:
+            solara.Switch(label="Show the join codes (hide them once every team has joined)", value=show_codes)
         solara.HTML(
             tag="div",
             unsafe_innerHTML=(
@@ -447,22 +451,24 @@ def Dashboard(game):
     if st.state in ("waiting", "paused"):
         solara.HTML(tag="div", unsafe_innerHTML=_submissions_html(st), classes=["cx-submissions"])
     Controls(game, st)
+    if over and st.played:
+        from cxsim.ui.game_debrief import DebriefPanel
+
+        DebriefPanel(game, view)
+        Md("## The game round by round")
 
     def draw():
         return market_figure(view.weekly, view.by_round, list(st.teams)) if st.played else None
 
-    fig = solara.use_memo(draw, dependencies=[version])
+    drawn = [st.played, st.week]  # drawn again after a round, not at every submission
+    fig = solara.use_memo(draw, dependencies=drawn)
     if fig is not None:
         with solara.Div(classes=["cx-game-figs"]):
-            solara.FigureMatplotlib(fig, dependencies=[version], format="png")
+            solara.FigureMatplotlib(fig, dependencies=drawn, format="png")
         solara.HTML(tag="div", unsafe_innerHTML=_teams_table(view))
         solara.HTML(tag="div", unsafe_innerHTML=_decisions_html(game, view))
     else:
         Md("*No round played yet. When the teams have submitted, run round 1; the charts appear here.*")
-    if st.state in ("ended", "finished") and st.played:
-        from cxsim.ui.game_debrief import DebriefPanel
-
-        DebriefPanel(game, code)
 
 
 @solara.component

@@ -17,6 +17,7 @@ import solara
 from cxsim.ui.game_pages import (
     GAME_CSS,
     code_from_search,
+    kpi_text,
     lever_step,
     lever_text,
     money,
@@ -241,7 +242,6 @@ def Decisions(game, view):
 
 def _own_table(view) -> str:
     """The team's own KPIs by round, as HTML."""
-    from cxsim.formatting import number
     from cxsim.metrics import find
 
     rows = [
@@ -251,7 +251,7 @@ def _own_table(view) -> str:
     br = view.by_round
     head = "".join(f"<th>round {int(r)}</th>" for r in br["round"])
     body = "".join(
-        f"<tr><td>{html.escape(find(k).title)}</td>" + "".join(f"<td>{number(v, k)}</td>" for v in br[k]) + "</tr>"
+        f"<tr><td>{html.escape(find(k).label)}</td>" + "".join(f"<td>{kpi_text(v, k)}</td>" for v in br[k]) + "</tr>"
         for k in rows
     )
     return f"<table class='cx-table cx-own-kpis'><thead><tr><th>your firm</th>{head}</tr></thead><tbody>{body}</tbody></table>"
@@ -259,14 +259,12 @@ def _own_table(view) -> str:
 
 def _public_table(view) -> str:
     """Every firm as the public sees it at the end of the last round: share, public rating, price."""
-    from cxsim.formatting import number
-
     last = view.public[view.public["round"] == view.public["round"].max()]
     body = "".join(
         f"<tr{' class="cx-own"' if int(r.team) == view.team else ''}><td>"
         f"<span style='color:{team_color(int(r.team))}'>&#9632;</span> {html.escape(r.name)}"
-        f"{' (you)' if int(r.team) == view.team else ''}</td><td>{number(r.share, 'share')}</td>"
-        f"<td>{number(r.review_rating, 'review_rating')}</td><td>{number(r.price, 'price')}</td></tr>"
+        f"{' (you)' if int(r.team) == view.team else ''}</td><td>{kpi_text(r.share, 'share')}</td>"
+        f"<td>{kpi_text(r.review_rating, 'review_rating')}</td><td>{kpi_text(r.price, 'price')}</td></tr>"
         for r in last.itertuples(index=False)
     )
     return (
@@ -285,7 +283,9 @@ def Results(view):
             return None
         return team_figure(view.weekly, view.by_round, view.public_weekly, view.team, names)
 
-    fig = solara.use_memo(draw, dependencies=[view.status.version, view.team])
+    # drawn again only when the market moved (a round), not at every submission: thirty sessions redraw at once
+    drawn = [view.status.played, view.status.week, view.team]
+    fig = solara.use_memo(draw, dependencies=drawn)
     if fig is None:
         Md(
             "### Results\nNo round played yet: your firm starts like every other team's. Decide, submit, and "
@@ -294,7 +294,7 @@ def Results(view):
         return
     Md(f"### Results after round {int(view.by_round['round'].max())}")
     with solara.Div(classes=["cx-game-figs"]):
-        solara.FigureMatplotlib(fig, dependencies=[view.status.version, view.team], format="png")
+        solara.FigureMatplotlib(fig, dependencies=drawn, format="png")
     solara.HTML(tag="div", unsafe_innerHTML=_own_table(view))
     solara.HTML(tag="div", unsafe_innerHTML=_public_table(view))
 
