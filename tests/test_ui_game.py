@@ -445,3 +445,14 @@ def test_replay_says_the_game_replays_exactly(game, sessions):
         button(rc, "cx-replay").click()
     wait_until(lambda: "identical to the game" in page_text(rc), timeout=120, what="the replay")
     assert "Replayed 1 round(s)" in page_text(rc)
+
+
+def test_a_bankrupt_team_is_told_so(games, sessions):
+    import cxsim
+
+    # fixed costs far above any revenue: every firm runs out of cash in the first weeks
+    market = cxsim.load_scenario("classroom").override({"finance.initial_cash": 100000.0, "finance.fixed_cost": 4e5})
+    game = games.create(GameSettings(scenario=market, teams=2, rounds=2, round_weeks=4))
+    game.advance(game.teacher_code, force=True)
+    rc = join_team(sessions(), game.team_codes[1])
+    wait_until(lambda: "bankrupt and has stopped trading" in " ".join(alerts(rc, "cx-bankrupt")), what="the notice")

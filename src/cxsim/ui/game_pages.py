@@ -328,6 +328,6 @@ GAME_CSS = """
 .cx-table td.cx-name, .cx-table th.cx-name { text-align: left; }
 .cx-table td.cx-chosen, .cx-table th.cx-chosen { background: #ede7f6; }
 .cx-over-line { font-size: 15px; color: #555; }
-.cx-game-decisions td { text-align: left; }
+.cx-game-decisions td, .cx-game-decisions th { text-align: left; }
 .cx-debrief-why img { max-width: 900px; }
 """

@@ -346,6 +346,11 @@ def Board(game, team: int):
             "decisions, and which of them made the difference.",
             classes=["cx-game-over"],
         )
+    if not view.weekly.empty and bool(view.weekly["bankrupt"].iloc[-1]):
+        solara.Error(
+            "Your firm has run out of cash: it is bankrupt and has stopped trading. The others play on.",
+            classes=["cx-bankrupt"],
+        )
     with solara.Columns([2, 3]):
         with solara.Column():
             if st.state not in ("ended", "finished"):
