@@ -456,3 +456,12 @@ def test_a_bankrupt_team_is_told_so(games, sessions):
     game.advance(game.teacher_code, force=True)
     rc = join_team(sessions(), game.team_codes[1])
     wait_until(lambda: "bankrupt and has stopped trading" in " ".join(alerts(rc, "cx-bankrupt")), what="the notice")
+
+
+def test_ten_teams_each_get_a_code_and_a_colour_of_their_own(games, sessions):
+    game = games.create(GameSettings(teams=10, rounds=1))
+    rc = open_teacher(sessions(), game.teacher_code)
+    [codes] = [h for h in page_text(rc).split("\n") if "cx-codes" in h]
+    assert all(code in codes for code in game.team_codes) and codes.count("<tr>") == 10
+    colours = {game_pages.team_color(k) for k in range(10)}
+    assert len(colours) == 10 and all(c in codes for c in colours)

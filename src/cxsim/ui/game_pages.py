@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 
 from cxsim.formatting import number, signed, tick
 from cxsim.metrics import find
-from cxsim.ui.server import JOIN_ENV
+from cxsim.ui.server import GAMES_ENV, JOIN_ENV
 
 #: How often a page checks whether the game changed (seconds): a class sees a new round within this.
 POLL_SECONDS = 1.5
@@ -64,6 +64,18 @@ def registry():
 
             _registry = GameRegistry(games_dir())
         return _registry
+
+
+def _resume_saved_games() -> None:
+    """Under ``cxsim ui``: resume the saved games while the server starts, not when the first page asks."""
+    try:
+        registry()
+    except Exception:  # noqa: BLE001 - the page that asks for the registry reports the error
+        pass
+
+
+if os.environ.get(GAMES_ENV):  # set by cxsim ui (cxsim.ui.server.serve); not in tests, which pick their folder
+    threading.Thread(target=_resume_saved_games, name="cxsim-games", daemon=True).start()
 
 
 def use_registry(root) -> None:
