@@ -334,7 +334,8 @@ GAME_CSS = """
 .cx-game-figs img { width: 100%; max-width: 1300px; height: auto; }
 .cx-lever-box { padding: 2px 6px 6px 6px; border-bottom: 1px solid #eee; }
 .cx-lever-box.changed { border-left: 4px solid #e65100; background: #fff8f0; }
-.cx-lever-range { color: #777; font-size: 12px; }
+.cx-lever-range { color: #777; font-size: 12px; display: block; line-height: 1.3; }
+.cx-lever-box .v-input__details { display: none; }
 .cx-teacher-code { font-family: monospace; font-size: 15px; }
 .cx-winner td { font-weight: 700; }
 .cx-table td.cx-name, .cx-table th.cx-name { text-align: left; }

@@ -155,10 +155,12 @@ def LeverInput(view, lever, value, in_force, disabled: bool):
             head += f"  (now {lever_text(lever, in_force)})"
         if lever.kind == "bool":
             solara.Switch(label=head, value=bool(value), on_value=set_value, disabled=disabled)
+            solara.Text(lever.doc, classes=["cx-lever-range"])
         elif lever.kind == "choice":
             solara.Select(
                 label=lever.label, value=value, values=list(lever.choices), on_value=set_value, disabled=disabled
             )
+            solara.Text(lever.doc, classes=["cx-lever-range"])
         else:
             solara.Text(head, style={"font-size": "14px"})
             slider = solara.SliderInt if lever.kind == "integer" else solara.SliderFloat
@@ -174,7 +176,8 @@ def LeverInput(view, lever, value, in_force, disabled: bool):
                     disabled=disabled,
                 )
             solara.Text(
-                f"from {lever_text(lever, lever.lo)} to {lever_text(lever, lever.hi)}", classes=["cx-lever-range"]
+                f"from {lever_text(lever, lever.lo)} to {lever_text(lever, lever.hi)}: {lever.doc}",
+                classes=["cx-lever-range"],
             )
 
 
