@@ -224,3 +224,42 @@ def test_overload_bites_when_the_front_line_is_stretched_and_not_otherwise(small
     t = compare(a, b, seeds=4, kpis=["resolution_rate", "nps", "utilisation"]).table.set_index("kpi")
     assert t.loc["utilisation", "a_mean"] > 1.0
     assert t.loc["resolution_rate", "ci_high"] < 0 and t.loc["nps", "ci_high"] < 0
+
+
+def _shortfall(scenario, seed: int, shock: bool):
+    """30 weeks as usual, then (with ``shock``) 8 weeks at 60% of the front line's capacity, then 30 weeks more."""
+    from cxsim.model import CXModel
+
+    m = CXModel(scenario, seed=seed)
+    m.run_weeks(30)
+    if shock:
+        m.set_levers(0, {"workforce.capacity": scenario.workforce.capacity * 0.6})
+    m.run_weeks(38)
+    if shock:
+        m.set_levers(0, {"workforce.capacity": scenario.workforce.capacity})
+    m.run_weeks(68)
+    return m.timeseries()
+
+
+def test_corners_cut_in_a_temporary_shortfall_stay_cut_after_it(small):
+    """Oliva & Sterman (2001): rushing under a capacity shortfall lowers the service standard, which stays low
+    after capacity is back; the time it saves hides the shortfall, so the firm settles leaner. With a standard that
+    recovers at once (recovery over 1 week) the lasting damage is far smaller: the standard is what carries it."""
+    s = small  # headcount follows demand, as in the baseline: the firm is not overloaded in calm weeks
+    quick = s.override({"service.standard_recovery_weeks": 1.0})
+    gaps, quick_gaps = [], []
+    for seed in range(3):
+        calm, hit = _shortfall(s, seed, False), _shortfall(s, seed, True)
+        during = slice(30, 38)
+        after = slice(50, 68)  # 12-30 weeks after capacity came back
+        assert calm["service_standard"].iloc[37] > 0.9  # a small firm's staffing swings a little, but not 8 weeks of it
+        assert hit["service_standard"].iloc[37] < calm["service_standard"].iloc[37] - 0.1
+        assert hit["utilisation"].iloc[during].mean() > calm["utilisation"].iloc[during].mean()
+        gaps.append(hit["perceived_quality"].iloc[after].mean() - calm["perceived_quality"].iloc[after].mean())
+        q_calm, q_hit = _shortfall(quick, seed, False), _shortfall(quick, seed, True)
+        quick_gaps.append(
+            q_hit["perceived_quality"].iloc[after].mean() - q_calm["perceived_quality"].iloc[after].mean()
+        )
+        assert hit["service_standard"].iloc[67] < calm["service_standard"].iloc[67] - 0.03  # still eroded 30 weeks on
+    assert max(gaps) < -0.01  # quality 12-30 weeks later still at least a point (0-100) lower on every seed
+    assert sum(gaps) < 3 * sum(quick_gaps)  # and several times the loss of a standard that recovers at once

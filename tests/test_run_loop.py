@@ -184,6 +184,23 @@ def test_checkpoints_come_every_n_weeks_but_not_at_the_last(small, tmp_path, mon
     assert progress.calls == [(w, 9) for w in range(1, 10)]
 
 
+def test_a_market_that_goes_on_runs_past_the_focal_firms_bankruptcy(broke, bankrupt_week):
+    """With ``sim.end_at_bankruptcy = false`` (the classroom game) the focal firm stops trading at the same week and
+    the market runs to the end: its rival keeps serving customers, and every week before is the same run."""
+    goes_on = broke.override({"sim.end_at_bankruptcy": False})
+    ended = cxsim.run(broke, seed=1, steps=WEEKS)
+    result = cxsim.run(goes_on, seed=1, steps=WEEKS)
+    ts = result.timeseries
+    assert result.bankrupt_week is None and len(ts) == WEEKS
+    assert ts["week"][ts["bankrupt"]].min() == bankrupt_week
+    assert (ts["customers"].iloc[bankrupt_week + 1 :] == 0).all(), "a bankrupt firm serves nobody"
+    assert (ts["rival_customers"].iloc[bankrupt_week:] > 0).all()
+    pd.testing.assert_frame_equal(
+        ts.iloc[:bankrupt_week].drop(columns=["bankrupt"]),
+        ended.timeseries.iloc[:bankrupt_week].drop(columns=["bankrupt"]),
+    )
+
+
 def test_a_rivals_bankruptcy_stops_neither_the_run_nor_its_checkpoints(small, tmp_path, monkeypatch):
     """Only the focal firm's bankruptcy ends a run: a rival's ends its trading, and the run (and its checkpoints,
     which then hold a bankrupt rival) go on to the last week."""

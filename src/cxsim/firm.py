@@ -88,6 +88,7 @@ class Service(NamedTuple):
     utilisation: float  # contacts / capacity (above the queueing knee, waits cost quality next week)
     perceived_quality: float  # mean quality its customers got (last week's if nobody called)
     believed_quality: float  # what its internal metrics show before any VoC correction
+    service_standard: float  # the care a contact is given as normal after this week (1 = the full standard)
 
 
 class Measured(NamedTuple):
@@ -135,6 +136,8 @@ class Firm(mesa.Agent):
         self.cx_weight = settings.incentives.cx_weight  # moves under a reality check and management's cuts
         self.service_recovery = settings.process.service_recovery
         self.perceived_quality = settings.process.initial_quality
+        self.service_standard = 1.0  # the care a contact is given as normal; corners cut under pressure erode it
+        self.recent_utilisation = self.utilisation  # utilisation averaged over recent weeks (the standard's anchor)
         self.voc_quality = math.nan
         self.cuts = 0  # management's cut steps in force
         self.planned = float(settings.workforce.employees)
@@ -380,16 +383,37 @@ class Firm(mesa.Agent):
             1.0, wf.new_hire_capacity + (1.0 - wf.new_hire_capacity) * w.tenure[seats] / max(1, wf.onboarding_weeks)
         )
         pace = 1.0 + e.productivity * (w.engagement[seats] - 0.5)  # engaged employees handle more
-        capacity = wf.capacity * float(np.sum(ramp * pace * (1.0 + e.overtime_capacity * w.overtime[seats])))
+        corners = 1.0 + self.model.params.service.corner_capacity * (1.0 - self.service_standard)  # less care, faster
+        capacity = corners * wf.capacity * float(np.sum(ramp * pace * (1.0 + e.overtime_capacity * w.overtime[seats])))
         teams = int(np.unique(w.team[w.active]).size)
         mean_e = float(w.engagement[seats].mean()) if seats.size else math.nan
         return FrontLine(seats=seats, mean_engagement=mean_e, capacity=capacity, supervisors=teams)
 
     def strain(self) -> float:
-        """Share of quality and resolution lost to waits: last week's utilisation beyond the queueing knee."""
+        """Share of quality and resolution lost this week: to the care the eroded service standard no longer gives,
+        and to rushing (last week's utilisation beyond the queueing knee)."""
+        return 1.0 - self.service_standard * (1.0 - self._rushed(self.utilisation))
+
+    def _rushed(self, utilisation: float) -> float:
+        """Share of care a front line at this utilisation cuts: none up to the queueing knee, then more."""
         sv = self.model.params.service
-        over = max(0.0, self.utilisation - sv.queue_knee) / (1.0 - sv.queue_knee) if sv.queue_knee < 1.0 else 0.0
+        over = max(0.0, utilisation - sv.queue_knee) / (1.0 - sv.queue_knee) if sv.queue_knee < 1.0 else 0.0
         return min(sv.max_strain, sv.overload_loss * over)
+
+    def _settle_standard(self) -> None:
+        """The service standard drifts toward the care actually given (Oliva & Sterman 2001): down within weeks
+        while the front line is rushed for weeks on end, back up only slowly once the pressure is off. Rushing
+        counts when it is sustained (utilisation averaged over ``standard_erosion_weeks`` beyond the knee) and still
+        going on (this week's too): a busy week is not a new norm (without the average, chance peaks alone would
+        ratchet a small firm's standard down), and a front line no longer rushed cuts no more corners."""
+        sv = self.model.params.service
+        self.recent_utilisation += (self.utilisation - self.recent_utilisation) / sv.standard_erosion_weeks
+        rushed = min(self._rushed(self.recent_utilisation), self._rushed(self.utilisation))  # sustained and still on
+        if rushed > 0.0:
+            given = self.service_standard * (1.0 - rushed)
+            self.service_standard += (given - self.service_standard) / sv.standard_erosion_weeks
+        else:
+            self.service_standard += (1.0 - self.service_standard) / sv.standard_recovery_weeks
 
     def handoff_prob(self, lv: Levers) -> float:
         pr = self.settings.process
@@ -401,6 +425,7 @@ class Firm(mesa.Agent):
         """The firm's share of this week's contacts: utilisation, and what customers got vs what metrics show."""
         st = self.settings
         self.utilisation = contacts / front.capacity if front.capacity > 0 else (math.inf if contacts else 0.0)
+        self._settle_standard()
         self.contacts_history.append(contacts)
         if contacts:
             self.perceived_quality = quality_sum / contacts
@@ -416,6 +441,7 @@ class Firm(mesa.Agent):
             utilisation=self.utilisation,
             perceived_quality=self.perceived_quality,
             believed_quality=believed,
+            service_standard=self.service_standard,
         )
 
     # ------------------------------------------------------------ phase 8 (the public rating)

@@ -220,6 +220,8 @@ _DECLARED: list[KPI] = [
         "Service quality management believes it delivers (0-1)."),
     kpi("perceived_quality", "Perceived quality", "level", "mean", "higher",
         "Mean experience quality customers actually got (0-1)."),
+    kpi("service_standard", "Service standard", "level", "mean", "higher",
+        "The care a contact is given as normal (1 = the full standard; corners cut under pressure erode it)."),
     kpi("delivery_gap", "Delivery gap", "level", "mean", "lower",
         "Believed - perceived quality.", unit="believed - perceived quality"),
     kpi("voc_nps", "VoC NPS", "points", "final", "higher", "NPS measured by the VoC survey (empty without VoC)."),

@@ -425,7 +425,7 @@ class CXModel(mesa.Model):
                 "recoveries": int(experience.tally.recovered[k]),
             }
             accounts.append(f.finance(levers[k], behaviour[k], staff[k], front[k], counts))
-        if self.focal.bankrupt:
+        if self.focal.bankrupt and self.params.sim.end_at_bankruptcy:
             self.bankrupt = True
             self.bankrupt_week = self.focal.bankrupt_week
             self.running = False
@@ -530,6 +530,7 @@ class CXModel(mesa.Model):
             "cash": f.cash,
             "believed_quality": me.believed_quality,
             "perceived_quality": sv.perceived_quality,
+            "service_standard": sv.service_standard,
             "delivery_gap": me.believed_quality - sv.perceived_quality,
             "voc_nps": me.voc_nps,
             "voc_quality": me.voc_quality,

@@ -24,7 +24,7 @@ class ValidPrior(pyabc.Distribution):
     """Uniform priors (on the logit scale), truncated to the combinations the scenario schema accepts.
 
     Some unknowns come in pairs whose product is a probability (``customers.trust_base`` x
-    ``customers.trust_ratio``): a third of independent uniform draws over the 144 unknowns break such a
+    ``customers.trust_ratio``): a third of independent uniform draws over the ~150 unknowns break such a
     rule. Giving those combinations prior density zero makes pyabc draw again without simulating, so
     no simulation is spent on them and the posterior lives where the model is defined.
     """

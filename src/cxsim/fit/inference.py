@@ -1,7 +1,7 @@
 """The inference behind ``cxsim fit``: ABC-SMC (pyabc) over the firm's unknowns.
 
 Why ABC-SMC with pyabc (docs/fit.md says it at length): the model is a stochastic simulator
-with no likelihood; a profile's default unknowns are every calibratable weight (144), most of
+with no likelihood; a profile's default unknowns are every calibratable weight (147 today), most of
 which a handful of KPIs cannot pin down. Sequential Monte Carlo ABC copes with that many
 dimensions (its cost grows with the acceptance rate, not the dimension), returns a weighted
 sample of the posterior, and runs a generation as independent simulations, which is what a
@@ -14,7 +14,7 @@ How it is set up here:
 - **Prior**: each unknown is uniform on its prior range. pyabc samples it on the logit scale
   (``x = lo + (hi - lo) / (1 + exp(-u))`` with ``u`` standard logistic, which is exactly
   uniform in ``x``), so the SMC's Gaussian perturbations never leave the prior's support:
-  in 144 dimensions almost every perturbation on the original scale would leave it.
+  in ~150 dimensions almost every perturbation on the original scale would leave it.
 - **Distance**: the root mean square of the z-scores (simulated - observed) / sd over every
   target (and every block of the KPI history). 1.0 = one sd off on average.
 - **Simulation**: the firm at the fit's scale, ``burn_in + window`` weeks, one seed derived
@@ -337,7 +337,7 @@ def seeded_mapping_sampler(
 
 #: A free unknown is fitted by the SMC's kernels when its rank correlation with some target, over the
 #: screening sample from the prior, reaches SCREEN_RHO (at most MAX_FITTED of them, the strongest first).
-#: With 150 prior draws the largest of 144 x 6 chance correlations is about 0.26, hence 0.3.
+#: With 150 prior draws the largest of ~150 x 6 chance correlations is about 0.26, hence 0.3.
 SCREEN_RHO = 0.3
 MAX_FITTED = 12
 

@@ -188,7 +188,7 @@ def _map(jobs: list, workers: int, progress: Callable[[int, int], None] | None) 
 def drivers(c: PosteriorComparison, kpi: str, top: int = 3) -> list[tuple[str, float]]:
     """The unknowns whose draws go most with the size of ``kpi``'s difference (Spearman rank correlation).
 
-    Indicative only: with a dozen draws a correlation of 0.6 is still within chance for one of 144 unknowns.
+    Indicative only: with a dozen draws a correlation of 0.6 is still within chance for one of ~150 unknowns.
     """
     d = c.per_draw[c.per_draw["kpi"] == kpi].sort_values("draw")["diff"].to_numpy()
     if len(d) < 3 or np.ptp(d) == 0:

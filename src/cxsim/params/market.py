@@ -27,6 +27,11 @@ class Sim(Section):
     weeks: int = P(
         104, 1, 5200, unit="weeks", role=FACT, source="two years: the default horizon", doc="Weeks to simulate."
     )  # fmt: skip
+    end_at_bankruptcy: bool = P(
+        True, unit="switch", role=FACT, source="a run is the focal firm's story; a game's market outlives any one firm",
+        doc="End the run when the focal firm goes bankrupt. False: it stops trading, as a bankrupt rival does, and "
+        "the market goes on (the classroom game, where the focal firm is one team's firm among equals).",
+    )  # fmt: skip
 
 
 class Market(Section):
@@ -388,6 +393,26 @@ class Service(Section):
     max_strain: float = P(
         0.5, 0.0, 1.0, unit="share", source=ASSUMED, prior=(0.5, 0.9),
         doc="Most quality and resolution an overloaded front line loses.",
+    )  # fmt: skip
+    standard_erosion_weeks: float = P(
+        8.0, 1.0, 520.0, unit="weeks", prior=(4.0, 26.0),
+        source="Oliva & Sterman (2001), Mgmt Sci 47(7): the service standard is anchored on the time actually "
+        "spent per customer, so corners cut under pressure become the norm within weeks",
+        doc="Time for the front line's service standard (the care a contact is given as normal) to settle at the "
+        "care actually given while overloaded.",
+    )  # fmt: skip
+    standard_recovery_weeks: float = P(
+        78.0, 1.0, 1040.0, unit="weeks", prior=(26.0, 260.0),
+        source="Oliva & Sterman (2001): standards erode faster than they recover; without a deliberate reset they "
+        "stay low for good",
+        doc="Time for an eroded service standard to drift back to the full standard once the pressure is off "
+        "(much slower than erosion).",
+    )  # fmt: skip
+    corner_capacity: float = P(
+        0.5, 0.0, 1.0, unit="share", prior=(0.2, 0.8),
+        source="Oliva & Sterman (2001): less time per customer raises throughput, which hides the shortfall",
+        doc="Extra contacts a front line handles per unit of service standard it has given up (a standard 10% "
+        "below full gives 5% more capacity at 0.5).",
     )  # fmt: skip
 
 
