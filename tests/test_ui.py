@@ -895,3 +895,22 @@ def test_the_lesson_sentence_names_what_the_answer_depends_on_when_it_is_not_rob
     assert "Its size depends most on: <code>engagement.supervisor_weight</code> (rank correlation +1.00)" in text
     assert "class='cx-lesson-verdict split'" in text
     assert posterior_lesson_html(PosteriorComparison(tiny, tiny, 4, draws, [0, 1], per_draw, c.table, None, post)) == ""
+
+
+def test_waterfall_zooms_on_small_steps_and_says_so():
+    """A $1.37M profit moved by -$29k and +$11k: bars from zero would hide the steps, so the axis spans them and
+    its label says it does not start at zero; steps as large as the totals keep the axis from zero."""
+    import pandas as pd
+
+    from cxsim.ui import charts
+
+    small = pd.DataFrame(
+        {"lever": ["a", "b"], "contribution": [-29e3, 11e3], "ci_low": [-30e3, 10e3], "ci_high": [-28e3, 12e3]}
+    )
+    ax = charts.waterfall(1.37e6, 1.352e6, small, {}, "profit", ("kept", "played")).axes[0]
+    bottom, top = ax.get_ylim()
+    assert 1.2e6 < bottom < 1.33e6 and 1.37e6 < top < 1.45e6
+    assert "does not start at 0" in ax.get_ylabel()
+    large = small.assign(contribution=[-600e3, 200e3], ci_low=[-610e3, 190e3], ci_high=[-590e3, 210e3])
+    ax = charts.waterfall(1.37e6, 0.97e6, large, {}, "profit", ("kept", "played")).axes[0]
+    assert ax.get_ylim()[0] <= 0 and "does not start" not in ax.get_ylabel()

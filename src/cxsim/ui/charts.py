@@ -98,9 +98,22 @@ def waterfall(
             bbox={"boxstyle": "round,pad=0.2", "facecolor": "#00000055", "edgecolor": "none"},
         )
 
+    # When the levers' steps are small beside the totals (a profit of $1.37M moved by $29k), bars from zero would
+    # hide them: the axis then spans the steps only, and says it does not start at zero.
+    levels = np.cumsum([start] + [s.contribution for s in steps])
+    reach = [*levels, end] + [lv + s.ci_low - s.contribution for lv, s in zip(levels[1:], steps, strict=True)]
+    reach += [lv + s.ci_high - s.contribution for lv, s in zip(levels[1:], steps, strict=True)]
+    lo, hi = min(reach), max(reach)
+    floor = 0.0
+    if (lo > 0 or hi < 0) and hi - lo < 0.3 * min(abs(lo), abs(hi)):
+        pad = max(hi - lo, 1e-9 * span) * 0.6
+        bottom, top = (lo - pad, hi + pad)
+        ax.set_ylim(bottom, top)
+        floor = bottom if lo > 0 else top
+
     level = start
     ax.bar(0, start, color=BASE_COLOR, width=0.6)
-    value_label(0, start / 2, number(start, kpi, style="short"))
+    value_label(0, (floor + start) / 2, number(start, kpi, style="short"))
     for i, s in enumerate(steps, start=1):
         color = UP if s.contribution >= 0 else DOWN
         ax.bar(i, s.contribution, bottom=level, color=color, width=0.6)
@@ -120,16 +133,18 @@ def waterfall(
     k = len(names) - 1
     ax.plot([k - 0.7, k - 0.3], [level, level], color="#888888", linewidth=1, linestyle=":")
     ax.bar(k, end, color=VARIANT_COLOR, width=0.6)
-    value_label(k, end / 2, number(end, kpi, style="short"))
-    ax.axhline(0, color="black", linewidth=0.8)
+    value_label(k, (floor + end) / 2, number(end, kpi, style="short"))
+    if floor == 0.0:
+        ax.axhline(0, color="black", linewidth=0.8)
     ax.set_xticks(range(len(names)), names, fontsize=10)
-    ax.set_ylabel(kpi_title)
+    ax.set_ylabel(kpi_title if floor == 0.0 else f"{kpi_title} (axis does not start at 0)")
     ax.yaxis.set_major_formatter(FuncFormatter(tick))
     ax.set_title(
         f"{kpi_title}: how each changed lever moves it from baseline to variant (error bars: 95% CI over paired seeds)",
         fontsize=11,
     )
-    ax.margins(y=0.08 if span else 0.1)
+    if floor == 0.0:
+        ax.margins(y=0.08 if span else 0.1)
     ax.grid(axis="y", alpha=0.3)
     return fig
 
