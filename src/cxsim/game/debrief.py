@@ -47,7 +47,7 @@ from cxsim.attribution import choose_method, contributions, planned_subsets
 from cxsim.game.market import GameError, new_model, play_round
 from cxsim.game.session import RoundRecord, team_frame
 from cxsim.metrics import outcome_kind
-from cxsim.parallel import process_pool
+from cxsim.parallel import process_pool, using_threads
 
 if TYPE_CHECKING:
     from cxsim.game.session import Game
@@ -60,6 +60,9 @@ COMBINED = ("profit", "nps", "share")
 #: The team KPIs a debrief compares with the counterfactual and splits over levers (flows summed over the
 #: game, rates averaged, levels at the last week, as cxsim.metrics declares each).
 DEBRIEF_KPIS = ("profit", "share", "nps", "customers", "revenue", "cash", "review_rating", "engaged_share")
+#: Person-weeks to simulate from which a debrief's replays go to worker processes by default: starting a worker
+#: (a Python with cxsim and its compiled kernels) takes 2-3 s of a core, about 8 million person-weeks of replay.
+POOL_FROM = 5_000_000
 
 
 @dataclass(frozen=True)
@@ -271,8 +274,8 @@ def run_plan(
     Args:
         rules: the game's rules.
         plan: from :func:`plan_replays`.
-        workers: 1 plays them here, one after the other; more: a pool of that many processes
-            (:func:`cxsim.parallel.process_pool`, one Numba thread each). Results do not depend on it.
+        workers: 1 plays them here, one after the other; more: this process and ``workers - 1`` others
+            (:func:`cxsim.parallel.process_pool`), one Numba thread each. Results do not depend on it.
         done: called as ``done(index in the plan, its frame)`` as each replay finishes.
 
     Returns:
@@ -326,22 +329,29 @@ def run_plan(
         while parts:
             (part,) = next_parts(1)
             finished(part, _play(task(part)))
-    else:
-        with process_pool(min(workers, len(parts))) as pool:
-            running: dict[Future, tuple[int, int, int]] = {}
-            try:
-                while parts or running:
-                    for part in next_parts(workers - len(running)):
-                        running[pool.submit(_play, task(part))] = part
-                    if not running:  # cannot happen: every part starts where an earlier one ends
-                        raise RuntimeError("debrief: replays wait for states no replay will make")
-                    finished_now, _ = wait(running, return_when=FIRST_COMPLETED)
-                    for future in sorted(finished_now, key=lambda f: (rank[running[f][0]], running[f])):
-                        finished(running.pop(future), future.result())
-            except BaseException:
-                for future in running:
-                    future.cancel()
-                raise
+        return [frames[i] for i in range(len(plan))]
+    # this process is one of the workers: it starts at once, while the others start (2-3 s each), and with
+    # one Numba thread it leaves a core to each of the others
+    others = min(workers, len(parts)) - 1
+    with process_pool(others) as pool, using_threads(1):
+        running: dict[Future, tuple[int, int, int]] = {}
+        try:
+            while parts or running:
+                for part in next_parts(max(0, others - len(running))):
+                    running[pool.submit(_play, task(part))] = part
+                mine = next_parts(1)
+                if mine:
+                    finished(mine[0], _play(task(mine[0])))
+                elif running:
+                    wait(running, return_when=FIRST_COMPLETED)
+                else:  # cannot happen: every part starts where an earlier one ends
+                    raise RuntimeError("debrief: replays wait for states no replay will make")
+                for future in sorted((f for f in running if f.done()), key=lambda f: (rank[running[f][0]], running[f])):
+                    finished(running.pop(future), future.result())
+        except BaseException:
+            for future in running:
+                future.cancel()
+            raise
     return [frames[i] for i in range(len(plan))]
 
 
@@ -413,8 +423,8 @@ def debrief(
         teams: the teams to debrief (default: all).
         attribution: split each team's difference over its levers (one replay per lever subset needed).
         progress: called as ``progress(replays done, replays planned)`` as each replay finishes.
-        workers: processes playing the replays (default: one per core; 1: in this process). The results do
-            not depend on it.
+        workers: processes playing the replays (default: one per core, or this process alone when the replays
+            are fewer than :data:`POOL_FROM` person-weeks; 1: in this process). The results do not depend on it.
         on_team: called with each team's :class:`TeamDebrief` as soon as its replays are done (counterfactuals
             are played first, then the attribution team by team).
 
@@ -466,10 +476,13 @@ def debrief(
     for k, subset in [(k, s) for k, s in todo if (version, k, s) in cache]:
         got(k, subset, cache[(version, k, subset)])
     plan = plan_replays(history, [(k, s) for k, s in todo if (version, k, s) not in cache])
+    if workers is None:  # one per core, unless the replays take less time than starting the processes
+        work = sum(p.rounds_to_play for p in plan) * rules.settings.round_weeks * rules.market.market.size
+        workers = (os.cpu_count() or 1) if work >= POOL_FROM else 1
     run_plan(
         rules,
         plan,
-        workers=workers or os.cpu_count() or 1,
+        workers=workers,
         done=lambda i, frame: got(*plan[i].key, _team_frame_of(frame, names, plan[i].key[0])),
     )
     for stale in [key for key in cache if key[0] != version]:
