@@ -274,7 +274,7 @@ def test_progressive_compare_through_the_queue_equals_one_compare_call(tiny):
     pd.testing.assert_frame_equal(got.table, want.table)
     pd.testing.assert_frame_equal(got.runs, want.runs)
     pd.testing.assert_frame_equal(again.table, want.table)
-    assert [len(p.seeds) for p in partials] == [2, 4]
+    assert [len(p.seeds) for p in partials] == [2]  # a first look; the complete answer is returned
     assert q.computed == 8  # the second session's what-if came from the cache
 
 

@@ -330,7 +330,7 @@ class RunQueue:
                         ticket.flights.append(Flight.finished(key, cached))
                         continue
                     flight = self._flights[key] = Flight(key, scenario, seed, steps)
-                else:
+                elif ticket not in flight.tickets:  # not a run this ticket asks twice (a variant equal to its base)
                     ticket.shared += 1
                 flight.tickets.add(ticket)
                 ticket.flights.append(flight)
@@ -466,6 +466,11 @@ class RunQueue:
                     dropped += 1
         ticket._notify()
         return dropped
+
+    def sessions_waiting(self) -> int:
+        """Sessions with a run queued or running now."""
+        with self._lock:
+            return len({t.session for f in self._flights.values() for t in f.tickets})
 
     def pending(self) -> int:
         """Runs queued or running now."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,6 +35,7 @@ from cxsim.comparison import DEFAULT_KPIS, Comparison, combine, compare, outcome
 from cxsim.metrics import KPIS
 from cxsim.params import Scenario
 from cxsim.run import Result, run_many
+from cxsim.runcache import ResultCache
 from cxsim.scenario import ScenarioError
 
 if TYPE_CHECKING:
@@ -113,6 +115,7 @@ def progressive_compare(
     queue: RunQueue | None = None,
     session: str = "",
     on_queue: Callable[[Ticket], None] | None = None,
+    partial_every: float | Callable[[], float] = 0.0,
 ) -> Comparison:
     """Compare A and B over ``seeds`` paired seeds, a batch of seeds at a time.
 
@@ -132,6 +135,11 @@ def progressive_compare(
         session: who asks (the queue serves sessions in turn).
         on_queue: with a queue, called with the :class:`cxsim.runqueue.Ticket` while it waits (its
             :meth:`~cxsim.runqueue.Ticket.position`, runs done, runs from the cache).
+        partial_every: with a queue, at least this many seconds from the ask to the first partial comparison
+            and between two of them (a number, or a function read each time: the studio waits longer when
+            many sessions wait, since every partial redraws every waiting page). With a queue the complete
+            comparison is returned, not passed to ``on_partial``. Sessions asking the same what-if share
+            each comparison object (it is built once).
     """
     kpis = list(kpis or table_kpis(a, b))
     own = [k for k in kpis if k in KPIS]  # compare() tables the focal firm's KPIs; combine() below tables all
@@ -140,7 +148,7 @@ def progressive_compare(
     total = 2 * seeds
     if queue is not None:
         return _queued_compare(
-            a, b, steps, kpis, batches, queue, session, on_partial, on_progress, should_stop, on_queue
+            a, b, steps, kpis, batches, queue, session, on_partial, on_progress, should_stop, on_queue, partial_every
         )
     ra: list[Result] = []
     rb: list[Result] = []
@@ -164,18 +172,34 @@ def progressive_compare(
     return result
 
 
-def _queued_compare(a, b, steps, kpis, batches, queue, session, on_partial, on_progress, should_stop, on_queue):
+#: Comparisons built from the shared queue's runs, by content: 30 sessions waiting for one what-if build it once.
+_combined = ResultCache(max_entries=32)
+
+
+def _queued_compare(
+    a, b, steps, kpis, batches, queue, session, on_partial, on_progress, should_stop, on_queue, partial_every
+):
     """:func:`progressive_compare` through a shared run queue: every run asked for at once (seed by seed, A then
-    B), a partial comparison each time the next batch of seeds is complete."""
+    B), a partial comparison when the next batch of seeds is complete (at most every ``partial_every`` s)."""
     seeds = [s for chunk in batches for s in chunk]
     ticket = queue.submit(session, [(x, seed, steps) for seed in seeds for x in (a, b)])
     total, shown, done_before = ticket.total, 0, -1
+    last_partial = time.monotonic()
     result = None
+
+    def combined(n: int) -> Comparison:
+        key = (tuple(f.key for f in ticket.flights[: 2 * n]), a.name, b.name, steps, tuple(kpis))
+
+        def build() -> Comparison:
+            runs = [ticket.result(i) for i in range(2 * n)]
+            return combine(a, b, steps, runs[0::2], runs[1::2], kpis)
+
+        return _combined.get_or_compute(key, build)
+
     try:
         while True:
-            if should_stop is not None and should_stop():
-                raise Stopped
             over = ticket.wait(0.25)
+            stopping = should_stop is not None and should_stop()
             if on_queue is not None:
                 on_queue(ticket)
             mask = ticket.done_mask()
@@ -189,13 +213,16 @@ def _queued_compare(a, b, steps, kpis, batches, queue, session, on_partial, on_p
                 if not all(mask[:end]):
                     break
                 ready += 1
-            if ready > shown:
-                shown = ready
-                n = sum(len(chunk) for chunk in batches[:ready])
-                runs = [ticket.result(i) for i in range(2 * n)]
-                result = combine(a, b, steps, runs[0::2], runs[1::2], kpis)
+            every = partial_every() if callable(partial_every) else partial_every
+            if ready == len(batches):
+                result = combined(sum(len(chunk) for chunk in batches))
+            elif ready > shown and (stopping or time.monotonic() - last_partial >= every):
+                shown = ready  # on Stop, what is finished is shown at once
                 if on_partial is not None:
-                    on_partial(result)
+                    on_partial(combined(sum(len(chunk) for chunk in batches[:ready])))
+                last_partial = time.monotonic()
+            if stopping and ready < len(batches):
+                raise Stopped
             if over:
                 ticket.results()  # a failed run raises here
                 break

@@ -12,10 +12,11 @@ them (tests, ``solara run`` by hand) runs go in one thread of the server process
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 
 from cxsim.runcache import ResultCache, scenario_key
 from cxsim.runqueue import RunQueue, Ticket, make_backend
@@ -24,6 +25,10 @@ from cxsim.runqueue import RunQueue, Ticket, make_backend
 WORKERS_ENV = "CXSIM_UI_WORKERS"
 #: Environment of the server process: the Dask scheduler runs go to (overrides the workers).
 SCHEDULER_ENV = "CXSIM_UI_SCHEDULER"
+
+#: Seconds between two partial answers of one what-if (a first look, then fuller ones, then the answer): each
+#: redraws the page, and 30 pages redrawn for every batch of seeds cost the server more than the runs.
+PARTIAL_EVERY = 4.0
 
 _lock = threading.Lock()
 _queue: RunQueue | None = None
@@ -79,6 +84,41 @@ def configure(workers: int | None = None, scheduler: str | None = None) -> str:
     os.environ[WORKERS_ENV] = str(n)
     os.environ.pop(SCHEDULER_ENV, None)
     return f"runs go to {n} local worker process{'es' if n != 1 else ''}, shared by every session"
+
+
+def update_every() -> float:
+    """Seconds between two progress updates of a waiting page: 1 s alone, longer as more sessions wait (5 s for
+    30). Every update redraws the page on the server (about 40 ms of its one Python thread at a time): 30 pages
+    updated every second would keep it busier than the runs."""
+    q = _queue
+    return max(1.0, (q.sessions_waiting() if q is not None else 0) / 6)
+
+
+def partial_every() -> float:
+    """Seconds before a what-if's first partial answer and between two: :data:`PARTIAL_EVERY` alone, longer as more
+    sessions wait (20 s for 30): a partial answer redraws the page's charts and table, for every waiting page."""
+    q = _queue
+    return PARTIAL_EVERY * max(1.0, (q.sessions_waiting() if q is not None else 0) / 6)
+
+
+@contextlib.contextmanager
+def one_redraw() -> Iterator[None]:
+    """Reactive values set inside the block redraw this session's page once, at the end (Solara's render context
+    batches them); outside a served page (tests with solara.render) each set redraws as usual."""
+    rc = None
+    try:
+        from solara.server import kernel_context
+
+        rc = kernel_context.get_current_context().app_object
+    except Exception:  # noqa: BLE001 - no kernel context here: nothing to batch
+        rc = None
+    import reacton.core
+
+    if isinstance(rc, reacton.core._RenderContext):
+        with rc:
+            yield
+    else:
+        yield
 
 
 def session_id() -> str:

@@ -12,7 +12,9 @@ and a waiting session sees its place in the queue.
 
 from __future__ import annotations
 
+import math
 import threading
+import time
 from dataclasses import dataclass
 
 import solara
@@ -209,27 +211,34 @@ def _stopping(event_holder) -> bool:
 @solara.lab.task(prefer_threaded=True)
 def run_task(a: Scenario, b: Scenario, n_seeds: int, steps: int) -> None:
     stop = threading.Event()
-    _stop_run.set(stop)
-    run_error.set("")
-    run_progress.set(0.0)
-    run_status.set("starting (the first run after the server starts loads the compiled model)")
-    why_result.set(None)
+    with serving.one_redraw():  # each redraw of a page costs the server; a class has 30 pages
+        _stop_run.set(stop)
+        run_error.set("")
+        run_progress.set(0.0)
+        run_status.set("starting (the first run after the server starts loads the compiled model)")
+        why_result.set(None)
 
     def partial(c: Comparison) -> None:
         result.set(RunView(c, n_seeds, complete=len(c.seeds) >= n_seeds))
 
     ticket = None
     done_runs = [0, 2 * n_seeds]
+    shown_at = [-math.inf]
 
     def show() -> None:
+        # at most every serving.update_every() seconds (longer when many sessions wait), one redraw for both values
+        if time.monotonic() - shown_at[0] < serving.update_every():
+            return
+        shown_at[0] = time.monotonic()
         done, total = done_runs
         line = f"{done} of {total} runs done ({n_seeds} seeds x 2 scenarios, {steps} weeks each)"
         waiting = serving.queue_line(ticket) if ticket is not None else ""
-        run_status.set(f"{waiting}; {line}" if waiting else line)
+        with serving.one_redraw():
+            run_progress.set(100.0 * done / total)
+            run_status.set(f"{waiting}; {line}" if waiting else line)
 
     def progress(done: int, total: int) -> None:
         done_runs[:] = [done, total]
-        run_progress.set(100.0 * done / total)
         show()
 
     def queued(t) -> None:  # the shared queue: this session's place in it, while its runs wait
@@ -249,17 +258,22 @@ def run_task(a: Scenario, b: Scenario, n_seeds: int, steps: int) -> None:
             queue=serving.queue(),
             session=serving.session_id(),
             on_queue=queued,
+            partial_every=serving.partial_every,
         )
-        result.set(RunView(final, n_seeds, complete=True))
         note = serving.cache_note(ticket) if ticket is not None else ""
-        run_status.set(f"done: {n_seeds} paired seeds x {steps} weeks{note}")
+        with serving.one_redraw():
+            result.set(RunView(final, n_seeds, complete=True))
+            run_progress.set(100.0)
+            run_status.set(f"done: {n_seeds} paired seeds x {steps} weeks{note}")
     except analysis.Stopped:
-        if result.value is not None:
-            result.set(RunView(result.value.comparison, n_seeds, complete=False, stopped=True))
-        run_status.set("stopped")
+        with serving.one_redraw():
+            if result.value is not None:
+                result.set(RunView(result.value.comparison, n_seeds, complete=False, stopped=True))
+            run_status.set("stopped")
     except (ScenarioError, ValueError, RunError) as exc:
-        run_error.set(str(exc))
-        run_status.set("")
+        with serving.one_redraw():
+            run_error.set(str(exc))
+            run_status.set("")
 
 
 def start_run() -> bool:
@@ -274,8 +288,9 @@ def start_run() -> bool:
     if not 1 <= w <= 5200:
         run_error.set("weeks must be between 1 and 5200")
         return False
-    result.set(None)
-    notice.set("")  # "... Press Run." is done with once the run starts
+    with serving.one_redraw():
+        result.set(None)
+        notice.set("")  # "... Press Run." is done with once the run starts
     run_task(base.value, variant.value, n, w)
     return True
 
