@@ -400,6 +400,7 @@ def test_a_bankrupt_team_stops_trading_and_the_others_play_on(tmp_path):
     assert (w[w["team"] == 0]["revenue"].iloc[1:] == 0).all(), "a bankrupt firm no longer trades"
     assert g.model.week == 8 and len(w[w["team"] == 1]) == 8
     assert not w[w["team"] > 0]["bankrupt"].any() and (w[w["team"] == 1]["revenue"] > 0).all()
+    assert g.rules.market.sim.end_at_bankruptcy is False and not g.model.bankrupt, "the market's own setting"
 
 
 # ------------------------------------------------------------------ views

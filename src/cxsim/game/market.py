@@ -47,7 +47,8 @@ def team_market(scenario: Scenario, teams: int) -> Scenario:
     Each team's firm gets ``market.initial_customer_share / teams`` of the people as customers and
     ``1 / teams`` of the focal firm's employees and size-bound money lines (as :meth:`Scenario.scale`
     shrinks a firm, so customers per employee, margin and runway stay the industry's). The market
-    itself (people, behaviour, the scenario's own rivals) does not change.
+    itself (people, behaviour, the scenario's own rivals) does not change, except that it goes on when
+    team 1 (the model's focal firm) goes bankrupt (``sim.end_at_bankruptcy`` false).
 
     Raises:
         GameError: fewer than 2 teams, more firms than a market holds, a rival of the scenario already
@@ -75,6 +76,9 @@ def team_market(scenario: Scenario, teams: int) -> Scenario:
     share = scenario.market.initial_customer_share / teams
     data.update(firm)
     data["market"] = {**data["market"], "initial_customer_share": share}
+    # team 1 is the model's focal firm, whose bankruptcy would end the run: in a game it is one team among equals,
+    # and a bankrupt team's firm stops trading (as a bankrupt rival does) while the market goes on
+    data["sim"] = {**data["sim"], "end_at_bankruptcy": False}
     rivals = {
         firm_name(k): {**firm, "description": f"Team {k + 1}'s firm", "initial_share": share} for k in range(1, teams)
     }
@@ -97,9 +101,8 @@ def new_model(market: Scenario, seed: int):
 def play_round(model, decisions: Mapping[int, Mapping[str, Any]], weeks: int) -> None:
     """Apply each team's decisions (team index -> ``{"section.key": value}``), then simulate ``weeks`` weeks.
 
-    Teams without decisions keep their levers. A bankrupt team's firm stops trading and the others play on:
-    :class:`cxsim.model.CXModel` ends a run when its focal firm goes bankrupt (right for one firm's run), and in
-    a game the focal firm is just team 1, so the model's stop flag is cleared after each week.
+    Teams without decisions keep their levers. A bankrupt team's firm stops trading and the others play on (the
+    market of :func:`team_market` sets ``sim.end_at_bankruptcy`` false).
     """
     for team in sorted(decisions):
         if decisions[team]:
@@ -107,6 +110,3 @@ def play_round(model, decisions: Mapping[int, Mapping[str, Any]], weeks: int) ->
     until = model.week + weeks
     while model.week < until:
         model.step()
-        if model.bankrupt:  # team 1 is bankrupt: it stops trading (as a bankrupt rival does), the market goes on
-            model.bankrupt = False
-            model.running = True
