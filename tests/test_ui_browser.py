@@ -374,3 +374,34 @@ def test_live_view_steps_and_plays(tab):
     page.get_by_label("Seed").fill("7")
     page.get_by_role("button", name="Reset", exact=True).click()
     page.get_by_text(re.compile(r"^Week 0 \|.*\| seed 7\b")).wait_for()
+
+
+def test_two_sessions_asking_the_same_what_if_get_the_same_answer_the_second_from_the_shared_cache(browser, server):
+    """The studio serves a class: a what-if one session has run comes back from the cache for the next, identical."""
+    tabs = [Page(browser, server), Page(browser, server)]
+    try:
+        tables = []
+        for i, t in enumerate(tabs):
+            page = t.open("/", "What if")
+            page.get_by_text("Any other parameter").click()
+            page.get_by_label("key, e.g. customers.need").fill("supervisors.coaching")
+            page.get_by_label("value, e.g. 0.08").fill("0.83")  # a what-if no other test asks
+            page.get_by_role("button", name="Set", exact=True).click()
+            page.locator("table.cx-changes", has_text="supervisors.coaching").wait_for()
+            for label, value in (("Seeds (paired)", "2"), ("Weeks", "6")):
+                box = page.get_by_label(label, exact=True)
+                box.fill(value)
+                box.press("Enter")
+            page.wait_for_timeout(300)
+            page.locator(".cx-run").click()
+            done = page.get_by_text(re.compile(r"^done: 2 paired seeds x 6 weeks"))
+            done.wait_for(timeout=240_000)
+            if i == 1:
+                assert done.inner_text() == "done: 2 paired seeds x 6 weeks (4 of 4 runs from the shared cache)"
+            tables.append(page.locator("table.cx-delta-table").inner_text())
+        tabs[1].shot("whatif-from-the-shared-cache")
+        assert tables[0] == tables[1] and "over 2 paired seeds" in tables[0]
+    finally:
+        for t in tabs:
+            t.close()
+    assert [f for t in tabs for f in t.failures] == []
