@@ -333,25 +333,41 @@ def run_plan(
     # this process is one of the workers: it starts at once, while the others start (2-3 s each), and with
     # one Numba thread it leaves a core to each of the others
     others = min(workers, len(parts)) - 1
-    with process_pool(others) as pool, using_threads(1):
-        running: dict[Future, tuple[int, int, int]] = {}
+    pool = process_pool(others)
+    with using_threads(1):
+        running: dict[Future, tuple[tuple[int, int, int], tuple]] = {}
+        over: set[tuple[int, int, int]] = set()  # parts finished (a worker's late copy of one is dropped)
         try:
             while parts or running:
-                for part in next_parts(max(0, others - len(running))):
-                    running[pool.submit(_play, task(part))] = part
+                # two parts queued per worker: one to start as soon as it sends the other's result back
+                for part in next_parts(max(0, 2 * others - len(running))):
+                    args = task(part)
+                    running[pool.submit(_play, args)] = (part, args)
                 mine = next_parts(1)
                 if mine:
                     finished(mine[0], _play(task(mine[0])))
+                    over.add(mine[0])
                 elif running:
-                    wait(running, return_when=FIRST_COMPLETED)
+                    # nothing else to do here: play the first part a worker has not finished (a worker still
+                    # starting, or the last parts); whichever copy ends first counts, both are the same
+                    late = [r for r in running.values() if r[0] not in over]
+                    if late:
+                        part, args = min(late, key=lambda r: (rank[r[0][0]], r[0]))
+                        finished(part, _play(args))
+                        over.add(part)
+                    else:
+                        wait(running, return_when=FIRST_COMPLETED)
                 else:  # cannot happen: every part starts where an earlier one ends
                     raise RuntimeError("debrief: replays wait for states no replay will make")
-                for future in sorted((f for f in running if f.done()), key=lambda f: (rank[running[f][0]], running[f])):
-                    finished(running.pop(future), future.result())
-        except BaseException:
-            for future in running:
-                future.cancel()
-            raise
+                for future in sorted(
+                    (f for f in running if f.done()), key=lambda f: (rank[running[f][0][0]], running[f][0])
+                ):
+                    part, _ = running.pop(future)
+                    if part not in over:
+                        finished(part, future.result())
+                        over.add(part)
+        finally:  # without waiting for a worker still playing a part this process has played
+            pool.shutdown(wait=False, cancel_futures=True)
     return [frames[i] for i in range(len(plan))]
 
 
