@@ -410,8 +410,8 @@ class Firm(mesa.Agent):
         self.recent_utilisation += (self.utilisation - self.recent_utilisation) / sv.standard_erosion_weeks
         rushed = min(self._rushed(self.recent_utilisation), self._rushed(self.utilisation))  # sustained and still on
         if rushed > 0.0:
-            given = self.service_standard * (1.0 - rushed)
-            self.service_standard += (given - self.service_standard) / sv.standard_erosion_weeks
+            given = max(sv.standard_floor, self.service_standard * (1.0 - rushed))
+            self.service_standard += min(0.0, given - self.service_standard) / sv.standard_erosion_weeks
         else:
             self.service_standard += (1.0 - self.service_standard) / sv.standard_recovery_weeks
 

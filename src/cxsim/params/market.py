@@ -408,6 +408,13 @@ class Service(Section):
         doc="Time for an eroded service standard to drift back to the full standard once the pressure is off "
         "(much slower than erosion).",
     )  # fmt: skip
+    standard_floor: float = P(
+        0.6, 0.0, 1.0, unit="share", prior=(0.4, 0.85),
+        source="Oliva & Sterman (2001): time per customer falls toward a minimum, the least a contact can take; "
+        + ASSUMED,
+        doc="The least care a contact is given however long the front line has been rushed (the service standard "
+        "erodes no further).",
+    )  # fmt: skip
     corner_capacity: float = P(
         0.5, 0.0, 1.0, unit="share", prior=(0.2, 0.8),
         source="Oliva & Sterman (2001): less time per customer raises throughput, which hides the shortfall",
