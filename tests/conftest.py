@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -107,3 +109,67 @@ def dask_cluster(tmp_path_factory):
             if proc is not None:
                 _stop(proc)
         log.close()
+
+
+# ------------------------------------------------------------------ the studio's tests (components and browsers)
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback address, for a server a test starts."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for a test module (each test opens its own contexts)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    """A market small enough that a page's run takes a second: 1,500 people, two firms of 30 employees."""
+    import cxsim
+
+    return cxsim.load_scenario("baseline").override(
+        {
+            "market.size": 1500,
+            "workforce.employees": 30,
+            "workforce.team_size": 5,
+            "rivals.rival.workforce.employees": 30,
+            "rivals.rival.workforce.team_size": 5,
+            "sim.weeks": 6,
+        }
+    )
+
+
+def all_widgets(rc) -> list:
+    """Every widget on a rendered Solara page, depth first."""
+    from ipywidgets import Widget
+
+    out, todo = [], [rc.find().widget]
+    while todo:
+        w = todo.pop()
+        out.append(w)
+        for attr in ("children", "v_slots"):
+            for c in getattr(w, attr, None) or []:
+                c = c.get("children") if isinstance(c, dict) else c
+                for x in c if isinstance(c, list) else [c]:
+                    if isinstance(x, Widget):
+                        todo.append(x)
+    return out

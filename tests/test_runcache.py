@@ -19,20 +19,6 @@ from cxsim.runcache import ResultCache, cached_run, run_cache, run_key, scenario
 from cxsim.runqueue import Cancelled, DaskBackend, ProcessBackend, RunError, RunQueue, ThreadBackend
 
 
-@pytest.fixture(scope="module")
-def tiny():
-    return cxsim.load_scenario("baseline").override(
-        {
-            "market.size": 1500,
-            "workforce.employees": 30,
-            "workforce.team_size": 5,
-            "rivals.rival.workforce.employees": 30,
-            "rivals.rival.workforce.team_size": 5,
-            "sim.weeks": 6,
-        }
-    )
-
-
 class GatedBackend:
     """Records each run it is asked for; a run returns only once the gate is open (or at once, ungated)."""
 

@@ -16,28 +16,12 @@ import pandas as pd
 import pytest
 import solara
 import solara.server.starlette  # noqa: F401 - as under the real server: reactive state is per session
-from ipywidgets import Widget
 from solara.server import kernel, kernel_context
+from tests.conftest import all_widgets
 
 import cxsim
 from cxsim.comparison import compare
 from cxsim.ui import analysis, assets, lessons, state
-
-
-@pytest.fixture(scope="module")
-def tiny():
-    """A market small enough that a page's run takes a second: 1,500 people, two firms of 30 employees."""
-    return cxsim.load_scenario("baseline").override(
-        {
-            "market.size": 1500,
-            "workforce.employees": 30,
-            "workforce.team_size": 5,
-            "rivals.rival.workforce.employees": 30,
-            "rivals.rival.workforce.team_size": 5,
-            "sim.weeks": 6,
-        }
-    )
-
 
 _OPEN: list = []
 
@@ -74,21 +58,6 @@ def wait_until(cond, timeout=180.0):
         if time.time() - start > timeout:
             raise AssertionError("timed out waiting for the page")
         time.sleep(0.05)
-
-
-def all_widgets(rc) -> list[Widget]:
-    """Every widget on the page, depth first."""
-    out, todo = [], [rc.find().widget]
-    while todo:
-        w = todo.pop()
-        out.append(w)
-        for attr in ("children", "v_slots"):
-            for c in getattr(w, attr, None) or []:
-                c = c.get("children") if isinstance(c, dict) else c
-                for x in c if isinstance(c, list) else [c]:
-                    if isinstance(x, Widget):
-                        todo.append(x)
-    return out
 
 
 def html_blocks(rc) -> list[str]:

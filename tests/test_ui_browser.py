@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -20,19 +19,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from tests.conftest import CHROMIUM, free_port
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts" / "ui"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 TINY_BASELINE = """# baseline, shrunk for the browser tests: every lesson extends it
 name = "baseline"
 description = "A tiny firm and its rival for browser tests: 40 employees each, 2,000 people."
@@ -64,12 +56,6 @@ team_size = 5
 [rivals.rival.finance]
 initial_cash = 50000000
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -110,16 +96,6 @@ def server(tmp_path_factory):
         proc.kill()
         proc.wait()
     log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield b
-        b.close()
 
 
 class Page:

@@ -15,6 +15,7 @@ import solara
 import solara.server.starlette  # noqa: F401 - as under the real server: reactive state is per session
 from ipywidgets import Widget
 from solara.server import kernel, kernel_context
+from tests.conftest import all_widgets
 
 from cxsim.game import GameError, GameSettings
 from cxsim.ui import game_pages, game_teacher, game_team, server
@@ -84,20 +85,6 @@ def wait_until(cond, timeout=120.0, what="the page"):
         if time.time() - start > timeout:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.05)
-
-
-def all_widgets(rc) -> list[Widget]:
-    out, todo = [], [rc.find().widget]
-    while todo:
-        w = todo.pop()
-        out.append(w)
-        for attr in ("children", "v_slots"):
-            for c in getattr(w, attr, None) or []:
-                c = c.get("children") if isinstance(c, dict) else c
-                for x in c if isinstance(c, list) else [c]:
-                    if isinstance(x, Widget):
-                        todo.append(x)
-    return out
 
 
 def page_text(rc) -> str:

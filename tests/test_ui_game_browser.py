@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -22,26 +20,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from tests.conftest import CHROMIUM, free_port
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts" / "ui-game"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 TEAMS = ("Otters", "Falcons", "Badgers")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -81,16 +66,6 @@ def server(tmp_path_factory):
         proc.kill()
         proc.wait()
     log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield b
-        b.close()
 
 
 class Player:
