@@ -8,6 +8,8 @@ firm; the lesson scenarios (tests/test_lessons.py) check the full stories.
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from cxsim.comparison import compare
@@ -263,3 +265,20 @@ def test_corners_cut_in_a_temporary_shortfall_stay_cut_after_it(small):
         assert hit["service_standard"].iloc[67] < calm["service_standard"].iloc[67] - 0.03  # still eroded 30 weeks on
     assert max(gaps) < -0.01  # quality 12-30 weeks later still at least a point (0-100) lower on every seed
     assert sum(gaps) < 3 * sum(quick_gaps)  # and several times the loss of a standard that recovers at once
+
+
+def test_a_week_without_a_front_line_does_not_poison_the_standards_anchor(small):
+    """Contacts with no capacity make utilisation infinite; the standard's averaged anchor must stay a number, so
+    that sustained overload afterwards still erodes the standard."""
+    from cxsim.model import CXModel
+
+    m = CXModel(small, seed=0)
+    m.run_weeks(2)
+    f = m.focal
+    f.utilisation = math.inf
+    f._settle_standard()
+    for _ in range(20):
+        f.utilisation = 2.0  # then weeks of heavy overload
+        f._settle_standard()
+    assert math.isfinite(f.recent_utilisation) and f.recent_utilisation > 1.5
+    assert f.service_standard < 0.9

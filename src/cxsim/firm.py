@@ -407,7 +407,9 @@ class Firm(mesa.Agent):
         going on (this week's too): a busy week is not a new norm (without the average, chance peaks alone would
         ratchet a small firm's standard down), and a front line no longer rushed cuts no more corners."""
         sv = self.model.params.service
-        self.recent_utilisation += (self.utilisation - self.recent_utilisation) / sv.standard_erosion_weeks
+        if math.isfinite(self.utilisation):  # a week with contacts and nobody to take them is no norm: an infinite
+            # utilisation would make the average inf, then NaN once capacity came back, and stop erosion for good
+            self.recent_utilisation += (self.utilisation - self.recent_utilisation) / sv.standard_erosion_weeks
         rushed = min(self._rushed(self.recent_utilisation), self._rushed(self.utilisation))  # sustained and still on
         if rushed > 0.0:
             given = max(sv.standard_floor, self.service_standard * (1.0 - rushed))
