@@ -147,6 +147,7 @@ class Person(mesa.Agent):
         strain = fs.strain[f]
         q = p.engagement_weight * e + p.skill_weight * s + p.process_weight * fs.process_quality[f]
         q += fs.effort_bonus[f]
+        q += fs.variation[f] * self.random.gauss(0.0, 1.0)  # no one set of expected behaviours: it varies
         bonus = 0.0
         if good_deed:
             q += p.good_deed_quality
@@ -587,6 +588,10 @@ class ReferenceModel(mesa.Model):
             handoff_loss=[f.settings.process.handoff_quality_loss for f in firms],
             drop_prob=[f.settings.process.handoff_drop_prob for f in firms],
             strain=[f.strain() for f in firms],
+            variation=[
+                self.params.service.mixed_message_variation * (1.0 - f.settings.leadership.message_consistency)
+                for f in firms
+            ],
         )
         self.people.shuffle_do("encounter")
         n = len(firms)

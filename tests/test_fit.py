@@ -370,10 +370,12 @@ def test_the_targets_carry_over_from_the_scaled_firm_to_the_firm_at_its_own_size
         "utilisation": 0.04,
     }
 
-    def figures(scenario):
-        runs = cxsim.run_many(scenario, seeds=[0, 1, 2], steps=104, workers=2)
+    def figures(scenario, seeds):
+        runs = cxsim.run_many(scenario, seeds=seeds, steps=104, workers=2)
         return pd.DataFrame([measure(r.timeseries, names, 53, 104) for r in runs]).mean()
 
-    small, full = figures(base.scale(0.1)), figures(base)
+    # a firm of 50 is noisy from seed to seed (engaged share sd ~0.065 over seeds): 12 seeds of it (cheap) against
+    # 3 of the full firm, so the means compared are the firms', not one draw's
+    small, full = figures(base.scale(0.1), list(range(12))), figures(base, [0, 1, 2])
     for name in names:
         assert abs(small[name] - full[name]) <= tolerance[name], (name, small[name], full[name])

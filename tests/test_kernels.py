@@ -77,7 +77,9 @@ def test_parallel_kernels_match_their_python_source(model):
         good_deed=np.ones(ptr[-1], np.bool_),
     )
     k = len(model.firms)
-    firms = encounters.FirmService(*[np.full(k, v) for v in (0.6, 0.2, 0.4, 0.08, 0.9, 0.02, 0.25, 0.12, 0.15, 0.1)])
+    firms = encounters.FirmService(
+        *[np.full(k, v) for v in (0.6, 0.2, 0.4, 0.08, 0.9, 0.02, 0.25, 0.12, 0.15, 0.1, 0.05)]
+    )
     a_c, a_p, _, _ = _both(encounters.serve, seed, week, model.market, lines, firms, model.service_params)
     _same(a_c[2], a_p[2])
     assert (a_c[2].encounter_flags != 0).any()  # the comparison is about real work

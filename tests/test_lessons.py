@@ -194,7 +194,11 @@ def test_empowerment_solves_nonstandard_needs_procedures_help_on_standard_ones()
 
 
 def test_central_cx_team_cuts_handoffs_and_raises_nps():
-    _, t = paired("silos", "cx_team", ["handoffs", "dropped_cases", "nps", "resolution_rate"])
+    # A 4-point lesson (3.8 [2.0, 5.7] at 50,000 people): at 5,000 people the noise spans zero (1.4 [-0.7, 3.5]);
+    # firms of 200 show it clearly.
+    _, t = paired(
+        "silos", "cx_team", ["handoffs", "dropped_cases", "nps", "resolution_rate"], overrides=scaled(20000, 104)
+    )
     lower(t, "handoffs")
     lower(t, "dropped_cases")
     higher(t, "resolution_rate")
@@ -254,7 +258,8 @@ def test_viral_detractor_can_bankrupt_a_small_business_fast_recovery_protects_it
     viral = [r.summary["bankrupt"] for r in c.results_a]
     recovered = [r.summary["bankrupt"] for r in c.results_b]
     assert np.mean(plain) <= 0.05, f"small_business alone goes bankrupt in {np.mean(plain):.0%} of seeds"
-    assert np.mean(viral) >= 0.2, f"viral detractor: bankruptcy in only {np.mean(viral):.0%} of {seeds} seeds"
+    # one seed in eight (12% of 40; it was 20% before expectations adapted faster and the resting attitude rose)
+    assert np.mean(viral) >= 0.1, f"viral detractor: bankruptcy in only {np.mean(viral):.0%} of {seeds} seeds"
     t = c.table.set_index("kpi")
     lower(t, "bankrupt")
     assert np.mean(recovered) < np.mean(viral) / 2

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
+from tests.conftest import scaled
 
+import cxsim
 from cxsim.comparison import compare
 
 SEEDS = 6
@@ -93,12 +96,6 @@ CASES = {
     ),
     "a CX team cuts handoffs": ({"programs.cx_team": False}, {"programs.cx_team": True}, "handoffs", -1),
     "handoffs lower CSAT": ({"process.handoff_prob": 0.05}, {"process.handoff_prob": 0.6}, "csat", -1),
-    "over-promising lowers CSAT": (
-        {"leadership.brand_promise": 0.7, "sim.weeks": 52},
-        {"leadership.brand_promise": 0.95, "sim.weeks": 52},
-        "csat",
-        -1,
-    ),
     "over-promising wins more customers at first": (
         {"leadership.brand_promise": 0.7},
         {"leadership.brand_promise": 0.95},
@@ -282,3 +279,51 @@ def test_a_week_without_a_front_line_does_not_poison_the_standards_anchor(small)
         f._settle_standard()
     assert math.isfinite(f.recent_utilisation) and f.recent_utilisation > 1.5
     assert f.service_standard < 0.9
+
+
+def _experiences(scenario, seed: int, weeks: int = 26):
+    """Every contact's experience quality and whether it was bad, over ``weeks`` (the focal firm's customers)."""
+    from cxsim.kernels.flags import BAD, CONTACTED
+    from cxsim.model import CXModel
+
+    m = CXModel(scenario, seed=seed)
+    quality, bad = [], []
+    for _ in range(weeks):
+        m.run_weeks(1)
+        mk = m.market
+        seen = ((mk.encounter_flags & CONTACTED) != 0) & (mk.firm == 0)
+        quality.append(mk.quality[seen].copy())
+        bad.append((mk.experience_flags[seen] & BAD) != 0)
+    return np.concatenate(quality), np.concatenate(bad)
+
+
+def test_mixed_messages_make_service_uneven_and_cost_customers_at_equal_engagement(small):
+    """Say what you expect: with one set of expected behaviours every contact gets the same care; with mixed
+    messages it varies. With the purpose channel switched off the message leaves engagement alone, so what is left
+    is the spread of the experiences customers get: wider, with more bad experiences and lower NPS."""
+    no_purpose = {"engagement.purpose_consistency": 0.0}
+    mixed = small.override({**no_purpose, "leadership.message_consistency": 0.1})
+    clear = small.override({**no_purpose, "leadership.message_consistency": 1.0})
+    for seed in range(2):
+        q_mixed, bad_mixed = _experiences(mixed, seed)
+        q_clear, bad_clear = _experiences(clear, seed)
+        assert q_mixed.std() > q_clear.std() * 1.02
+        assert bad_mixed.mean() > bad_clear.mean()
+    # NPS follows the experiences slowly and a firm of 32 is noisy: firms of 200 over two years show it
+    # (+1.9 points [0.9, 2.9]; csat +2.3 points)
+    market = cxsim.load_scenario("baseline").override(scaled(20000, 104))
+    a, b = (market.override({**no_purpose, "leadership.message_consistency": c}) for c in (0.1, 1.0))
+    t = compare(a, b, seeds=SEEDS, kpis=["mean_engagement", "nps", "csat"]).table.set_index("kpi")
+    assert abs(t.loc["mean_engagement", "diff"]) < 0.01  # the message no longer moves engagement ...
+    assert t.loc["csat", "ci_low"] > 0 and t.loc["nps", "ci_low"] > 0  # ... yet customers are better off
+
+
+def test_over_promising_lowers_csat():
+    """A promise above what the firm delivers turns the same service into more disappointments. Expectations
+    adapt to each experience (customers.expectation_adapt), so only new customers and the trusting, pulled
+    towards the promise, carry the gap: about 0.8 points of CSAT in a year, which a firm of 32 cannot show
+    above its noise (-0.9 [-1.9, +0.0]); a firm of 200 does (-0.8 [-0.9, -0.6])."""
+    market = cxsim.load_scenario("baseline").override(scaled(20000, 52))
+    a, b = (market.override({"leadership.brand_promise": p}) for p in (0.7, 0.95))
+    row = compare(a, b, seeds=SEEDS, kpis=["csat"]).row("csat")
+    assert row["ci_high"] < 0, f"csat B-A = {row['diff']:.4g} [{row['ci_low']:.4g}, {row['ci_high']:.4g}]"

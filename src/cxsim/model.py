@@ -289,6 +289,10 @@ class CXModel(mesa.Model):
             handoff_loss=_per_firm(f.settings.process.handoff_quality_loss for f in firms),
             drop_prob=_per_firm(f.settings.process.handoff_drop_prob for f in firms),
             strain=_per_firm(f.strain() for f in firms),
+            variation=_per_firm(
+                self.params.service.mixed_message_variation * (1.0 - f.settings.leadership.message_consistency)
+                for f in firms
+            ),
         )
         k_encounters.serve(self.seed_key, self.week, self.market, lines, inputs, self.service_params)
         t = k_encounters.tally(self.market, len(firms))

@@ -1,7 +1,7 @@
 """The inference behind ``cxsim fit``: ABC-SMC (pyabc) over the firm's unknowns.
 
 Why ABC-SMC with pyabc (docs/fit.md says it at length): the model is a stochastic simulator
-with no likelihood; a profile's default unknowns are every calibratable weight (148 today), most of
+with no likelihood; a profile's default unknowns are every calibratable weight (149 today), most of
 which a handful of KPIs cannot pin down. Sequential Monte Carlo ABC copes with that many
 dimensions (its cost grows with the acceptance rate, not the dimension), returns a weighted
 sample of the posterior, and runs a generation as independent simulations, which is what a

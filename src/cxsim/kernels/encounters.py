@@ -5,7 +5,8 @@ or have an unresolved case. Each contact goes to one of that firm's front-line
 employees; the experience depends on that employee's engagement, skill, autonomy
 and good deeds, the firm's process quality, its incentive mix, empowerment vs
 procedures (non-standard needs are solved only with autonomy), handoffs between
-silos (each one loses quality and may drop the case) and strain: when last
+silos (each one loses quality and may drop the case), how much the effort varies
+from contact to contact (mixed messages about expected behaviour) and strain: when last
 week's utilisation passed the queueing knee, waits grow and every contact is
 rushed (``strain`` scales quality and resolution down). docs/model.md#encounters.
 """
@@ -29,7 +30,18 @@ from cxsim.kernels.flags import (
     RESOLVED,
     UNRESOLVED,
 )
-from cxsim.rng import S_CONTACT, S_DROP, S_HANDOFF, S_NONSTANDARD, S_RESOLVE, S_ROUTE, index, uniform
+from cxsim.rng import (
+    S_CONTACT,
+    S_DROP,
+    S_HANDOFF,
+    S_NONSTANDARD,
+    S_RESOLVE,
+    S_ROUTE,
+    S_VARIATION,
+    index,
+    normal,
+    uniform,
+)
 
 
 class ServiceParams(NamedTuple):
@@ -67,6 +79,7 @@ class FirmService(NamedTuple):
     handoff_loss: np.ndarray
     drop_prob: np.ndarray
     strain: np.ndarray  # share of quality and resolution an overloaded front line loses
+    variation: np.ndarray  # std dev of effort quality from contact to contact (mixed messages about behaviour)
 
 
 class FrontLines(NamedTuple):
@@ -111,6 +124,7 @@ def serve(seed, week, market, front, firms, p):
     firm_handoff_prob = firms.handoff_prob
     drop_prob = firms.drop_prob
     handoff_loss = firms.handoff_loss
+    variation = firms.variation
     for i in prange(firm.shape[0]):
         encounter_flags[i] = 0
         quality[i] = -1.0
@@ -138,6 +152,7 @@ def serve(seed, week, market, front, firms, p):
         strain = firm_strain[f]
         q = p.engagement_weight * e + p.skill_weight * s + p.process_weight * process_quality[f]
         q += effort_bonus[f]
+        q += variation[f] * normal(seed, S_VARIATION, week, i)  # no one set of expected behaviours: it varies
         bonus = 0.0
         if good_deed[k]:
             q += p.good_deed_quality

@@ -364,6 +364,13 @@ class Service(Section):
         0.3, 0.0, 1.0, unit="probability", source=ASSUMED, prior=(0.1, 0.5),
         doc="Chance a non-standard need is solved by escalation even where procedures are rigid.",
     )  # fmt: skip
+    mixed_message_variation: float = P(
+        0.2, 0.0, 1.0, unit="quality (std dev)", prior=(0.05, 0.3),
+        source="Parasuraman, Zeithaml & Berry (1988): reliability, the same dependable service every time, is what "
+        "customers weigh most; practice: say what you expect (one set of expected behaviours)",
+        doc="How much effort quality varies from contact to contact when leadership's messages about expected "
+        "behaviour are fully mixed (x (1 - message consistency)); customers weigh the bad surprises more.",
+    )  # fmt: skip
     cx_room_quality: float = P(
         0.03, 0.0, 0.2, unit="quality", source=PRACTICE + ": a CX room builds empathy for the customer's journey",
         prior=(0.0, 0.06), doc="Effort quality a committed CX room adds to every contact (employees who have seen the "
@@ -462,7 +469,10 @@ class Customers(Section):
         doc="Weight of bad surprises relative to good ones.",
     )  # fmt: skip
     expectation_adapt: float = P(
-        0.1, 0.0, 1.0, unit="share/experience", source=PRACTICE, prior=(0.03, 0.3),
+        0.25, 0.0, 1.0, unit="share/experience", prior=(0.03, 0.3),
+        source="Boulding, Kalra, Staelin & Zeithaml (1993, JMR): each encounter updates what customers expect, so "
+        "customers of a good firm come to expect good service; calibrated so every engagement lever at its best vs "
+        "its worst moves two-year NPS by 20-50 points (docs/validation.md)",
         doc="How far expectation moves towards the experience.",
     )  # fmt: skip
     promise_pull: float = P(
@@ -478,7 +488,9 @@ class Customers(Section):
         doc="Weekly relaxation of attitude towards its neutral level (memories fade).",
     )  # fmt: skip
     neutral_attitude: float = P(
-        0.76, 0.0, 1.0, unit="attitude", source=CALIBRATED, prior=(0.6, 0.8),
+        0.78, 0.0, 1.0, unit="attitude", prior=(0.6, 0.8),
+        source=CALIBRATED + ": where the baseline's NPS settles once expectations have caught up with the service, "
+        "kept in 0-50 over ten years (experiments/going_concern.py)",
         doc="Attitude customers drift back to without news; a new customer's starting attitude.",
     )  # fmt: skip
     disposition_spread: float = P(
